@@ -1,0 +1,24 @@
+#!/bin/sh
+# Make the data volume usable by PostgreSQL, then exec the command (normally Patroni).
+# PostgreSQL insists on a 0700 data directory owned by the server user. Patroni's data_dir
+# should be a SUBDIRECTORY of the volume ($PGDATA=/var/lib/postgresql/data/pgdata): a mount
+# point cannot be removed/re-created when Patroni re-initialises a replica.
+set -eu
+DATA_ROOT="${DATA_ROOT:-/var/lib/postgresql/data}"
+
+if [ "$(id -u)" = 0 ]; then
+  # Started as root (e.g. a root-owned bind mount): fix ownership, then drop to postgres.
+  mkdir -p "$DATA_ROOT" /var/run/postgresql
+  chown postgres:postgres "$DATA_ROOT" /var/run/postgresql
+  chmod 0700 "$DATA_ROOT"
+  if [ -d "${PGDATA:-}" ] && [ "$(stat -c %U "$PGDATA")" != postgres ]; then chown -R postgres:postgres "$PGDATA"; fi
+  exec setpriv --reuid=postgres --regid=postgres --init-groups /bin/sh "$0" "$@"
+fi
+
+for d in "$DATA_ROOT" "${PGDATA:-}"; do
+  [ -n "$d" ] && [ -d "$d" ] && [ -O "$d" ] && chmod 0700 "$d" 2>/dev/null || true
+done
+if [ -d "$DATA_ROOT" ] && [ ! -w "$DATA_ROOT" ]; then
+  echo "docker-entrypoint: WARNING: $DATA_ROOT is not writable by $(id -un) (uid $(id -u)); owner: $(stat -c '%U:%G %a' "$DATA_ROOT")" >&2
+fi
+exec "$@"
