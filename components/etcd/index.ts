@@ -1,0 +1,82 @@
+// EtcdCluster: the distributed configuration store Patroni keeps its leader lock in.
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { serviceDefaults, serviceImage, stackLabels } from "../shared/docker";
+import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, renderEtcdConfig } from "./render";
+
+export interface EtcdClusterArgs {
+  /** Members to run; odd so a quorum survives losing one. Default 3. */
+  members?: number;
+  /** Prefix of container and volume names, e.g. "dpg-dev". */
+  namePrefix: string;
+  /** Base image the etcd image is built FROM. */
+  baseImage: string;
+  /** Docker network the members join (internal cluster network). */
+  networkName: pulumi.Input<string>;
+  /** Memory limit per member in MB. Default 256. */
+  memoryMb?: number;
+}
+
+export const ETCD_DEFAULTS = { members: 3, memoryMb: 256 } as const;
+
+/** What the readiness pack sees of this component (secret-free). */
+export interface EtcdClusterSpec {
+  members: number;
+  image: string;
+  peerTls: boolean;
+  clientTls: boolean;
+  authEnabled: boolean;
+}
+
+export class EtcdCluster extends pulumi.ComponentResource {
+  static readonly __pulumiType = "dpg:etcd:EtcdCluster";
+
+  /** Client endpoints ("host:port") on the cluster network, for Patroni's etcd3 section. */
+  readonly clientEndpoints: string[];
+  readonly containers: docker.Container[];
+
+  constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const members = args.members ?? ETCD_DEFAULTS.members;
+    const memoryMb = args.memoryMb ?? ETCD_DEFAULTS.memoryMb;
+    const memberNames = Array.from({ length: members }, (_, i) => `${args.namePrefix}-etcd-${i + 1}`);
+    const spec: EtcdClusterSpec = { members, image: "dpg/etcd", peerTls: false, clientTls: false, authEnabled: false };
+    super(EtcdCluster.__pulumiType, name, spec, opts);
+
+    const image = serviceImage(
+      `${name}-image`,
+      { imageDir: path.join(__dirname, "image"), repository: "dpg/etcd", baseImage: args.baseImage },
+      { parent: this },
+    );
+    const token = new random.RandomId(`${name}-cluster-token`, { byteLength: 8, prefix: `${args.namePrefix}-` }, { parent: this });
+
+    this.containers = memberNames.map((memberName, i) => {
+      const volume = new docker.Volume(`${name}-data-${i + 1}`, { name: `${memberName}-data` }, { parent: this });
+      return new docker.Container(
+        `${name}-${i + 1}`,
+        {
+          name: memberName,
+          hostname: memberName,
+          image: image.imageId,
+          networksAdvanced: [{ name: args.networkName, aliases: [memberName] }],
+          volumes: [{ volumeName: volume.name, containerPath: "/var/lib/etcd" }],
+          uploads: [{ file: ETCD_CONFIG_PATH, content: token.hex.apply((hex) => renderEtcdConfig({ name: memberName, memberNames, clusterToken: `${args.namePrefix}-${hex}` })) }],
+          healthcheck: {
+            tests: ["CMD", "etcdctl", `--endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT}`, "--command-timeout=3s", "endpoint", "health"],
+            interval: "5s",
+            timeout: "4s",
+            retries: 5,
+            startPeriod: "10s",
+          },
+          memory: memoryMb,
+          labels: stackLabels(args.namePrefix, "etcd"),
+          ...serviceDefaults,
+        },
+        { parent: this },
+      );
+    });
+    this.clientEndpoints = memberNames.map((m) => `${m}:${ETCD_CLIENT_PORT}`);
+    this.registerOutputs({ clientEndpoints: this.clientEndpoints });
+  }
+}

@@ -1,0 +1,44 @@
+// Pure renderer of one etcd member's configuration file (etcd --config-file).
+import { stringify } from "yaml";
+
+export interface EtcdMemberRenderInput {
+  /** This member's name, also its hostname on the cluster network. */
+  name: string;
+  /** Every member's name, this one included, in a stable order. */
+  memberNames: string[];
+  /** Shared by all members so two clusters never merge by accident. */
+  clusterToken: string;
+}
+
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+export const ETCD_DATA_DIR = "/var/lib/etcd/data";
+export const ETCD_CONFIG_PATH = "/etc/etcd/etcd.yml";
+
+export function renderEtcdConfig(input: EtcdMemberRenderInput): string {
+  if (!input.memberNames.includes(input.name)) {
+    throw new Error(`etcd member ${input.name} is not in memberNames (${input.memberNames.join(", ")})`);
+  }
+  const config = {
+    name: input.name,
+    "data-dir": ETCD_DATA_DIR,
+    "listen-client-urls": `http://0.0.0.0:${ETCD_CLIENT_PORT}`,
+    "advertise-client-urls": `http://${input.name}:${ETCD_CLIENT_PORT}`,
+    "listen-peer-urls": `http://0.0.0.0:${ETCD_PEER_PORT}`,
+    "initial-advertise-peer-urls": `http://${input.name}:${ETCD_PEER_PORT}`,
+    "initial-cluster": input.memberNames.map((m) => `${m}=http://${m}:${ETCD_PEER_PORT}`).join(","),
+    "initial-cluster-token": input.clusterToken,
+    "initial-cluster-state": "new",
+    // autobase's values: tolerate a busy 2-core host without spurious elections.
+    "heartbeat-interval": 250,
+    "election-timeout": 2500,
+    // Patroni rewrites a few keys every loop; keep one hour of history (autobase, Patroni demo).
+    "auto-compaction-mode": "periodic",
+    "auto-compaction-retention": "1",
+    "quota-backend-bytes": 2147483648,
+    metrics: "basic",
+    "log-level": "warn",
+    "logger": "zap",
+  };
+  return stringify(config, { lineWidth: 0 });
+}

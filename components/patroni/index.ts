@@ -1,0 +1,209 @@
+// PatroniCluster: PostgreSQL nodes whose leader is elected through etcd, with streaming
+// replication over slots, pg_rewind, and the vector extension in the application database.
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { serviceDefaults, serviceImage, stackLabels } from "../shared/docker";
+import {
+  BOOTSTRAP_SQL_PATH,
+  PATRONI_CONFIG_PATH,
+  PATRONI_REST_PORT,
+  POST_BOOTSTRAP_PATH,
+  PatroniClusterSettings,
+  postgresParameters,
+  renderBootstrapSql,
+  renderPatroniConfig,
+  renderPostBootstrapScript,
+} from "./render";
+
+export interface PatroniClusterArgs {
+  /** PostgreSQL nodes (1 leader + replicas). Default 3. */
+  nodes?: number;
+  /** Prefix of container and volume names, e.g. "dpg-dev". */
+  namePrefix: string;
+  /** Base image the node image is built FROM. */
+  baseImage: string;
+  /** Docker network the nodes join (internal cluster network). */
+  networkName: pulumi.Input<string>;
+  /** Subnet of that network: the only range pg_hba admits. */
+  clusterSubnet: string;
+  /** etcd client endpoints ("host:port"). */
+  etcdEndpoints: string[];
+  /** PostgreSQL major version in the image. Default 17. */
+  postgresMajor?: number;
+  /** Vector extension created in the application database. Default "vector". */
+  vectorExtension?: string;
+  /** Patroni synchronous_mode. Default true. */
+  synchronousMode?: boolean;
+  /** Synchronous standbys. Default 1. */
+  synchronousNodeCount?: number;
+  /** Leader lease seconds. Default 30. */
+  ttl?: number;
+  /** HA loop seconds. Default 10. */
+  loopWait?: number;
+  /** DCS/PostgreSQL retry seconds. Default 10. */
+  retryTimeout?: number;
+  /** PostgreSQL max_connections. Default 200. */
+  maxConnections?: number;
+  /** Application database. Default "app". */
+  databaseName?: string;
+  /** Application login role. Default "app_user". */
+  appUser?: string;
+  /** Length of generated passwords. Default 32. */
+  passwordLength?: number;
+  /** Memory limit per node in MB. Default 1024. */
+  memoryMb?: number;
+}
+
+export const PATRONI_DEFAULTS = {
+  nodes: 3,
+  postgresMajor: 17,
+  vectorExtension: "vector",
+  synchronousMode: true,
+  synchronousNodeCount: 1,
+  ttl: 30,
+  loopWait: 10,
+  retryTimeout: 10,
+  maxConnections: 200,
+  databaseName: "app",
+  appUser: "app_user",
+  passwordLength: 32,
+  memoryMb: 1024,
+} as const;
+
+/** What the readiness pack sees of this component (secret-free). */
+export interface PatroniClusterSpec {
+  nodes: number;
+  postgresMajor: number;
+  image: string;
+  vectorExtension: string;
+  synchronousMode: boolean;
+  synchronousNodeCount: number;
+  usePgRewind: boolean;
+  useReplicationSlots: boolean;
+  tls: { enabled: boolean; hostsslOnly: boolean };
+  passwordEncryption: string;
+  maxConnections: number;
+  parameters: Record<string, string>;
+  ttl: number;
+  loopWait: number;
+  retryTimeout: number;
+  dataChecksums: boolean;
+}
+
+export class PatroniCluster extends pulumi.ComponentResource {
+  static readonly __pulumiType = "dpg:patroni:PatroniCluster";
+
+  /** Node hostnames on the cluster network, in order. */
+  readonly nodeNames: string[];
+  readonly containers: docker.Container[];
+  readonly databaseName: string;
+  readonly appUser: string;
+  readonly superuserPassword: pulumi.Output<string>;
+  readonly appPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const a = { ...PATRONI_DEFAULTS, ...stripUndefined(args) };
+    const settings: PatroniClusterSettings = {
+      scope: args.namePrefix,
+      postgresMajor: a.postgresMajor,
+      synchronousMode: a.synchronousMode,
+      synchronousNodeCount: a.synchronousNodeCount,
+      ttl: a.ttl,
+      loopWait: a.loopWait,
+      retryTimeout: a.retryTimeout,
+      maxConnections: a.maxConnections,
+      clusterSubnet: args.clusterSubnet,
+      etcdEndpoints: args.etcdEndpoints,
+    };
+    const parameters = Object.fromEntries(Object.entries(postgresParameters(settings)).map(([k, v]) => [k, String(v)]));
+    const spec: PatroniClusterSpec = {
+      nodes: a.nodes,
+      postgresMajor: a.postgresMajor,
+      image: "dpg/patroni",
+      vectorExtension: a.vectorExtension,
+      synchronousMode: a.synchronousMode,
+      synchronousNodeCount: a.synchronousNodeCount,
+      usePgRewind: true,
+      useReplicationSlots: true,
+      tls: { enabled: false, hostsslOnly: false },
+      passwordEncryption: parameters.password_encryption,
+      maxConnections: a.maxConnections,
+      parameters,
+      ttl: a.ttl,
+      loopWait: a.loopWait,
+      retryTimeout: a.retryTimeout,
+      dataChecksums: true,
+    };
+    super(PatroniCluster.__pulumiType, name, spec, opts);
+
+    const password = (role: string) =>
+      new random.RandomPassword(`${name}-${role}-password`, { length: a.passwordLength, special: false }, { parent: this });
+    const superuser = password("superuser");
+    const replication = password("replication");
+    const rewind = password("rewind");
+    const app = password("app");
+
+    const image = serviceImage(
+      `${name}-image`,
+      { imageDir: path.join(__dirname, "image"), repository: "dpg/patroni", baseImage: args.baseImage },
+      { parent: this },
+    );
+
+    const bootstrapSql = pulumi.secret(
+      app.result.apply((appPassword) =>
+        renderBootstrapSql({ database: a.databaseName, appUser: a.appUser, appPassword, vectorExtension: a.vectorExtension }),
+      ),
+    );
+
+    this.nodeNames = Array.from({ length: a.nodes }, (_, i) => `${args.namePrefix}-pg-${i + 1}`);
+    this.containers = this.nodeNames.map((nodeName, i) => {
+      const volume = new docker.Volume(`${name}-data-${i + 1}`, { name: `${nodeName}-data` }, { parent: this });
+      const patroniYml = pulumi.secret(
+        pulumi
+          .all([superuser.result, replication.result, rewind.result])
+          .apply(([su, repl, rw]) =>
+            renderPatroniConfig({ name: nodeName, cluster: settings, passwords: { superuser: su, replication: repl, rewind: rw } }),
+          ),
+      );
+      return new docker.Container(
+        `${name}-${i + 1}`,
+        {
+          name: nodeName,
+          hostname: nodeName,
+          image: image.imageId,
+          networksAdvanced: [{ name: args.networkName, aliases: [nodeName] }],
+          volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+          uploads: [
+            { file: PATRONI_CONFIG_PATH, content: patroniYml },
+            { file: BOOTSTRAP_SQL_PATH, content: bootstrapSql },
+            { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript() },
+          ],
+          healthcheck: {
+            // 200 once PostgreSQL runs on this node, leader or replica.
+            tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
+            interval: "5s",
+            timeout: "3s",
+            retries: 3,
+            startPeriod: "60s",
+          },
+          memory: a.memoryMb,
+          shmSize: 256,
+          labels: stackLabels(args.namePrefix, "patroni"),
+          ...serviceDefaults,
+        },
+        { parent: this },
+      );
+    });
+    this.databaseName = a.databaseName;
+    this.appUser = a.appUser;
+    this.superuserPassword = superuser.result;
+    this.appPassword = app.result;
+    this.registerOutputs({ nodeNames: this.nodeNames, databaseName: this.databaseName, appUser: this.appUser });
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

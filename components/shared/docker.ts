@@ -1,0 +1,63 @@
+// Pieces every service component shares: how an image is built from its folder, and the
+// container settings an operator expects on every service (labels, restart, log rotation).
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Labels that let tests and operators find everything a stack created. */
+export function stackLabels(namePrefix: string, component: string): docker.types.input.ContainerLabel[] {
+  return [
+    { label: "dpg.stack", value: namePrefix },
+    { label: "dpg.component", value: component },
+  ];
+}
+
+/**
+ * The image tag is the hash of the image folder, so an edited Dockerfile gives a new tag (and a
+ * rebuild) while an unchanged one is reused: tags are pinned, never "latest".
+ */
+export function imageTag(imageDir: string, baseImage: string): string {
+  const hash = crypto.createHash("sha256");
+  hash.update(baseImage);
+  for (const file of fs.readdirSync(imageDir).sort()) {
+    hash.update(file);
+    hash.update(fs.readFileSync(path.join(imageDir, file)));
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
+export interface ServiceImageArgs {
+  /** Folder holding the Dockerfile. */
+  imageDir: string;
+  /** Repository part of the image name, e.g. "dpg/patroni". */
+  repository: string;
+  /** Base image passed as the BASE_IMAGE build argument. */
+  baseImage: string;
+}
+
+/** Builds a service image from its folder with the docker provider (classic builder, no registry). */
+export function serviceImage(name: string, args: ServiceImageArgs, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
+  const tag = imageTag(args.imageDir, args.baseImage);
+  return new docker.RemoteImage(
+    name,
+    {
+      name: `${args.repository}:${tag}`,
+      build: {
+        context: args.imageDir,
+        buildArgs: { BASE_IMAGE: args.baseImage },
+      },
+      // Images are shared by stacks and cheap to keep; destroy removes containers, volumes, networks.
+      keepLocally: true,
+    },
+    opts,
+  );
+}
+
+/** Restart and log settings every long-running service gets. */
+export const serviceDefaults = {
+  restart: "unless-stopped",
+  logDriver: "json-file",
+  logOpts: { "max-size": "10m", "max-file": "5" },
+} as const;

@@ -1,0 +1,90 @@
+// Program entry: validate the stack settings first, then declare the cluster.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { EtcdCluster } from "../components/etcd";
+import { HAProxy } from "../components/haproxy";
+import { PatroniCluster } from "../components/patroni";
+import { PATRONI_REST_PORT, POSTGRES_PORT } from "../components/patroni/render";
+import { stackLabels } from "../components/shared/docker";
+import { loadStackConfig } from "./load-config";
+
+// Throws StackConfigError (every bad key, named, with the fix) before any resource exists.
+const config = loadStackConfig();
+const prefix = config.namePrefix;
+
+// Databases and etcd live on an internal network (no route out); HAProxy also joins an edge
+// network, because Docker cannot publish ports of a container that is only on an internal one.
+const clusterNetwork = new docker.Network("cluster-network", {
+  name: `${prefix}-cluster`,
+  internal: true,
+  ipamConfigs: [{ subnet: config.network.subnet }],
+  labels: stackLabels(prefix, "network"),
+});
+const edgeNetwork = new docker.Network("edge-network", {
+  name: `${prefix}-edge`,
+  labels: stackLabels(prefix, "network"),
+});
+
+const etcd = new EtcdCluster("etcd", {
+  members: config.etcd.members,
+  namePrefix: prefix,
+  baseImage: config.baseImage,
+  networkName: clusterNetwork.name,
+});
+
+const patroni = new PatroniCluster(
+  "patroni",
+  {
+    nodes: config.patroni.nodes,
+    namePrefix: prefix,
+    baseImage: config.baseImage,
+    networkName: clusterNetwork.name,
+    clusterSubnet: config.network.subnet,
+    etcdEndpoints: etcd.clientEndpoints,
+    postgresMajor: config.patroni.postgresMajor,
+    vectorExtension: config.patroni.vectorExtension,
+    synchronousMode: config.patroni.synchronousMode,
+    synchronousNodeCount: config.patroni.synchronousNodeCount,
+    ttl: config.patroni.ttl,
+    loopWait: config.patroni.loopWait,
+    retryTimeout: config.patroni.retryTimeout,
+    maxConnections: config.patroni.maxConnections,
+    databaseName: config.database.name,
+    appUser: config.database.appUser,
+    passwordLength: config.secrets.passwordLength,
+  },
+  { dependsOn: etcd.containers },
+);
+
+const haproxy = new HAProxy("haproxy", {
+  namePrefix: prefix,
+  baseImage: config.baseImage,
+  clusterNetworkName: clusterNetwork.name,
+  edgeNetworkName: edgeNetwork.name,
+  nodes: patroni.nodeNames.map((host) => ({ host, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
+  bindAddress: config.haproxy.bindAddress,
+  writePort: config.haproxy.writePort,
+  readPort: config.haproxy.readPort,
+  statsPort: config.haproxy.statsPort,
+  checkInterMs: config.haproxy.checkInterMs,
+  fall: config.haproxy.fall,
+  rise: config.haproxy.rise,
+});
+
+const appUrl = (endpoint: string) =>
+  pulumi.secret(
+    pulumi.interpolate`postgresql://${patroni.appUser}:${patroni.appPassword}@${endpoint}/${patroni.databaseName}`,
+  );
+
+export const environment = config.environment;
+export const writeEndpoint = haproxy.writeEndpoint;
+export const readEndpoint = haproxy.readEndpoint;
+export const haproxyStatsUrl = haproxy.statsUrl;
+export const databaseName = patroni.databaseName;
+export const appUser = patroni.appUser;
+export const writeConnectionString = appUrl(haproxy.writeEndpoint);
+export const readConnectionString = appUrl(haproxy.readEndpoint);
+export const superuserPassword = pulumi.secret(patroni.superuserPassword);
+export const patroniNodes = patroni.nodeNames;
+export const etcdEndpoints = etcd.clientEndpoints;
+export const clusterNetworkName = clusterNetwork.name;

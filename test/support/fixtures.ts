@@ -1,0 +1,33 @@
+// Fixed renderer inputs shared by the golden tests and the real-tool checks.
+import { renderEtcdConfig } from "../../components/etcd/render";
+import { renderHaproxyConfig } from "../../components/haproxy/render";
+import { PatroniClusterSettings, renderBootstrapSql, renderPatroniConfig, renderPostBootstrapScript } from "../../components/patroni/render";
+
+export const clusterSettings: PatroniClusterSettings = {
+  scope: "dpg-golden",
+  postgresMajor: 17,
+  synchronousMode: true,
+  synchronousNodeCount: 1,
+  ttl: 30,
+  loopWait: 10,
+  retryTimeout: 10,
+  maxConnections: 200,
+  clusterSubnet: "10.213.99.0/24",
+  etcdEndpoints: ["dpg-golden-etcd-1:2379", "dpg-golden-etcd-2:2379", "dpg-golden-etcd-3:2379"],
+};
+
+export const rendered = {
+  "etcd/etcd-1.yml": () =>
+    renderEtcdConfig({ name: "dpg-golden-etcd-1", memberNames: ["dpg-golden-etcd-1", "dpg-golden-etcd-2", "dpg-golden-etcd-3"], clusterToken: "dpg-golden-0011223344556677" }),
+  "patroni/patroni-pg-1.yml": () =>
+    renderPatroniConfig({ name: "dpg-golden-pg-1", cluster: clusterSettings, passwords: { superuser: "su-pass", replication: "repl-pass", rewind: "rewind-pass" } }),
+  "patroni/bootstrap.sql": () => renderBootstrapSql({ database: "app", appUser: "app_user", appPassword: "it's-secret", vectorExtension: "vector" }),
+  "patroni/post-bootstrap.sh": () => renderPostBootstrapScript(),
+  "haproxy/haproxy.cfg": () =>
+    renderHaproxyConfig({
+      nodes: [1, 2, 3].map((i) => ({ host: `dpg-golden-pg-${i}`, postgresPort: 5432, restPort: 8008 })),
+      checkInterMs: 1000,
+      fall: 3,
+      rise: 2,
+    }),
+};

@@ -1,0 +1,103 @@
+// The whole program under Pulumi mocks: what it declares, and that a bad config declares nothing.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { installMocks, isSecretValue, ofType, recorded, settle, unsecret, valueOf } from "../support/mocks";
+
+const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
+
+describe("program with an invalid config", () => {
+  it("throws a config error and registers no resource", async () => {
+    // Runs in a child process so the program module can be loaded with its own config.
+    const { spawnSync } = await import("node:child_process");
+    const child = spawnSync(process.execPath, ["--import", "tsx", "test/support/run-program-with-mocks.ts"], {
+      env: { ...process.env, DPG_TEST_CONFIG: JSON.stringify({ "dpg-cluster:patroni": JSON.stringify({ nodes: 0 }), "dpg-cluster:etcd": JSON.stringify({ members: 2 }) }) },
+      encoding: "utf8",
+    });
+    assert.notEqual(child.status, 0, child.stdout + child.stderr);
+    assert.match(child.stderr, /dpg-cluster:patroni\.nodes/);
+    assert.match(child.stderr, /dpg-cluster:etcd\.members: must be odd/);
+    assert.match(child.stdout, /registered=0\b/);
+  });
+});
+
+describe("program with the dev defaults", () => {
+  let program: any;
+  before(async () => {
+    installMocks({ "dpg-cluster:haproxy": JSON.stringify({ writePort: 15000, readPort: 15001, statsPort: 17000 }) }, "dev");
+    program = await import("../../infra/index");
+    await settle();
+  });
+
+  it("declares 3 etcd members, 3 Patroni nodes and one HAProxy", () => {
+    const containers = ofType("docker:index/container:Container");
+    const names = containers.map((c) => c.inputs.name).sort();
+    assert.deepEqual(names, [
+      "dpg-dev-etcd-1", "dpg-dev-etcd-2", "dpg-dev-etcd-3", "dpg-dev-haproxy", "dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3",
+    ]);
+    assert.equal(ofType("dpg:etcd:EtcdCluster").length, 1);
+    assert.equal(ofType("dpg:patroni:PatroniCluster").length, 1);
+    assert.equal(ofType("dpg:haproxy:HAProxy").length, 1);
+  });
+
+  it("gives every data-bearing container its own named volume", () => {
+    const volumes = ofType("docker:index/volume:Volume").map((v) => v.inputs.name).sort();
+    assert.deepEqual(volumes, ["dpg-dev-etcd-1-data", "dpg-dev-etcd-2-data", "dpg-dev-etcd-3-data", "dpg-dev-pg-1-data", "dpg-dev-pg-2-data", "dpg-dev-pg-3-data"]);
+  });
+
+  it("puts the cluster on an internal network and publishes only HAProxy, on 127.0.0.1", () => {
+    const nets = ofType("docker:index/network:Network");
+    assert.equal(nets.find((n) => n.inputs.name === "dpg-dev-cluster")?.inputs.internal, true);
+    for (const c of ofType("docker:index/container:Container")) {
+      const ports = c.inputs.ports ?? [];
+      if (c.inputs.name === "dpg-dev-haproxy") {
+        assert.deepEqual(ports.map((p: any) => `${p.ip}:${p.external}->${p.internal}`).sort(), ["127.0.0.1:15000->5000", "127.0.0.1:15001->5001", "127.0.0.1:17000->7000"]);
+      } else {
+        assert.equal(ports.length, 0, `${c.inputs.name} must not publish ports`);
+      }
+    }
+  });
+
+  it("gives every container a health check, a restart policy and a memory limit", () => {
+    for (const c of ofType("docker:index/container:Container")) {
+      assert.ok(c.inputs.healthcheck?.tests?.length, `${c.inputs.name} healthcheck`);
+      assert.equal(c.inputs.restart, "unless-stopped");
+      assert.ok(c.inputs.memory > 0, `${c.inputs.name} memory`);
+    }
+  });
+
+  it("generates four passwords of 32 characters and keeps them out of container env", () => {
+    const passwords = ofType(PASSWORD_TYPE);
+    assert.deepEqual(passwords.map((p) => p.name).sort(), ["patroni-app-password", "patroni-replication-password", "patroni-rewind-password", "patroni-superuser-password"]);
+    for (const p of passwords) assert.equal(p.inputs.length, 32);
+    for (const c of ofType("docker:index/container:Container")) {
+      assert.equal((c.inputs.envs ?? []).length, 0, `${c.inputs.name} has env: ${c.inputs.envs}`);
+    }
+  });
+
+  it("ships patroni.yml with the passwords as an upload, never as env", () => {
+    const pg1 = ofType("docker:index/container:Container").find((c) => c.inputs.name === "dpg-dev-pg-1")!;
+    // The uploads carry secrets, so the engine stores them encrypted.
+    assert.ok(isSecretValue(pg1.inputs.uploads), "uploads should be secret");
+    const uploads = unsecret(pg1.inputs.uploads);
+    const files = uploads.map((u: any) => u.file).sort();
+    assert.deepEqual(files, ["/etc/patroni/bootstrap.sql", "/etc/patroni/patroni.yml", "/etc/patroni/post-bootstrap.sh"]);
+    const yml = uploads.find((u: any) => u.file === "/etc/patroni/patroni.yml").content;
+    assert.match(yml, /password: x{32}/);
+  });
+
+  it("sends a secret-free spec to the policy pack as component inputs", () => {
+    const spec = ofType("dpg:patroni:PatroniCluster")[0].inputs;
+    assert.equal(spec.nodes, 3);
+    assert.equal(spec.synchronousMode, true);
+    assert.equal(spec.usePgRewind, true);
+    assert.equal(spec.vectorExtension, "vector");
+    assert.doesNotMatch(JSON.stringify(recorded.filter((r) => !r.custom).map((r) => r.inputs)), /x{32}/);
+  });
+
+  it("exports endpoints and secret connection strings", async () => {
+    assert.equal(await valueOf(program.writeEndpoint), "127.0.0.1:15000");
+    assert.equal(await valueOf(program.readEndpoint), "127.0.0.1:15001");
+    assert.equal(await valueOf(program.writeConnectionString), `postgresql://app_user:${"x".repeat(32)}@127.0.0.1:15000/app`);
+    assert.equal(await (program.writeConnectionString as any).isSecret, true);
+  });
+});

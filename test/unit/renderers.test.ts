@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { renderEtcdConfig } from "../../components/etcd/render";
+import { renderHaproxyConfig } from "../../components/haproxy/render";
+import { pgHba, sqlLiteral } from "../../components/patroni/render";
+import { clusterSettings, rendered } from "../support/fixtures";
+import { assertGolden } from "../support/golden";
+
+describe("renderers match their golden files", () => {
+  for (const [file, render] of Object.entries(rendered)) {
+    it(file, () => assertGolden(file, render()));
+  }
+});
+
+describe("etcd renderer", () => {
+  it("lists every member in initial-cluster and advertises its own name", () => {
+    const c = parse(rendered["etcd/etcd-1.yml"]());
+    assert.equal(c["initial-cluster"].split(",").length, 3);
+    assert.equal(c["advertise-client-urls"], "http://dpg-golden-etcd-1:2379");
+    assert.equal(c["initial-cluster-state"], "new");
+  });
+  it("refuses a member that is not in the member list", () => {
+    assert.throws(() => renderEtcdConfig({ name: "x", memberNames: ["a"], clusterToken: "t" }), /not in memberNames/);
+  });
+});
+
+describe("patroni renderer", () => {
+  const c = parse(rendered["patroni/patroni-pg-1.yml"]());
+  it("uses the etcd3 DCS with every endpoint", () => assert.deepEqual(c.etcd3.hosts, clusterSettings.etcdEndpoints));
+  it("turns on pg_rewind, replication slots and synchronous mode", () => {
+    assert.equal(c.bootstrap.dcs.postgresql.use_pg_rewind, true);
+    assert.equal(c.bootstrap.dcs.postgresql.use_slots, true);
+    assert.equal(c.bootstrap.dcs.synchronous_mode, true);
+    assert.equal(c.bootstrap.dcs.synchronous_node_count, 1);
+  });
+  it("hashes passwords with scram-sha-256 and checksums data pages", () => {
+    assert.equal(c.bootstrap.dcs.postgresql.parameters.password_encryption, "scram-sha-256");
+    assert.ok(c.bootstrap.initdb.includes("data-checksums"));
+  });
+  it("admits password logins only from the cluster subnet and rejects the rest", () => {
+    const hba = pgHba(clusterSettings);
+    assert.ok(hba.includes("host all all 10.213.99.0/24 scram-sha-256"));
+    assert.equal(hba.at(-1), "host all all 0.0.0.0/0 reject");
+    assert.ok(!hba.some((l) => /\btrust\b|\bmd5\b/.test(l)), "no trust or md5 lines");
+  });
+  it("quotes SQL literals", () => {
+    assert.equal(sqlLiteral("it's"), "'it''s'");
+    assert.match(rendered["patroni/bootstrap.sql"](), /PASSWORD 'it''s-secret'/);
+  });
+  it("creates the vector extension in the application database", () => {
+    const sql = rendered["patroni/bootstrap.sql"]();
+    assert.ok(sql.indexOf("\\connect app") < sql.indexOf("CREATE EXTENSION IF NOT EXISTS vector"));
+  });
+});
+
+describe("haproxy renderer", () => {
+  const cfg = rendered["haproxy/haproxy.cfg"]();
+  it("routes the write port by /primary and the read port by /replica", () => {
+    assert.match(cfg, /listen primary\n    bind \*:5000[\s\S]*?option httpchk GET \/primary/);
+    assert.match(cfg, /listen replicas\n    bind \*:5001[\s\S]*?option httpchk GET \/replica/);
+  });
+  it("checks every node through Patroni's REST port", () => {
+    assert.equal((cfg.match(/server dpg-golden-pg-\d dpg-golden-pg-\d:5432 check port 8008/g) ?? []).length, 6);
+  });
+  it("refuses an empty backend", () => assert.throws(() => renderHaproxyConfig({ nodes: [], checkInterMs: 1000, fall: 3, rise: 2 }), /at least one/));
+});
