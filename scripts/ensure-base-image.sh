@@ -117,11 +117,27 @@ else
   printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' \
     "$MIRROR" "$suite" "$MIRROR" "$suite" "$SECURITY_MIRROR" "$suite" | "${SUDO[@]}" tee "$DIR/etc/apt/sources.list" >/dev/null
 fi
+# debootstrap fetches only the release suite: apply pending -updates/-security fixes now so
+# every image built FROM this base starts patched (DPG_BASE_UPGRADE=0 skips this)
+if [ "${DPG_BASE_UPGRADE:-1}" = 1 ] && [ "$suite" != sid ]; then
+  t_up=$(date +%s%N)
+  uplog="$DIR.upgrade.log"
+  if ! { "${SUDO[@]}" chroot "$DIR" apt-get -q -o APT::Sandbox::User=root update \
+         && "${SUDO[@]}" chroot "$DIR" env DEBIAN_FRONTEND=noninteractive apt-get -y -q \
+              -o APT::Sandbox::User=root -o Dpkg::Options::=--force-confold upgrade \
+         && "${SUDO[@]}" chroot "$DIR" apt-get clean; } >"$uplog" 2>&1; then
+    log "ERROR: upgrade inside the rootfs failed; last lines:"; tail -n 30 "$uplog" >&2; rm -f "$uplog"; exit 1
+  fi
+  upgraded=$(awk '/upgraded,/ {print $1}' "$uplog"); rm -f "$uplog"
+  log "upgraded ${upgraded:-0} packages from $suite-updates/$suite-security ($(( ($(date +%s%N) - t_up) / 1000000 )) ms)"
+fi
 # drop what debootstrap leaves behind: package lists, downloaded .debs, logs, docs
 "${SUDO[@]}" sh -c "rm -rf '$DIR'/var/lib/apt/lists/* '$DIR'/var/cache/apt/archives/*.deb '$DIR'/var/cache/apt/*.bin \
   '$DIR'/var/log/*.log '$DIR'/var/log/apt/* '$DIR'/usr/share/man/* '$DIR'/usr/share/info/* '$DIR'/usr/share/locale/*; \
   find '$DIR'/usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true"
-: | "${SUDO[@]}" tee "$DIR/etc/machine-id" >/dev/null
+# host-specific files debootstrap copied in; Docker provides these at run time
+: | "${SUDO[@]}" tee "$DIR/etc/machine-id" "$DIR/etc/resolv.conf" >/dev/null
+"${SUDO[@]}" rm -f "$DIR/etc/hostname"
 
 # ---- import ----------------------------------------------------------------------------
 t2=$(date +%s%N)

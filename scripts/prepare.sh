@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Everything `pulumi up` needs on this machine for STACK: npm packages, the Pulumi toolchain
+# (built offline when missing), a Docker daemon, and the stack's base image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stack="${1:-dev}"
+[ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
+[ -d policies/node_modules/@pulumi/policy ] || (cd policies && npm ci --no-audit --no-fund)
+bash scripts/bootstrap-toolchain.sh
+bash scripts/bootstrap-docker.sh
+bash scripts/ensure-base-image.sh "$(node --import tsx scripts/stack-setting.ts "$stack" baseImage)"

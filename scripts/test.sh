@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm test: everything from a fresh machine. Installs npm packages, builds the Pulumi toolchain
+# offline if missing, starts dockerd if none runs, makes the base image, then runs the unit,
+# golden, real-tool and e2e tests in one node test run (so one summary line counts them all).
+# The e2e tests never skip: a missing prerequisite fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$SECONDS
+
+bash scripts/prepare.sh dev
+prepared=$SECONDS
+source scripts/env.sh
+dpg_require_passphrase dev
+
+stop_docker() { bash scripts/stop-docker.sh || true; }
+trap stop_docker EXIT
+
+mapfile -t files < <(find test/unit policies/test test/e2e -name '*.test.ts' 2>/dev/null | sort -t/ -k2,2r)
+echo "[test] preparation took $((prepared - started)) s; running ${#files[@]} test files"
+status=0
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" || status=$?
+echo "[test] total $((SECONDS - started)) s"
+exit $status

@@ -1,0 +1,117 @@
+// The main job for real: `pulumi up` on the real engine and real Docker brings up etcd, Patroni
+// and HAProxy; the cluster serves writes and reads; `pulumi destroy` leaves nothing behind.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Client } from "pg";
+import { docker, eventually, pulumi } from "../support/cli";
+import { createTestStack, TestStack } from "../support/stack";
+
+const PREFIX = "dpg-e2e";
+const WRITE_PORT = 35000;
+const READ_PORT = 35001;
+
+async function query(port: number, password: string, sql: string, params: unknown[] = []) {
+  const client = new Client({ host: "127.0.0.1", port, user: "app_user", password, database: "app", connectionTimeoutMillis: 5000, statement_timeout: 10000 });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+function stackContainers(): string[] {
+  return docker(["ps", "-a", "--filter", `label=dpg.stack=${PREFIX}`, "--format", "{{.Names}}"]).stdout.split("\n").filter(Boolean);
+}
+
+describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 }, () => {
+  let stack: TestStack;
+  let appPassword: string;
+  let upSeconds = 0;
+
+  before(async () => {
+    stack = createTestStack("e2e", "dev", {
+      namePrefix: PREFIX,
+      haproxy: { writePort: WRITE_PORT, readPort: READ_PORT, statsPort: 37000 },
+      network: { subnet: "10.213.30.0/24" },
+    });
+    const t0 = Date.now();
+    pulumi(["up", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 30 * 60_000 });
+    upSeconds = (Date.now() - t0) / 1000;
+    appPassword = new URL(stack.output("writeConnectionString")).password;
+    console.log(`# pulumi up (images cached or built) took ${upSeconds.toFixed(1)} s`);
+  });
+
+  after(() => {
+    if (!stack) return;
+    pulumi(["destroy", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 10 * 60_000, allowFail: true });
+    stack.remove();
+  });
+
+  it("accepts a write through the HAProxy write port and serves it back through the read port", async () => {
+    const t0 = Date.now();
+    await eventually("a writable primary behind the write port", () => query(WRITE_PORT, appPassword, "SELECT 1").then(() => true), 120_000);
+    console.log(`# first connection through the write port ${(Date.now() - t0) / 1000} s after pulumi up returned`);
+    await eventually("a write to succeed", () =>
+      query(WRITE_PORT, appPassword, "CREATE TABLE IF NOT EXISTS e2e_rows (id int PRIMARY KEY, note text); INSERT INTO e2e_rows VALUES (1, 'written through haproxy') ON CONFLICT DO NOTHING").then(() => true),
+      60_000,
+    );
+    const replicaRow = await eventually("the row on a replica", async () => {
+      const r = await query(READ_PORT, appPassword, "SELECT note, pg_is_in_recovery() AS replica FROM e2e_rows WHERE id = 1");
+      return r.rows.length === 1 ? r.rows[0] : undefined;
+    }, 60_000);
+    assert.equal(replicaRow.note, "written through haproxy");
+    assert.equal(replicaRow.replica, true, "the read port must reach a replica");
+    const primary = await query(WRITE_PORT, appPassword, "SELECT pg_is_in_recovery() AS replica");
+    assert.equal(primary.rows[0].replica, false, "the write port must reach the leader");
+  });
+
+  it("has the vector extension in the application database and answers a distance query", async () => {
+    const ext = await query(WRITE_PORT, appPassword, "SELECT extname, extversion FROM pg_extension WHERE extname = 'vector'");
+    assert.equal(ext.rows.length, 1, "pg_extension should list vector");
+    const d = await query(WRITE_PORT, appPassword, "SELECT '[1,2,3]'::vector <-> '[4,5,6]'::vector AS distance");
+    assert.ok(Math.abs(Number(d.rows[0].distance) - Math.sqrt(27)) < 1e-6, `distance ${d.rows[0].distance}`);
+    console.log(`# vector extension ${ext.rows[0].extversion}`);
+  });
+
+  it("shows 1 leader and 2 streaming replicas in Patroni's /cluster", async () => {
+    const members = await eventually("1 leader + 2 streaming replicas", () => {
+      const out = docker(["exec", `${PREFIX}-pg-1`, "curl", "-fsS", "http://127.0.0.1:8008/cluster"]).stdout;
+      const m = JSON.parse(out).members as Array<{ name: string; role: string; state: string }>;
+      const leaders = m.filter((x) => x.role === "leader");
+      const streaming = m.filter((x) => x.role !== "leader" && x.state === "streaming");
+      return leaders.length === 1 && streaming.length === 2 ? m : undefined;
+    }, 90_000);
+    console.log(`# patroni members: ${members.map((m) => `${m.name}=${m.role}/${m.state}`).join(", ")}`);
+    assert.equal(members.length, 3);
+  });
+
+  it("has 3 healthy etcd members", () => {
+    const out = docker(["exec", `${PREFIX}-etcd-1`, "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--cluster", "-w", "json"]).stdout;
+    const health = JSON.parse(out) as Array<{ endpoint: string; health: boolean }>;
+    assert.equal(health.length, 3, out);
+    assert.ok(health.every((h) => h.health), out);
+  });
+
+  it("keeps every password out of container env and out of `pulumi stack export`", () => {
+    const passwords = [appPassword, stack.output("superuserPassword")];
+    for (const p of passwords) assert.ok(p.length >= 16);
+    const containers = stackContainers();
+    assert.equal(containers.length, 7, containers.join(","));
+    const inspected = docker(["inspect", ...containers]).stdout;
+    const envs = (JSON.parse(inspected) as Array<{ Config: { Env: string[] } }>).flatMap((c) => c.Config.Env ?? []);
+    for (const p of passwords) assert.ok(!envs.some((e) => e.includes(p)), "a password is in a container's env");
+    const exported = pulumi(["stack", "export", "--stack", stack.name]).stdout;
+    for (const p of passwords) assert.ok(!exported.includes(p), "a password is in plaintext in pulumi stack export");
+    assert.match(exported, /"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"/, "secrets should be stored as encrypted secret values");
+  });
+
+  it("leaves no container, volume or network behind after destroy", () => {
+    pulumi(["destroy", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 10 * 60_000 });
+    assert.deepEqual(stackContainers(), []);
+    const volumes = docker(["volume", "ls", "--format", "{{.Name}}"]).stdout.split("\n").filter((v) => v.startsWith(`${PREFIX}-`));
+    assert.deepEqual(volumes, []);
+    const networks = docker(["network", "ls", "--format", "{{.Name}}"]).stdout.split("\n").filter((n) => n.startsWith(`${PREFIX}-`));
+    assert.deepEqual(networks, []);
+  });
+});

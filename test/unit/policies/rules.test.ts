@@ -1,0 +1,170 @@
+// Every rule has a passing case (the production-shaped fixture) and at least one failing case whose message
+// names the stack setting to change. Resource rules are run through their real resource policy.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { RULES, Rule } from "../../../policies/rules";
+import { T } from "../../../policies/rules/settings";
+import { resourcePolicy } from "../../../policies/pack/resource-policy";
+import { catalog } from "../../../policies/catalog";
+import { paramsFor, runRule } from "../../../policies/score/evaluate";
+import { FixtureResource, find, goodCluster, modelOf, without } from "./fixture";
+import { runOverStack } from "./helpers";
+
+interface FailCase {
+    why: string;
+    mutate: (c: FixtureResource[]) => FixtureResource[] | void;
+    expect: string;
+}
+
+const p = (c: FixtureResource[], name: string) => find(c, name).props;
+const containers = (c: FixtureResource[]) => c.filter((r) => r.type === T.container);
+
+const CASES: Record<string, FailCase[]> = {
+    "etcd-members": [{ why: "one member", mutate: (c) => void (p(c, "etcd").members = 1), expect: "dpg-cluster:etcd.members" }],
+    "etcd-quorum": [{ why: "even count", mutate: (c) => void (p(c, "etcd").members = 4), expect: "dpg-cluster:etcd.members" }],
+    "etcd-tls": [
+        { why: "peer plaintext", mutate: (c) => void (p(c, "etcd").peerTls = false), expect: "dpg-cluster:etcd.peerTls" },
+        { why: "client plaintext", mutate: (c) => void (p(c, "etcd").clientTls = false), expect: "dpg-cluster:etcd.clientTls" },
+    ],
+    "etcd-auth": [{ why: "no auth", mutate: (c) => void (p(c, "etcd").authEnabled = false), expect: "dpg-cluster:etcd.authEnabled" }],
+    "patroni-nodes": [{ why: "2 nodes", mutate: (c) => void (p(c, "pg").nodes = 2), expect: "dpg-cluster:patroni.nodes" }],
+    "postgres-version": [{ why: "PG 14", mutate: (c) => void (p(c, "pg").postgresMajor = 14), expect: "dpg-cluster:patroni.postgresMajor" }],
+    "vector-extension": [{ why: "none", mutate: (c) => void (p(c, "pg").vectorExtension = ""), expect: "dpg-cluster:patroni.vectorExtension" }],
+    "synchronous-replication": [
+        { why: "async", mutate: (c) => void (p(c, "pg").synchronousMode = false), expect: "dpg-cluster:patroni.synchronousMode" },
+        { why: "no sync standby", mutate: (c) => void (p(c, "pg").synchronousNodeCount = 0), expect: "dpg-cluster:patroni.synchronousNodeCount" },
+    ],
+    "pg-rewind": [{ why: "off", mutate: (c) => void (p(c, "pg").usePgRewind = false), expect: "dpg-cluster:patroni.usePgRewind" }],
+    "replication-slots": [{ why: "off", mutate: (c) => void (p(c, "pg").useReplicationSlots = false), expect: "dpg-cluster:patroni.useReplicationSlots" }],
+    "postgres-tls": [
+        { why: "tls off", mutate: (c) => void (p(c, "pg").tls.enabled = false), expect: "dpg-cluster:tls.enabled" },
+        { why: "ssl param off", mutate: (c) => void (p(c, "pg").parameters.ssl = "off"), expect: "dpg-cluster:patroni.parameters.ssl" },
+    ],
+    "hostssl-only": [{ why: "host lines", mutate: (c) => void (p(c, "pg").tls.hostsslOnly = false), expect: "dpg-cluster:tls.hostsslOnly" }],
+    "scram-password-encryption": [
+        {
+            why: "md5",
+            mutate: (c) => {
+                p(c, "pg").passwordEncryption = "md5";
+                delete p(c, "pg").parameters.password_encryption;
+            },
+            expect: "dpg-cluster:patroni.passwordEncryption",
+        },
+    ],
+    "patroni-failure-detection": [{ why: "ttl too short", mutate: (c) => void (p(c, "pg").ttl = 20), expect: "dpg-cluster:patroni.ttl" }],
+    "ddl-logging": [{ why: "none", mutate: (c) => void (p(c, "pg").parameters.log_statement = "none"), expect: "dpg-cluster:patroni.parameters.log_statement" }],
+    "connection-logging": [
+        { why: "connections off", mutate: (c) => void (p(c, "pg").parameters.log_connections = "off"), expect: "dpg-cluster:patroni.parameters.log_connections" },
+        { why: "disconnections unset", mutate: (c) => void delete p(c, "pg").parameters.log_disconnections, expect: "dpg-cluster:patroni.parameters.log_disconnections" },
+    ],
+    "slow-query-logging": [
+        { why: "disabled", mutate: (c) => void (p(c, "pg").parameters.log_min_duration_statement = "-1"), expect: "dpg-cluster:patroni.parameters.log_min_duration_statement" },
+        { why: "5s threshold", mutate: (c) => void (p(c, "pg").parameters.log_min_duration_statement = "5s"), expect: "dpg-cluster:patroni.parameters.log_min_duration_statement" },
+    ],
+    "postgres-essential-settings": [{ why: "no shared_buffers", mutate: (c) => void delete p(c, "pg").parameters.shared_buffers, expect: "dpg-cluster:patroni.parameters.shared_buffers" }],
+    "logical-decoding": [{ why: "replica", mutate: (c) => void (p(c, "pg").parameters.wal_level = "replica"), expect: "dpg-cluster:patroni.parameters.wal_level" }],
+    "autovacuum-enabled": [{ why: "off", mutate: (c) => void (p(c, "pg").parameters.autovacuum = "off"), expect: "dpg-cluster:patroni.parameters.autovacuum" }],
+    "autovacuum-tuned": [{ why: "default", mutate: (c) => void delete p(c, "pg").parameters.autovacuum_vacuum_scale_factor, expect: "dpg-cluster:patroni.parameters.autovacuum_vacuum_scale_factor" }],
+    "container-memory-limit": [{ why: "no limit", mutate: (c) => void delete p(c, "pg-0").memory, expect: "dpg-cluster:patroni.memoryMb" }],
+    "container-healthcheck": [{ why: "none", mutate: (c) => void delete p(c, "etcd-1").healthcheck, expect: "dpg-cluster:etcd.healthcheck" }],
+    "container-restart-policy": [{ why: "no", mutate: (c) => void (p(c, "pg-2").restart = "no"), expect: "dpg-cluster:patroni.restart" }],
+    "container-nofile-ulimit": [{ why: "default", mutate: (c) => void (p(c, "pg-1").ulimits = []), expect: "dpg-cluster:patroni.ulimitNofile" }],
+    "no-plaintext-passwords": [
+        { why: "literal password", mutate: (c) => void p(c, "pg-0").envs.push("POSTGRES_PASSWORD=hunter2hunter2hunter2"), expect: "POSTGRES_PASSWORD_FILE" },
+        { why: "password in a URI", mutate: (c) => void p(c, "etcd-0").envs.push("DATABASE_URL=postgres://app:s3cr3t@pg:5432/db"), expect: "DATABASE_URL_FILE" },
+    ],
+    "db-ports-not-public": [
+        { why: "HAProxy on all interfaces", mutate: (c) => void (p(c, "lb").bindAddress = "0.0.0.0"), expect: "dpg-cluster:haproxy.bindAddress" },
+        { why: "PgBouncer on all interfaces", mutate: (c) => void (p(c, "pool").bindAddress = ""), expect: "dpg-cluster:pgbouncer.bindAddress" },
+        { why: "5432 published without ip", mutate: (c) => void (p(c, "pg-0").ports = [{ internal: 5432, external: 5432 }]), expect: "dpg-cluster:patroni.bindAddress" },
+    ],
+    "pinned-images": [
+        { why: "etcd untagged", mutate: (c) => void (p(c, "etcd").image = "quay.io/coreos/etcd"), expect: "dpg-cluster:etcd.image" },
+        { why: "remote image latest", mutate: (c) => void (p(c, "pg-image").name = "localhost:5000/dpg/patroni:latest"), expect: "dpg-cluster:patroni.image" },
+    ],
+    "password-length": [{ why: "12 chars", mutate: (c) => void (p(c, "superuser").length = 12), expect: "dpg-cluster:security.passwordLength" }],
+    "backup-schedule": [{ why: "not cron", mutate: (c) => void (p(c, "backup").fullSchedule = "weekly"), expect: "dpg-cluster:backup.fullSchedule" }],
+    "backup-retention": [{ why: "one full", mutate: (c) => void (p(c, "backup").retentionFull = 1), expect: "dpg-cluster:backup.retentionFull" }],
+    "backup-encryption": [{ why: "none", mutate: (c) => void (p(c, "backup").cipherType = "none"), expect: "dpg-cluster:backup.cipherType" }],
+    "backup-wal-archiving": [{ why: "off", mutate: (c) => void (p(c, "backup").walArchiving = false), expect: "dpg-cluster:backup.walArchiving" }],
+    "prometheus-scrape-coverage": [{ why: "no etcd job", mutate: (c) => void (p(c, "mon").scrapedJobs = ["postgres", "patroni", "haproxy", "node"]), expect: "dpg-cluster:monitoring.scrapedJobs" }],
+    "critical-alert-rules": [{ why: "no memory alert", mutate: (c) => void (p(c, "mon").alertRules = p(c, "mon").alertRules.filter((a: string) => a !== "MemoryUsageHigh")), expect: "dpg-cluster:monitoring.alertRules" }],
+    "alertmanager-receiver": [{ why: "none", mutate: (c) => void (p(c, "mon").receivers = []), expect: "dpg-cluster:monitoring.receivers" }],
+    "alert-escalation": [{ why: "webhook only", mutate: (c) => void (p(c, "mon").receivers = ["webhook"]), expect: "dpg-cluster:monitoring.receivers" }],
+    "grafana-dashboards": [
+        { why: "missing one", mutate: (c) => void p(c, "mon").dashboards.pop(), expect: "dpg-cluster:monitoring.dashboards" },
+        { why: "no grafana", mutate: (c) => void (p(c, "mon").grafanaDeployed = false), expect: "dpg-cluster:monitoring.grafana" },
+    ],
+    "grafana-provisioned": [{ why: "no dashboards", mutate: (c) => void (p(c, "mon").dashboards = []), expect: "dpg-cluster:monitoring.dashboards" }],
+    "pool-sizing": [
+        { why: "pools exceed max_connections", mutate: (c) => void (p(c, "pool").defaultPoolSize = 300), expect: "dpg-cluster:pgbouncer.defaultPoolSize" },
+        { why: "client slots below pool", mutate: (c) => void (p(c, "pool").maxClientConn = 10), expect: "dpg-cluster:pgbouncer.maxClientConn" },
+    ],
+    "tls-cert-validity": [
+        { why: "20-day certs", mutate: (c) => void (p(c, "tls").certValidityDays = 20), expect: "dpg-cluster:tls.certValidityDays" },
+        { why: "late re-issue", mutate: (c) => void (p(c, "tls").minDaysLeft = 7), expect: "dpg-cluster:tls.minDaysLeft" },
+    ],
+    "tls-cert-rotation": [{ why: "never renews", mutate: (c) => void (p(c, "tls").minDaysLeft = 0), expect: "dpg-cluster:tls.minDaysLeft" }],
+    "docker-hosts": [{ why: "one host", mutate: (c) => containers(c).forEach((r) => (r.provider = undefined)), expect: "dpg-cluster:docker.hosts" }],
+    "overlay-network": [{ why: "bridge only", mutate: (c) => c.filter((r) => r.type === T.network).forEach((n) => (n.props.driver = "bridge")), expect: "dpg-cluster:network.driver" }],
+    "db-network-internal": [{ why: "not internal", mutate: (c) => void (p(c, "db-net").internal = false), expect: "dpg-cluster:network.internal" }],
+    "network-segmentation": [{ why: "one network", mutate: (c) => c.filter((r) => r.name !== "mon-net"), expect: "dpg-cluster:network.segmented" }],
+    "haproxy-declared": [{ why: "absent", mutate: (c) => without(c, T.haproxy), expect: "dpg-cluster:haproxy.enabled" }],
+    "pgbouncer-declared": [{ why: "absent", mutate: (c) => without(c, T.pgbouncer), expect: "dpg-cluster:pgbouncer.enabled" }],
+    "max-connections-capacity": [
+        {
+            why: "100 connections",
+            mutate: (c) => {
+                p(c, "pg").maxConnections = 100;
+                p(c, "pool").maxClientConn = 100;
+            },
+            expect: "dpg-cluster:pgbouncer.maxClientConn",
+        },
+    ],
+};
+
+/** Messages of a rule over a whole stack: the resource policy for resource rules, the evaluator for stack rules. */
+async function messages(rule: Rule, cluster: FixtureResource[]): Promise<string[]> {
+    const params = paramsFor(rule.name, catalog());
+    if (rule.kind === "resource") return runOverStack(resourcePolicy(rule, params), cluster);
+    return runRule(rule, modelOf(cluster), params, false);
+}
+
+test("every rule has at least one failing case in this table", () => {
+    const missing = RULES.map((r) => r.name).filter((n) => !CASES[n]?.length);
+    assert.deepEqual(missing, []);
+    const unknown = Object.keys(CASES).filter((n) => !RULES.some((r) => r.name === n));
+    assert.deepEqual(unknown, []);
+});
+
+for (const rule of RULES) {
+    describe(`rule ${rule.name}`, () => {
+        test("passes on the production-shaped stack", async () => {
+            assert.deepEqual(await messages(rule, goodCluster()), []);
+        });
+        for (const c of CASES[rule.name] ?? []) {
+            test(`fails (${c.why}) naming ${c.expect}`, async () => {
+                const cluster = goodCluster();
+                const mutated = c.mutate(cluster) ?? cluster;
+                const got = await messages(rule, mutated);
+                assert.ok(got.length > 0, "expected a violation");
+                assert.ok(got.some((m) => m.includes(c.expect)), `no message names ${c.expect}: ${JSON.stringify(got)}`);
+            });
+        }
+    });
+}
+
+test("no-plaintext-passwords never echoes the secret value", async () => {
+    const cluster = goodCluster();
+    p(cluster, "pg-0").envs.push("POSTGRES_PASSWORD=hunter2hunter2hunter2");
+    const rule = RULES.find((r) => r.name === "no-plaintext-passwords")!;
+    const got = await messages(rule, cluster);
+    assert.ok(got.length === 1 && !got[0].includes("hunter2"));
+});
+
+test("resource rules report the absent component through runRule (what the score sees)", () => {
+    const rule = RULES.find((r) => r.name === "backup-schedule")!;
+    const got = runRule(rule, modelOf(without(goodCluster(), T.backup)), [], false);
+    assert.equal(got.length, 1);
+    assert.match(got[0], /dpg-cluster:backup\.enabled/);
+});
