@@ -1,0 +1,61 @@
+// Rendered configs checked by the real tools, in the very images the program deploys.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { renderEtcdConfig } from "../../components/etcd/render";
+import { docker, eventually } from "../support/cli";
+import { rendered } from "../support/fixtures";
+import { ensureImage } from "../support/images";
+
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-tools-"));
+function file(name: string, content: string): string {
+  const p = path.join(workDir, name);
+  fs.writeFileSync(p, content);
+  fs.chmodSync(p, 0o644);
+  return p;
+}
+
+describe("rendered configs pass the real tools", { timeout: 20 * 60_000 }, () => {
+  after(() => fs.rmSync(workDir, { recursive: true, force: true }));
+
+  it("haproxy -c accepts haproxy.cfg and rejects a broken one", () => {
+    const image = ensureImage("haproxy");
+    const good = file("haproxy.cfg", rendered["haproxy/haproxy.cfg"]());
+    const ok = docker(["run", "--rm", "--network", "none", "-v", `${good}:/tmp/haproxy.cfg:ro`, image, "haproxy", "-c", "-f", "/tmp/haproxy.cfg"], { allowFail: true });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    const bad = file("broken.cfg", rendered["haproxy/haproxy.cfg"]().replace("balance first", "balance nonsense"));
+    const ko = docker(["run", "--rm", "--network", "none", "-v", `${bad}:/tmp/haproxy.cfg:ro`, image, "haproxy", "-c", "-f", "/tmp/haproxy.cfg"], { allowFail: true });
+    assert.notEqual(ko.status, 0, "haproxy -c should refuse an unknown balance algorithm");
+  });
+
+  it("patroni --validate-config accepts patroni.yml and rejects a broken one", () => {
+    const image = ensureImage("patroni");
+    // The validator resolves and connects to every etcd host it is given: point the names at a
+    // throwaway listener on 2379 inside the validating container.
+    const hosts = ["dpg-golden-pg-1", "dpg-golden-etcd-1", "dpg-golden-etcd-2", "dpg-golden-etcd-3"].flatMap((h) => ["--add-host", `${h}:127.0.0.1`]);
+    const validate = "python3 -m http.server 2379 --bind 127.0.0.1 >/dev/null 2>&1 & sleep 1; patroni --validate-config /tmp/patroni.yml";
+    const good = file("patroni.yml", rendered["patroni/patroni-pg-1.yml"]());
+    const ok = docker(["run", "--rm", ...hosts, "-v", `${good}:/tmp/patroni.yml:ro`, "--entrypoint", "sh", image, "-c", validate], { allowFail: true });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    const bad = file("patroni-bad.yml", rendered["patroni/patroni-pg-1.yml"]().replace(/listen: 0\.0\.0\.0:5432/, "listen: nowhere"));
+    const ko = docker(["run", "--rm", ...hosts, "-v", `${bad}:/tmp/patroni.yml:ro`, "--entrypoint", "sh", image, "-c", validate], { allowFail: true });
+    assert.notEqual(ko.status, 0, "patroni should refuse a listen address without a port");
+  });
+
+  it("etcd starts from the rendered config and reports healthy", async () => {
+    const image = ensureImage("etcd");
+    const name = `dpg-tools-etcd-${process.pid}`;
+    const cfg = file("etcd.yml", renderEtcdConfig({ name, memberNames: [name], clusterToken: "dpg-tools" }));
+    docker(["run", "-d", "--rm", "--name", name, "--hostname", name, "--network", "none", "-v", `${cfg}:/etc/etcd/etcd.yml:ro`, image]);
+    try {
+      await eventually("etcd to answer", () => {
+        const r = docker(["exec", name, "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health"], { allowFail: true });
+        return r.status === 0 ? true : undefined;
+      }, 30_000);
+    } finally {
+      docker(["rm", "-f", name], { allowFail: true });
+    }
+  });
+});
