@@ -129,6 +129,6 @@ while ! docker_ok; do
   fi
   sleep 0.5
 done
-# Prefer dockerd's own pidfile (exact even when started through sudo).
-if [ -s /var/run/docker.pid ]; then "${SUDO[@]}" cp /var/run/docker.pid "$PID_FILE"; fi
+# Started through sudo: $! was sudo's pid, so take dockerd's own pidfile instead.
+if [ ! -s "$PID_FILE" ] && [ -s /var/run/docker.pid ]; then "${SUDO[@]}" cp /var/run/docker.pid "$PID_FILE"; fi
 log "dockerd $(docker version --format '{{.Server.Version}}' 2>/dev/null) answering, pid $(cat "$PID_FILE") ($(elapsed))"

@@ -1,0 +1,48 @@
+// Command line of the readiness report.
+export interface ReportArgs {
+    mode: "catalog" | "stack" | "render" | "help";
+    json: boolean;
+    stack?: string;
+    env?: "dev" | "prod";
+    asOf?: string;
+    outDir?: string;
+    evaluationFile?: string;
+    engine: "preview" | "analyze";
+}
+
+export const USAGE = `usage:
+  readiness --catalog [--json]                 print the checklist catalog (no stack, no engine)
+  readiness --stack <name> [--env dev|prod] [--analyze] [--as-of YYYY-MM-DD] [--out <dir>]
+                                               run the pack on the stack, print the table, write reports/<stack>/
+  readiness --evaluation <file> [--json]       render a saved evaluation (written by the readiness-score policy)
+exit codes: 0 ready, 2 ready with warnings, 1 not ready (or error)`;
+
+export function parseArgs(argv: string[]): ReportArgs {
+    const out: ReportArgs = { mode: "help", json: false, engine: "preview" };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
+            return v;
+        };
+        switch (a) {
+            case "--catalog": out.mode = "catalog"; break;
+            case "--json": out.json = true; break;
+            case "--stack": out.mode = "stack"; out.stack = value(); break;
+            case "--evaluation": out.mode = "render"; out.evaluationFile = value(); break;
+            case "--analyze": out.engine = "analyze"; break;
+            case "--as-of": out.asOf = value(); break;
+            case "--out": out.outDir = value(); break;
+            case "--env": {
+                const v = value();
+                if (v !== "dev" && v !== "prod") throw new Error(`--env must be dev or prod, got ${v}`);
+                out.env = v;
+                break;
+            }
+            case "--help": case "-h": out.mode = "help"; break;
+            default: throw new Error(`unknown argument ${a}`);
+        }
+    }
+    return out;
+}

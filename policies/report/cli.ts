@@ -1,0 +1,112 @@
+// Readiness report: `npm run readiness -- --stack <name>` / `npm run --silent readiness -- --catalog --json`.
+import * as fs from "fs";
+import * as path from "path";
+import { catalog, CATEGORIES, CATEGORY_TITLES } from "../catalog";
+import type { Evaluation } from "../pack/readiness-policy";
+import { ATTESTATIONS } from "../rules/settings";
+import { parseAttestations } from "../score/attestations";
+import { EXIT_CODES } from "../score/score";
+import { parseArgs, ReportArgs, USAGE } from "./args";
+import { parseAnalyzeJson, parsePolicyEvents } from "./events";
+import { buildPolicyConfig, environmentFor } from "./policy-config";
+import { analyzeWithPack, previewWithPack, stackConfig } from "./pulumi";
+import { PolicyViolation, renderMarkdown, renderTable, reportDocument } from "./render";
+
+const PACK_DIR = path.resolve(__dirname, "..");
+const REPO_ROOT = path.resolve(PACK_DIR, "..");
+
+function printCatalog(json: boolean): number {
+    const items = catalog();
+    if (json) {
+        process.stdout.write(JSON.stringify(items, null, 2) + "\n");
+        return 0;
+    }
+    for (const c of CATEGORIES) {
+        process.stdout.write(`\n${CATEGORY_TITLES[c]}\n`);
+        for (const i of items.filter((x) => x.category === c))
+            process.stdout.write(`  ${i.id.padEnd(12)} ${i.severity.padEnd(8)} ${i.check.padEnd(14)} ${i.ref}\n`);
+    }
+    return 0;
+}
+
+function writeReports(outDir: string, stack: string, e: Evaluation, violations: PolicyViolation[]): void {
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, "readiness.md"), renderMarkdown(e, stack, violations));
+    fs.writeFileSync(path.join(outDir, "readiness.json"), JSON.stringify(reportDocument(e, stack, violations), null, 2) + "\n");
+}
+
+function show(e: Evaluation, json: boolean, stack: string, violations: PolicyViolation[]): number {
+    process.stdout.write(json ? JSON.stringify(reportDocument(e, stack, violations), null, 2) + "\n" : renderTable(e, process.stdout.columns ?? 160) + "\n");
+    return EXIT_CODES[e.score.status];
+}
+
+function runStack(a: ReportArgs): number {
+    const stack = a.stack!;
+    const outDir = path.resolve(a.outDir ?? path.join(REPO_ROOT, "reports", stack));
+    fs.mkdirSync(outDir, { recursive: true });
+    const config = stackConfig(stack, REPO_ROOT);
+    const env = environmentFor(stack, config, a.env);
+    const reportFile = path.join(outDir, "evaluation.json");
+    fs.rmSync(reportFile, { force: true });
+    const configFile = path.join(outDir, "policy-config.json");
+    fs.writeFileSync(configFile, JSON.stringify(buildPolicyConfig(env, { attestations: parseAttestations(config[ATTESTATIONS]), reportFile, asOf: a.asOf }), null, 2));
+
+    let violations: PolicyViolation[];
+    let log: string;
+    if (a.engine === "analyze") {
+        const r = analyzeWithPack({ stack, cwd: REPO_ROOT, packDir: PACK_DIR, configFile });
+        violations = parseAnalyzeJson(r.stdout);
+        log = r.stdout + r.stderr;
+    } else {
+        const eventLog = path.join(outDir, "events.jsonl");
+        const r = previewWithPack({ stack, cwd: REPO_ROOT, packDir: PACK_DIR, configFile, eventLog });
+        violations = fs.existsSync(eventLog) ? parsePolicyEvents(fs.readFileSync(eventLog, "utf8")) : [];
+        log = r.stdout + r.stderr;
+        // A mandatory violation fails the preview by design; only a missing evaluation is an error here.
+    }
+    fs.writeFileSync(path.join(outDir, `${a.engine}.log`), log);
+    if (!fs.existsSync(reportFile)) {
+        process.stderr.write(`the readiness-score policy wrote no evaluation (${reportFile}); pulumi ${a.engine} output:\n${log.slice(-4000)}\n`);
+        return 1;
+    }
+    const e = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Evaluation;
+    writeReports(outDir, stack, e, violations);
+    const code = show(e, a.json, stack, violations);
+    if (!a.json) process.stdout.write(`reports: ${path.relative(process.cwd(), outDir) || "."}/readiness.{md,json}\n`);
+    return code;
+}
+
+export function main(argv: string[]): number {
+    let a: ReportArgs;
+    try {
+        a = parseArgs(argv);
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+        return 1;
+    }
+    try {
+        switch (a.mode) {
+            case "catalog":
+                return printCatalog(a.json);
+            case "render": {
+                const doc = JSON.parse(fs.readFileSync(a.evaluationFile!, "utf8"));
+                const e = doc as Evaluation;
+                return show(e, a.json, doc.stack ?? path.basename(a.evaluationFile!), doc.violations ?? []);
+            }
+            case "stack":
+                return runStack(a);
+            default:
+                process.stdout.write(USAGE + "\n");
+                return 1;
+        }
+    } catch (e) {
+        process.stderr.write(`readiness: ${(e as Error).message}\n`);
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    // `readiness --catalog | head` closes stdout early; that is not an error.
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 1));
+    process.exitCode = main(process.argv.slice(2));
+}

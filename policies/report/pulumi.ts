@@ -1,0 +1,35 @@
+// The only module that runs the Pulumi CLI.
+import { spawnSync } from "child_process";
+
+export interface RunResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+function run(args: string[], cwd: string): RunResult {
+    const r = spawnSync("pulumi", args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    if (r.error) throw new Error(`cannot run pulumi: ${r.error.message}`);
+    return { status: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** `pulumi config --json` → { "dpg-cluster:key": value }, structured values parsed. */
+export function stackConfig(stack: string, cwd: string): Record<string, unknown> {
+    const r = run(["config", "--stack", stack, "--json"], cwd);
+    if (r.status !== 0) throw new Error(`pulumi config --stack ${stack} failed: ${r.stderr.trim()}`);
+    const raw = JSON.parse(r.stdout) as Record<string, { value?: string; objectValue?: unknown; secret?: boolean }>;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) {
+        if (v.secret) continue; // attestations and the environment are never secret; don't read secrets at all
+        out[k] = v.objectValue ?? v.value;
+    }
+    return out;
+}
+
+export function previewWithPack(opts: { stack: string; cwd: string; packDir: string; configFile: string; eventLog: string }): RunResult {
+    return run(["preview", "--stack", opts.stack, "--policy-pack", opts.packDir, "--policy-pack-config", opts.configFile, "--event-log", opts.eventLog, "--non-interactive"], opts.cwd);
+}
+
+export function analyzeWithPack(opts: { stack: string; cwd: string; packDir: string; configFile: string }): RunResult {
+    return run(["policy", "analyze", "--stack", opts.stack, "--policy-pack", opts.packDir, "--policy-pack-config", opts.configFile, "--json"], opts.cwd);
+}

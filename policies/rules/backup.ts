@@ -1,0 +1,67 @@
+// pgBackRest: schedule, retention, encryption, WAL archiving (000 "Backup System" and the recommended PITR/encryption).
+import { ResourceRule } from "./types";
+import { T, fix, setting } from "./settings";
+
+const absent = `no ${T.backup} component is declared; enable backups (${setting("backup", "enabled")} = true)`;
+
+function rule(r: Omit<ResourceRule, "kind" | "types" | "absent">): ResourceRule {
+    return { kind: "resource", types: [T.backup], absent, ...r };
+}
+
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$/;
+
+/** A five-field cron expression (minute hour day month weekday), or @daily/@weekly style. */
+export function isCron(expr: unknown): boolean {
+    const s = String(expr ?? "").trim();
+    if (/^@(hourly|daily|weekly|monthly|yearly|annually|midnight)$/.test(s)) return true;
+    const fields = s.split(/\s+/);
+    return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
+}
+
+export const backupSchedule = rule({
+    name: "backup-schedule",
+    description: "Full backups run on a cron schedule.",
+    severity: "blocker",
+    check: (p) =>
+        isCron(p.fullSchedule)
+            ? []
+            : [`full backup schedule "${p.fullSchedule ?? ""}" is not a cron expression; ${fix(setting("backup", "fullSchedule"), '"0 1 * * 0" (weekly)')}`],
+});
+
+export const backupRetention = rule({
+    name: "backup-retention",
+    description: "At least 2 full backups are retained.",
+    severity: "blocker",
+    // With 1 retained full, the old set is expired as soon as a new full starts: one failed backup leaves nothing.
+    check: (p) =>
+        Number(p.retentionFull) >= 2
+            ? []
+            : [`retention keeps ${p.retentionFull ?? 0} full backup(s); ${fix(setting("backup", "retentionFull"), "2 or more")}`],
+});
+
+export const backupEncryption = rule({
+    name: "backup-encryption",
+    description: "The backup repository is encrypted (repo-cipher-type aes-256-cbc).",
+    severity: "advisory",
+    check: (p) =>
+        p.cipherType === "aes-256-cbc"
+            ? []
+            : [`backups are stored unencrypted (cipher "${p.cipherType ?? "none"}"); ${fix(setting("backup", "cipherType"), '"aes-256-cbc"')}`],
+});
+
+export const backupWalArchiving = rule({
+    name: "backup-wal-archiving",
+    description: "WAL is archived to the backup repository (point-in-time recovery).",
+    severity: "advisory",
+    check: (p, ctx) => {
+        if (!p.walArchiving) return [`WAL archiving is off, so there is no point-in-time recovery; ${fix(setting("backup", "walArchiving"), "true")}`];
+        // Cross-check with the rendered PostgreSQL parameters when the whole stack is known.
+        const patroni = ctx.model?.resources.find((r) => r.type === T.patroni)?.props;
+        const mode = patroni?.parameters?.archive_mode;
+        if (patroni && mode !== undefined && !["on", "always"].includes(String(mode)))
+            return [`pgBackRest expects WAL but PostgreSQL has archive_mode "${mode}"; set dpg-cluster:patroni.parameters.archive_mode to on`];
+        return [];
+    },
+});
+
+export const backupRules = [backupSchedule, backupRetention, backupEncryption, backupWalArchiving];

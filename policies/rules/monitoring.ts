@@ -1,0 +1,106 @@
+// Prometheus / Alertmanager / Grafana spec. Required dashboards and alert patterns come from the catalog's
+// item params (000 "Required dashboards", "Critical alerts"), so the data and the policy cannot drift apart.
+import { ResourceRule, RuleContext } from "./types";
+import { T, fix, setting } from "./settings";
+
+const absent = `no ${T.monitoring} component is declared; enable monitoring (${setting("monitoring", "enabled")} = true)`;
+
+function rule(r: Omit<ResourceRule, "kind" | "types" | "absent">): ResourceRule {
+    return { kind: "resource", types: [T.monitoring], absent, ...r };
+}
+
+/** Jobs every cluster needs scraped; pgbouncer joins when the stack declares a PgBouncer. */
+export const BASE_SCRAPE_JOBS = ["postgres", "patroni", "etcd", "haproxy", "node"];
+
+function requiredJobs(ctx: RuleContext): string[] {
+    const fromParams = ctx.params.map((p) => p.job).filter((j): j is string => typeof j === "string");
+    if (ctx.focused && fromParams.length > 0) return fromParams;
+    const jobs = new Set([...BASE_SCRAPE_JOBS, ...fromParams]);
+    if (ctx.model?.resources.some((r) => r.type === T.pgbouncer)) jobs.add("pgbouncer");
+    return [...jobs];
+}
+
+export const prometheusScrapeCoverage = rule({
+    name: "prometheus-scrape-coverage",
+    description: "Prometheus scrapes every component (postgres, patroni, etcd, haproxy, node, and pgbouncer when deployed).",
+    severity: "blocker",
+    check: (p, ctx) => {
+        const have = new Set<string>((p.scrapedJobs ?? []).map((j: string) => String(j).toLowerCase()));
+        const missing = requiredJobs(ctx).filter((j) => !have.has(j));
+        return missing.length === 0
+            ? []
+            : [`Prometheus does not scrape ${missing.join(", ")}; add them to ${setting("monitoring", "scrapedJobs")}`];
+    },
+});
+
+export const criticalAlertRules = rule({
+    name: "critical-alert-rules",
+    description: "The critical alerts of 000 exist (database down, replication lag, disk space, pool exhaustion, latency, memory).",
+    severity: "blocker",
+    check: (p, ctx) => {
+        const names: string[] = (p.alertRules ?? []).map(String);
+        const missing = ctx.params
+            .filter((q) => typeof q.pattern === "string")
+            .filter((q) => !names.some((n) => new RegExp(String(q.pattern), "i").test(n)))
+            .map((q) => String(q.alert));
+        return missing.length === 0
+            ? []
+            : [`alert rules miss: ${missing.join("; ")}; add them to ${setting("monitoring", "alertRules")}`];
+    },
+});
+
+export const alertmanagerReceiver = rule({
+    name: "alertmanager-receiver",
+    description: "Alertmanager has at least one notification receiver.",
+    severity: "blocker",
+    check: (p) =>
+        (p.receivers ?? []).length > 0
+            ? []
+            : [`Alertmanager has no receiver, so alerts notify nobody; ${fix(setting("monitoring", "receivers"), '["webhook"] (or email/slack/pagerduty)')}`],
+});
+
+export const alertEscalation = rule({
+    name: "alert-escalation",
+    description: "Alerts escalate through PagerDuty or Opsgenie.",
+    severity: "advisory",
+    check: (p) =>
+        (p.receivers ?? []).some((r: string) => /^(pagerduty|opsgenie)$/i.test(String(r)))
+            ? []
+            : [`no PagerDuty/Opsgenie receiver for escalation; add "pagerduty" to ${setting("monitoring", "receivers")}`],
+});
+
+function dashboardPresent(have: string[], q: Record<string, unknown>): boolean {
+    const wanted = [q.dashboard, ...((q.aliases as unknown[]) ?? [])].map((t) => String(t).toLowerCase());
+    return have.some((h) => wanted.includes(h));
+}
+
+export const grafanaDashboards = rule({
+    name: "grafana-dashboards",
+    description: "Grafana is deployed with the four required dashboards.",
+    severity: "blocker",
+    check: (p, ctx) => {
+        if (!p.grafanaDeployed) return [`Grafana is not deployed; ${fix(setting("monitoring", "grafana"), "true")}`];
+        const have = (p.dashboards ?? []).map((d: string) => String(d).toLowerCase());
+        const missing = ctx.params.filter((q) => typeof q.dashboard === "string" && !dashboardPresent(have, q)).map((q) => String(q.dashboard));
+        return missing.length === 0 ? [] : [`Grafana lacks the dashboard(s) ${missing.join(", ")}; add them to ${setting("monitoring", "dashboards")}`];
+    },
+});
+
+export const grafanaProvisioned = rule({
+    name: "grafana-provisioned",
+    description: "Dashboards are provisioned by the program (dashboard automation), not imported by hand.",
+    severity: "advisory",
+    check: (p) =>
+        p.grafanaDeployed && (p.dashboards ?? []).length > 0
+            ? []
+            : [`no dashboards are provisioned by the program; ${fix(setting("monitoring", "grafana"), "true")} and list ${setting("monitoring", "dashboards")}`],
+});
+
+export const monitoringRules = [
+    prometheusScrapeCoverage,
+    criticalAlertRules,
+    alertmanagerReceiver,
+    alertEscalation,
+    grafanaDashboards,
+    grafanaProvisioned,
+];

@@ -1,0 +1,129 @@
+// Patroni/PostgreSQL cluster spec: size, version, extension, replication mode, TLS, auth, failure detection.
+import { ResourceRule } from "./types";
+import { T, TLS_ENABLED, TLS_HOSTSSL_ONLY, fix, pgParam, setting } from "./settings";
+
+const absent = `no ${T.patroni} component is declared`;
+const OFF = ["off", "false", "0", "no", ""];
+const isOff = (v: unknown) => v === undefined || v === null || OFF.includes(String(v).trim().toLowerCase());
+
+function rule(r: Omit<ResourceRule, "kind" | "types" | "absent">): ResourceRule {
+    return { kind: "resource", types: [T.patroni], absent, ...r };
+}
+
+export const patroniNodes = rule({
+    name: "patroni-nodes",
+    description: "Patroni runs at least 3 PostgreSQL nodes (001: 3 nodes minimum).",
+    severity: "blocker",
+    check: (p) =>
+        p.nodes >= 3 ? [] : [`Patroni has ${p.nodes} node(s); production HA needs 3; ${fix(setting("patroni", "nodes"), "3")}`],
+});
+
+export const postgresVersion = rule({
+    name: "postgres-version",
+    description: "PostgreSQL major version is 15 or newer.",
+    severity: "blocker",
+    check: (p) =>
+        p.postgresMajor >= 15
+            ? []
+            : [`PostgreSQL ${p.postgresMajor} is older than the required 15; ${fix(setting("patroni", "postgresMajor"), "15 or newer (e.g. 17)")}`],
+});
+
+export const vectorExtension = rule({
+    name: "vector-extension",
+    description: "A vector extension (vector / ruvector) is configured.",
+    severity: "blocker",
+    check: (p) =>
+        typeof p.vectorExtension === "string" && p.vectorExtension.trim() !== ""
+            ? []
+            : [`no vector extension is configured; ${fix(setting("patroni", "vectorExtension"), '"ruvector" or "vector"')}`],
+});
+
+export const synchronousReplication = rule({
+    name: "synchronous-replication",
+    description: "Synchronous replication is on, so a failover loses no committed transaction.",
+    severity: "blocker", // 000 HA: "Failover completes in <30 seconds with zero data loss"
+    check: (p) => {
+        if (!p.synchronousMode)
+            return [`asynchronous replication can lose committed transactions on failover; ${fix(setting("patroni", "synchronousMode"), "true")}`];
+        if (!(p.synchronousNodeCount >= 1))
+            return [`synchronous mode has no synchronous standby; ${fix(setting("patroni", "synchronousNodeCount"), "1")}`];
+        if (p.nodes !== undefined && p.synchronousNodeCount >= p.nodes)
+            return [`synchronousNodeCount ${p.synchronousNodeCount} needs more standbys than the ${p.nodes - 1} that exist; ${fix(setting("patroni", "synchronousNodeCount"), `at most ${p.nodes - 1}`)}`];
+        return [];
+    },
+});
+
+export const pgRewind = rule({
+    name: "pg-rewind",
+    description: "pg_rewind is on, so a failed old leader rejoins as a replica instead of needing a full re-clone.",
+    severity: "blocker", // 000 HA failover requirement: the old leader must come back without manual work
+    check: (p) => (p.usePgRewind ? [] : [`use_pg_rewind is off; ${fix(setting("patroni", "usePgRewind"), "true")}`]),
+});
+
+export const replicationSlots = rule({
+    name: "replication-slots",
+    description: "Patroni manages replication slots, so the primary keeps WAL a lagging replica still needs.",
+    severity: "advisory",
+    check: (p) =>
+        p.useReplicationSlots ? [] : [`replication slots are off; ${fix(setting("patroni", "useReplicationSlots"), "true")}`],
+});
+
+export const postgresTls = rule({
+    name: "postgres-tls",
+    description: "PostgreSQL serves TLS.",
+    severity: "blocker",
+    check: (p) => {
+        const out: string[] = [];
+        if (!p.tls?.enabled) out.push(`PostgreSQL TLS is off; ${fix(TLS_ENABLED, "true")}`);
+        else if (p.parameters && "ssl" in p.parameters && isOff(p.parameters.ssl))
+            out.push(`tls.enabled is true but the rendered parameter ssl is "${p.parameters.ssl}"; ${fix(pgParam("ssl"), "on")}`);
+        return out;
+    },
+});
+
+export const hostsslOnly = rule({
+    name: "hostssl-only",
+    description: "pg_hba.conf accepts TCP connections only as hostssl (sslmode=require enforced by the server).",
+    severity: "blocker",
+    check: (p) =>
+        p.tls?.enabled && p.tls?.hostsslOnly
+            ? []
+            : [`pg_hba.conf still accepts non-TLS "host" connections; ${fix(TLS_HOSTSSL_ONLY, "true")} (with ${TLS_ENABLED} true)`],
+});
+
+export const scramPasswordEncryption = rule({
+    name: "scram-password-encryption",
+    description: "Passwords are hashed with scram-sha-256, not MD5.",
+    severity: "blocker",
+    check: (p) => {
+        const fromParams = p.parameters?.password_encryption;
+        const value = String(fromParams ?? p.passwordEncryption ?? "");
+        return value === "scram-sha-256"
+            ? []
+            : [`password_encryption is "${value}"; ${fix(setting("patroni", "passwordEncryption"), '"scram-sha-256"')}`];
+    },
+});
+
+export const patroniFailureDetection = rule({
+    name: "patroni-failure-detection",
+    description: "Patroni timings detect a dead leader: loop_wait + 2 × retry_timeout ≤ ttl.",
+    severity: "blocker", // gates 000 HA "Failover completes in <30 seconds": the failover time is bounded by ttl
+    // Patroni's own rule: with a longer loop the leader can lose its lease between two renewals (false failovers).
+    check: (p) =>
+        p.ttl > 0 && p.loopWait > 0 && p.loopWait + 2 * p.retryTimeout <= p.ttl
+            ? []
+            : [`loop_wait ${p.loopWait} + 2 × retry_timeout ${p.retryTimeout} exceeds ttl ${p.ttl}; ${fix(setting("patroni", "ttl"), `at least ${p.loopWait + 2 * p.retryTimeout}`)} (or lower ${setting("patroni", "loopWait")} / ${setting("patroni", "retryTimeout")})`],
+});
+
+export const patroniRules = [
+    patroniNodes,
+    postgresVersion,
+    vectorExtension,
+    synchronousReplication,
+    pgRewind,
+    replicationSlots,
+    postgresTls,
+    hostsslOnly,
+    scramPasswordEncryption,
+    patroniFailureDetection,
+];

@@ -1,0 +1,46 @@
+// Resource types of the contract with the program, and the stack settings each policy message names.
+// The program owns the config schema; if a key is spelled differently there, change it here only.
+
+export const T = {
+    etcd: "dpg:etcd:EtcdCluster",
+    patroni: "dpg:patroni:PatroniCluster",
+    haproxy: "dpg:haproxy:HAProxy",
+    pgbouncer: "dpg:pgbouncer:PgBouncer",
+    backup: "dpg:backup:PgBackRest",
+    monitoring: "dpg:monitoring:Monitoring",
+    tls: "dpg:tls:ClusterTls",
+    container: "docker:index/container:Container",
+    network: "docker:index/network:Network",
+    volume: "docker:index/volume:Volume",
+    remoteImage: "docker:index/remoteImage:RemoteImage",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+} as const;
+
+const NS = "dpg-cluster";
+
+/** `dpg-cluster:<component>.<field>`: the stack config key behind a component spec field. */
+export function setting(component: string, field: string): string {
+    return `${NS}:${component}.${field}`;
+}
+
+/** The postgresql.conf parameter `name` as rendered from stack config. */
+export function pgParam(name: string): string {
+    return `${NS}:patroni.parameters.${name}`;
+}
+
+// Patroni's TLS fields are exposed at the top of the config (dpg-cluster:tls.enabled), as the brief names them.
+export const TLS_ENABLED = `${NS}:tls.enabled`;
+export const TLS_HOSTSSL_ONLY = `${NS}:tls.hostsslOnly`;
+export const PASSWORD_LENGTH = `${NS}:security.passwordLength`;
+export const ATTESTATIONS = `${NS}:attestations`;
+
+/** Short component key (etcd, patroni, ...) of a dpg component type, used to build setting names. */
+export function componentKey(type: string): string | undefined {
+    const hit = Object.entries(T).find(([, t]) => t === type);
+    return hit && type.startsWith("dpg:") ? hit[0] : undefined;
+}
+
+/** "set <setting> to <value>": the fix part of every message. */
+export function fix(settingName: string, value: string): string {
+    return `fix: set ${settingName} to ${value}`;
+}

@@ -1,0 +1,95 @@
+// Facts about the whole declared stack: Docker hosts, networks, which optional components exist.
+// They need several resources at once, so they are evaluated by the score only (no resource policy).
+import { Model, StackRule } from "./types";
+import { T, fix, setting } from "./settings";
+
+const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"; // the docker provider's default `host`
+
+const of = (m: Model, type: string) => m.resources.filter((r) => r.type === type);
+
+export const dockerHosts: StackRule = {
+    kind: "stack",
+    name: "docker-hosts",
+    description: "Containers are spread over at least 3 Docker hosts (000: ≥3 nodes for production HA).",
+    severity: "blocker",
+    evaluate: (m) => {
+        const containers = of(m, T.container);
+        const hosts = new Set(containers.map((c) => c.providerHost ?? DEFAULT_DOCKER_HOST));
+        return containers.length > 0 && hosts.size >= 3
+            ? []
+            : [`${containers.length} container(s) run on ${hosts.size} Docker host(s) (${[...hosts].join(", ") || "none"}); one host failure takes the whole cluster down; ${fix(setting("docker", "hosts"), "3 or more Docker hosts")}`];
+    },
+};
+
+export const overlayNetwork: StackRule = {
+    kind: "stack",
+    name: "overlay-network",
+    description: "An overlay network connects the nodes across hosts.",
+    severity: "blocker",
+    evaluate: (m) =>
+        of(m, T.network).some((n) => n.props?.driver === "overlay")
+            ? []
+            : [`no overlay network is declared (bridge networks stay on one host); ${fix(setting("network", "driver"), '"overlay"')}`],
+};
+
+export const dbNetworkInternal: StackRule = {
+    kind: "stack",
+    name: "db-network-internal",
+    description: "The database network is internal (no route to or from outside the hosts).",
+    severity: "blocker",
+    evaluate: (m) =>
+        of(m, T.network).some((n) => n.props?.internal === true)
+            ? []
+            : [`no internal Docker network is declared, so database containers are reachable via the default bridge; ${fix(setting("network", "internal"), "true")}`],
+};
+
+export const networkSegmentation: StackRule = {
+    kind: "stack",
+    name: "network-segmentation",
+    description: "Separate networks for database and monitoring/app traffic, the database one internal.",
+    severity: "advisory",
+    evaluate: (m) => {
+        const nets = of(m, T.network);
+        return nets.length >= 2 && nets.some((n) => n.props?.internal === true)
+            ? []
+            : [`${nets.length} network(s), ${nets.filter((n) => n.props?.internal === true).length} internal; declare a separate internal database network and a monitoring network; ${fix(setting("network", "segmented"), "true")}`];
+    },
+};
+
+function declared(name: string, type: string, settingKey: string, what: string): StackRule {
+    return {
+        kind: "stack",
+        name,
+        description: `${what} is deployed.`,
+        severity: "advisory",
+        evaluate: (m) => (of(m, type).length > 0 ? [] : [`${what} is not deployed; ${fix(setting(settingKey, "enabled"), "true")}`]),
+    };
+}
+
+export const haproxyDeclared = declared("haproxy-declared", T.haproxy, "haproxy", "HAProxy (the load balancer in front of Patroni)");
+export const pgbouncerDeclared = declared("pgbouncer-declared", T.pgbouncer, "pgbouncer", "PgBouncer (the pooling layer)");
+
+export const maxConnectionsCapacity: StackRule = {
+    kind: "stack",
+    name: "max-connections-capacity",
+    description: "The cluster accepts 500+ client connections (PostgreSQL max_connections or PgBouncer client slots).",
+    severity: "advisory",
+    evaluate: (m) => {
+        const pg = Number(of(m, T.patroni)[0]?.props?.maxConnections ?? 0);
+        const bouncers = of(m, T.pgbouncer);
+        const pooled = bouncers.reduce((s, b) => s + Number(b.props?.maxClientConn ?? 0) * Number(b.props?.poolerCountPerCluster ?? 1), 0);
+        return Math.max(pg, pooled) >= 500
+            ? []
+            : [`the cluster takes ${Math.max(pg, pooled)} client connections (max_connections ${pg}, PgBouncer ${pooled}); ${fix(setting("pgbouncer", "maxClientConn"), "500 or more")} (pooled) or raise ${setting("patroni", "maxConnections")}`];
+    },
+};
+
+export const topologyRules = [
+    dockerHosts,
+    overlayNetwork,
+    dbNetworkInternal,
+    networkSegmentation,
+    haproxyDeclared,
+    pgbouncerDeclared,
+    maxConnectionsCapacity,
+];
