@@ -15,7 +15,8 @@ dpg_require_passphrase dev
 stop_docker() { bash scripts/stop-docker.sh || true; }
 trap stop_docker EXIT
 
-mapfile -t files < <(find test/unit policies/test test/e2e -name '*.test.ts' 2>/dev/null | sort -t/ -k2,2r)
+# Fast unit tests first, then the e2e tests against real containers.
+mapfile -t files < <(find test/unit -name '*.test.ts' | sort; find test/e2e -name '*.test.ts' | sort)
 echo "[test] preparation took $((prepared - started)) s; running ${#files[@]} test files"
 status=0
 node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" || status=$?
