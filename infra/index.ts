@@ -49,6 +49,7 @@ const patroni = new PatroniCluster(
     loopWait: config.patroni.loopWait,
     retryTimeout: config.patroni.retryTimeout,
     maxConnections: config.patroni.maxConnections,
+    memoryMb: config.patroni.memoryMb,
     databaseName: config.database.name,
     appUser: config.database.appUser,
     passwordLength: config.secrets.passwordLength,

@@ -102,6 +102,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
   readonly appUser: string;
   readonly superuserPassword: pulumi.Output<string>;
   readonly appPassword: pulumi.Output<string>;
+  readonly readonlyPassword: pulumi.Output<string>;
+  /** Password of postgres_exporter (pg_monitor), for the monitoring component. */
+  readonly exporterPassword: pulumi.Output<string>;
+  /** Password of pgbouncer_auth (auth_query lookup role), for the pooler. */
+  readonly poolerAuthPassword: pulumi.Output<string>;
 
   constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const a = { ...PATRONI_DEFAULTS, ...stripUndefined(args) };
@@ -114,6 +119,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       loopWait: a.loopWait,
       retryTimeout: a.retryTimeout,
       maxConnections: a.maxConnections,
+      memoryMb: a.memoryMb,
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
     };
@@ -144,6 +150,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const replication = password("replication");
     const rewind = password("rewind");
     const app = password("app");
+    const readonly = password("readonly");
+    const exporter = password("exporter");
+    const poolerAuth = password("pooler-auth");
 
     const image = serviceImage(
       `${name}-image`,
@@ -152,9 +161,16 @@ export class PatroniCluster extends pulumi.ComponentResource {
     );
 
     const bootstrapSql = pulumi.secret(
-      app.result.apply((appPassword) =>
-        renderBootstrapSql({ database: a.databaseName, appUser: a.appUser, appPassword, vectorExtension: a.vectorExtension }),
-      ),
+      pulumi
+        .all([app.result, readonly.result, exporter.result, poolerAuth.result])
+        .apply(([appPw, readonlyPw, exporterPw, poolerAuthPw]) =>
+          renderBootstrapSql({
+            database: a.databaseName,
+            appUser: a.appUser,
+            vectorExtension: a.vectorExtension,
+            passwords: { app: appPw, readonly: readonlyPw, exporter: exporterPw, poolerAuth: poolerAuthPw },
+          }),
+        ),
     );
 
     this.nodeNames = Array.from({ length: a.nodes }, (_, i) => `${args.namePrefix}-pg-${i + 1}`);
@@ -200,6 +216,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
     this.appUser = a.appUser;
     this.superuserPassword = superuser.result;
     this.appPassword = app.result;
+    this.readonlyPassword = readonly.result;
+    this.exporterPassword = exporter.result;
+    this.poolerAuthPassword = poolerAuth.result;
     this.registerOutputs({ nodeNames: this.nodeNames, databaseName: this.databaseName, appUser: this.appUser });
   }
 }

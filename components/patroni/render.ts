@@ -21,6 +21,8 @@ export interface PatroniClusterSettings {
   loopWait: number;
   retryTimeout: number;
   maxConnections: number;
+  /** Memory limit of each node's container in MB: the tuning below is derived from it. */
+  memoryMb: number;
   /** Subnet of the cluster network; the only range pg_hba admits. */
   clusterSubnet: string;
   etcdEndpoints: string[];
@@ -39,19 +41,59 @@ export interface PatroniNodeRenderInput {
   passwords: PatroniPasswords;
 }
 
+/**
+ * Memory settings from the node's memory limit, the usual PGTune-style split: a quarter for
+ * shared_buffers, three quarters assumed as OS cache, work_mem sized so max_connections sorts
+ * at once cannot exhaust what is left.
+ */
+export function memoryParameters(memoryMb: number, maxConnections: number): Record<string, string> {
+  const sharedBuffers = Math.floor(memoryMb / 4);
+  const workMem = Math.max(4, Math.floor((memoryMb - sharedBuffers) / (maxConnections * 3)));
+  const maintenance = Math.min(2048, Math.max(64, Math.floor(memoryMb / 16)));
+  return {
+    shared_buffers: `${sharedBuffers}MB`,
+    effective_cache_size: `${Math.floor((memoryMb * 3) / 4)}MB`,
+    work_mem: `${workMem}MB`,
+    maintenance_work_mem: `${maintenance}MB`,
+  };
+}
+
 /** The PostgreSQL parameters Patroni keeps in the DCS (same on every node). */
 export function postgresParameters(c: PatroniClusterSettings): Record<string, string | number> {
   return {
     max_connections: c.maxConnections,
+    superuser_reserved_connections: 3,
     password_encryption: "scram-sha-256",
+    ...memoryParameters(c.memoryMb, c.maxConnections),
+    // WAL and checkpoints: spread checkpoints over 15 min, keep enough WAL for a replica to catch up.
     wal_level: "replica",
-    hot_standby: "on",
-    max_wal_senders: 10,
-    max_replication_slots: 10,
+    wal_compression: "on",
+    wal_buffers: "16MB",
+    min_wal_size: "512MB",
+    max_wal_size: "2GB",
+    checkpoint_timeout: "15min",
+    checkpoint_completion_target: "0.9",
     wal_keep_size: "1GB",
     wal_log_hints: "on", // pg_rewind needs it unless data checksums are on; both cost little.
+    hot_standby: "on",
     hot_standby_feedback: "on",
+    max_wal_senders: 10,
+    max_replication_slots: 10,
+    // SSD-class storage (seed 004): index scans are nearly as cheap as sequential reads.
+    random_page_cost: "1.1",
+    effective_io_concurrency: 200,
+    // Audit and slow-query logging (seed 004): DDL, connections, anything slower than 1 s.
+    log_statement: "ddl",
+    log_min_duration_statement: 1000,
+    log_connections: "on",
+    log_disconnections: "on",
+    log_lock_waits: "on",
+    log_temp_files: 0,
+    log_checkpoints: "on",
+    log_line_prefix: "%m [%p] %q%u@%d ",
     shared_preload_libraries: "pg_stat_statements",
+    "pg_stat_statements.track": "all",
+    track_io_timing: "on",
   };
 }
 
@@ -118,11 +160,14 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
   return stringify(config, { lineWidth: 0 });
 }
 
+/** Login roles created at bootstrap besides Patroni's own (superuser, replication, rewind). */
+export const APP_ROLES = { readonly: "readonly_user", exporter: "postgres_exporter", poolerAuth: "pgbouncer_auth" } as const;
+
 export interface BootstrapSqlInput {
   database: string;
   appUser: string;
-  appPassword: string;
   vectorExtension: string;
+  passwords: { app: string; readonly: string; exporter: string; poolerAuth: string };
 }
 
 /** SQL quoting for a literal: double every single quote. */
@@ -130,16 +175,49 @@ export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Runs once on the first leader (Patroni post_bootstrap): app role, app database, vector extension. */
+/**
+ * Runs once on the first leader (Patroni post_bootstrap). Least privilege: app_user owns the
+ * app schema (CRUD and its own migrations) but is no superuser and cannot create roles or
+ * databases; readonly_user only reads; postgres_exporter only has pg_monitor; PgBouncer's
+ * lookup role can only call a function that returns non-superuser password hashes.
+ */
 export function renderBootstrapSql(input: BootstrapSqlInput): string {
+  const { database: db, appUser: app, passwords: pw } = input;
+  const poolerLookup = (where: string) => [
+    `-- PgBouncer auth_query target in ${where}: hashes of ordinary roles only, never of superusers.`,
+    "CREATE SCHEMA IF NOT EXISTS pgbouncer AUTHORIZATION postgres;",
+    "REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;",
+    `GRANT USAGE ON SCHEMA pgbouncer TO ${APP_ROLES.poolerAuth};`,
+    "CREATE OR REPLACE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE(usename name, passwd text)",
+    "  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS",
+    "  $$ SELECT rolname, rolpassword FROM pg_authid WHERE rolname = p_usename AND NOT rolsuper AND rolcanlogin $$;",
+    "REVOKE ALL ON FUNCTION pgbouncer.get_auth(text) FROM PUBLIC;",
+    `GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO ${APP_ROLES.poolerAuth};`,
+  ];
   return [
-    "-- Statement logging would write the password below into the server log.",
+    "-- Statement logging would write the passwords below into the server log.",
     "SET log_statement = 'none';",
-    `CREATE ROLE ${input.appUser} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${sqlLiteral(input.appPassword)};`,
-    `CREATE DATABASE ${input.database} OWNER ${input.appUser};`,
-    `\\connect ${input.database}`,
+    `CREATE ROLE ${app} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD ${sqlLiteral(pw.app)};`,
+    `CREATE ROLE ${APP_ROLES.readonly} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD ${sqlLiteral(pw.readonly)};`,
+    `CREATE ROLE ${APP_ROLES.exporter} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT 5 PASSWORD ${sqlLiteral(pw.exporter)};`,
+    `GRANT pg_monitor TO ${APP_ROLES.exporter};`,
+    `CREATE ROLE ${APP_ROLES.poolerAuth} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT 10 PASSWORD ${sqlLiteral(pw.poolerAuth)};`,
+    ...poolerLookup("postgres"),
+    `CREATE DATABASE ${db} OWNER ${app};`,
+    `REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`,
+    `GRANT CONNECT ON DATABASE ${db} TO ${APP_ROLES.readonly}, ${APP_ROLES.exporter}, ${APP_ROLES.poolerAuth};`,
+    `\connect ${db}`,
+    "SET log_statement = 'none';",
     `CREATE EXTENSION IF NOT EXISTS ${input.vectorExtension};`,
     "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",
+    "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+    `CREATE SCHEMA app AUTHORIZATION ${app};`,
+    `ALTER ROLE ${app} IN DATABASE ${db} SET search_path = app, public;`,
+    `ALTER ROLE ${APP_ROLES.readonly} IN DATABASE ${db} SET search_path = app, public;`,
+    `GRANT USAGE ON SCHEMA app TO ${APP_ROLES.readonly};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE ${app} IN SCHEMA app GRANT SELECT ON TABLES TO ${APP_ROLES.readonly};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE ${app} IN SCHEMA app GRANT SELECT ON SEQUENCES TO ${APP_ROLES.readonly};`,
+    ...poolerLookup(db),
     "",
   ].join("\n");
 }

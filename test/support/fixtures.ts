@@ -12,6 +12,7 @@ export const clusterSettings: PatroniClusterSettings = {
   loopWait: 10,
   retryTimeout: 10,
   maxConnections: 200,
+  memoryMb: 1024,
   clusterSubnet: "10.213.99.0/24",
   etcdEndpoints: ["dpg-golden-etcd-1:2379", "dpg-golden-etcd-2:2379", "dpg-golden-etcd-3:2379"],
 };
@@ -21,7 +22,12 @@ export const rendered = {
     renderEtcdConfig({ name: "dpg-golden-etcd-1", memberNames: ["dpg-golden-etcd-1", "dpg-golden-etcd-2", "dpg-golden-etcd-3"], clusterToken: "dpg-golden-0011223344556677" }),
   "patroni/patroni-pg-1.yml": () =>
     renderPatroniConfig({ name: "dpg-golden-pg-1", cluster: clusterSettings, passwords: { superuser: "su-pass", replication: "repl-pass", rewind: "rewind-pass" } }),
-  "patroni/bootstrap.sql": () => renderBootstrapSql({ database: "app", appUser: "app_user", appPassword: "it's-secret", vectorExtension: "vector" }),
+  "patroni/bootstrap.sql": () => renderBootstrapSql({
+      database: "app",
+      appUser: "app_user",
+      vectorExtension: "vector",
+      passwords: { app: "it's-secret", readonly: "ro-pass", exporter: "exp-pass", poolerAuth: "pool-pass" },
+    }),
   "patroni/post-bootstrap.sh": () => renderPostBootstrapScript(),
   "haproxy/haproxy.cfg": () =>
     renderHaproxyConfig({

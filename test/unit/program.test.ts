@@ -65,9 +65,12 @@ describe("program with the dev defaults", () => {
     }
   });
 
-  it("generates four passwords of 32 characters and keeps them out of container env", () => {
+  it("generates every password with 32 characters and keeps them out of container env", () => {
     const passwords = ofType(PASSWORD_TYPE);
-    assert.deepEqual(passwords.map((p) => p.name).sort(), ["patroni-app-password", "patroni-replication-password", "patroni-rewind-password", "patroni-superuser-password"]);
+    assert.deepEqual(passwords.map((p) => p.name).sort(), [
+      "patroni-app-password", "patroni-exporter-password", "patroni-pooler-auth-password", "patroni-readonly-password",
+      "patroni-replication-password", "patroni-rewind-password", "patroni-superuser-password",
+    ]);
     for (const p of passwords) assert.equal(p.inputs.length, 32);
     for (const c of ofType("docker:index/container:Container")) {
       assert.equal((c.inputs.envs ?? []).length, 0, `${c.inputs.name} has env: ${c.inputs.envs}`);

@@ -65,3 +65,41 @@ describe("haproxy renderer", () => {
   });
   it("refuses an empty backend", () => assert.throws(() => renderHaproxyConfig({ nodes: [], checkInterMs: 1000, fall: 3, rise: 2 }), /at least one/));
 });
+
+describe("postgres tuning", () => {
+  it("derives memory settings from the node's memory limit", async () => {
+    const { memoryParameters } = await import("../../components/patroni/render");
+    assert.deepEqual(memoryParameters(1024, 200), { shared_buffers: "256MB", effective_cache_size: "768MB", work_mem: "4MB", maintenance_work_mem: "64MB" });
+    assert.deepEqual(memoryParameters(16384, 100), { shared_buffers: "4096MB", effective_cache_size: "12288MB", work_mem: "40MB", maintenance_work_mem: "1024MB" });
+  });
+  it("sets the seeds' logging and planner settings", () => {
+    const p = parse(rendered["patroni/patroni-pg-1.yml"]()).bootstrap.dcs.postgresql.parameters;
+    assert.equal(p.log_statement, "ddl");
+    assert.equal(p.log_min_duration_statement, 1000);
+    assert.equal(p.random_page_cost, "1.1");
+    assert.equal(p.effective_io_concurrency, 200);
+    assert.match(p.log_line_prefix, /%m.*%p.*%u.*%d/);
+    assert.match(p.shared_preload_libraries, /pg_stat_statements/);
+  });
+});
+
+describe("bootstrap roles", () => {
+  const sql = rendered["patroni/bootstrap.sql"]();
+  it("creates app_user without superuser, role or database creation rights", () => {
+    assert.match(sql, /CREATE ROLE app_user LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE/);
+    assert.match(sql, /CREATE SCHEMA app AUTHORIZATION app_user/);
+  });
+  it("gives readonly_user only SELECT through default privileges", () => {
+    assert.match(sql, /CREATE ROLE readonly_user LOGIN NOSUPERUSER/);
+    assert.match(sql, /ALTER DEFAULT PRIVILEGES FOR ROLE app_user IN SCHEMA app GRANT SELECT ON TABLES TO readonly_user/);
+    assert.doesNotMatch(sql, /GRANT (INSERT|UPDATE|DELETE)[^;]*readonly_user/);
+  });
+  it("never lets the pooler's lookup role read superuser hashes", () => {
+    assert.match(sql, /WHERE rolname = p_usename AND NOT rolsuper/);
+    assert.match(sql, /REVOKE ALL ON FUNCTION pgbouncer\.get_auth\(text\) FROM PUBLIC/);
+  });
+  it("turns statement logging off before any password appears", () => {
+    const firstPassword = sql.indexOf("PASSWORD");
+    assert.ok(sql.indexOf("SET log_statement = 'none'") < firstPassword);
+  });
+});
