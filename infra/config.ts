@@ -103,6 +103,25 @@ export const stackConfigSchema = z
           .strict(),
       )
       .default({}),
+    pgbouncer: z
+      .object({
+        /** Host port of the pooler, published on haproxy.bindAddress. Default 6432. */
+        port: port.default(6432),
+        /** "transaction" (seed 004) or "session". Default "transaction". */
+        poolMode: z.enum(["transaction", "session"]).default("transaction"),
+        /** Client connections the pooler accepts. Default 10000 (seed 004). */
+        maxClientConn: z.number().int().min(10).max(100000).default(10000),
+        /** Server connections per database and user. Default 25 (seed 004). */
+        defaultPoolSize: z.number().int().min(1).max(1000).default(25),
+        /** Extra server connections under load. Default 5 (seed 004). */
+        reservePoolSize: z.number().int().min(0).max(1000).default(5),
+        /** Seconds a client waits before the reserve pool is used. Default 3 (seed 004). */
+        reservePoolTimeout: z.number().int().min(0).max(600).default(3),
+        /** Prepared statements tracked per server connection. Default 100. */
+        maxPreparedStatements: z.number().int().min(0).max(10000).default(100),
+      })
+      .strict()
+      .default({}),
     secrets: z
       .object({
         /** Length of every generated password. Default 32. */
@@ -166,6 +185,17 @@ export function parseStackConfig(raw: RawStackConfig, stackName: string): StackC
     problems.push(
       `${CONFIG_NAMESPACE}:patroni.synchronousNodeCount: must be at most patroni.nodes - 1 (${config.patroni.nodes - 1}) ` +
         `when patroni.synchronousMode is true (got ${config.patroni.synchronousNodeCount})`,
+    );
+  }
+  // Connections PostgreSQL keeps for itself: superuser_reserved_connections (3) plus Patroni,
+  // replication, the exporter and backups (10).
+  const reserved = 13;
+  const pooled = config.pgbouncer.defaultPoolSize + config.pgbouncer.reservePoolSize;
+  if (pooled > config.patroni.maxConnections - reserved) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:pgbouncer.defaultPoolSize + pgbouncer.reservePoolSize (${pooled}) can exceed what ` +
+        `${CONFIG_NAMESPACE}:patroni.maxConnections (${config.patroni.maxConnections}) leaves after ${reserved} reserved connections; ` +
+        `lower the pool sizes or raise patroni.maxConnections to at least ${pooled + reserved}`,
     );
   }
   if (problems.length) throw new StackConfigError(problems);

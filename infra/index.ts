@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster } from "../components/etcd";
 import { HAProxy } from "../components/haproxy";
 import { PatroniCluster } from "../components/patroni";
+import { PgBouncer } from "../components/pgbouncer";
+import { HAPROXY_PORTS } from "../components/haproxy/render";
 import { PATRONI_REST_PORT, POSTGRES_PORT } from "../components/patroni/render";
 import { stackLabels } from "../components/shared/docker";
 import { loadStackConfig } from "./load-config";
@@ -72,6 +74,27 @@ const haproxy = new HAProxy("haproxy", {
   rise: config.haproxy.rise,
 });
 
+const pgbouncer = new PgBouncer("pgbouncer", {
+  namePrefix: prefix,
+  image: patroni.imageId,
+  clusterNetworkName: clusterNetwork.name,
+  edgeNetworkName: edgeNetwork.name,
+  upstreamHost: haproxy.containerName,
+  upstreamPort: HAPROXY_PORTS.write,
+  databases: [config.database.name],
+  authUserPassword: patroni.poolerAuthPassword,
+  postgresMaxConnections: config.patroni.maxConnections,
+  bindAddress: config.haproxy.bindAddress,
+  port: config.pgbouncer.port,
+  poolMode: config.pgbouncer.poolMode,
+  maxClientConn: config.pgbouncer.maxClientConn,
+  defaultPoolSize: config.pgbouncer.defaultPoolSize,
+  reservePoolSize: config.pgbouncer.reservePoolSize,
+  reservePoolTimeout: config.pgbouncer.reservePoolTimeout,
+  maxPreparedStatements: config.pgbouncer.maxPreparedStatements,
+  passwordLength: config.secrets.passwordLength,
+});
+
 const appUrl = (endpoint: string) =>
   pulumi.secret(
     pulumi.interpolate`postgresql://${patroni.appUser}:${patroni.appPassword}@${endpoint}/${patroni.databaseName}`,
@@ -85,6 +108,8 @@ export const databaseName = patroni.databaseName;
 export const appUser = patroni.appUser;
 export const writeConnectionString = appUrl(haproxy.writeEndpoint);
 export const readConnectionString = appUrl(haproxy.readEndpoint);
+export const poolerEndpoint = pgbouncer.endpoint;
+export const poolerConnectionString = appUrl(pgbouncer.endpoint);
 export const superuserPassword = pulumi.secret(patroni.superuserPassword);
 export const patroniNodes = patroni.nodeNames;
 export const etcdEndpoints = etcd.clientEndpoints;

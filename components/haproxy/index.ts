@@ -60,6 +60,8 @@ export class HAProxy extends pulumi.ComponentResource {
   readonly readEndpoint: string;
   readonly statsUrl: string;
   readonly container: docker.Container;
+  /** Hostname on the cluster network (for the pooler's upstream). */
+  readonly containerName: string;
 
   constructor(name: string, args: HAProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     const bindAddress = args.bindAddress ?? HAPROXY_DEFAULTS.bindAddress;
@@ -81,6 +83,7 @@ export class HAProxy extends pulumi.ComponentResource {
     );
     const config = renderHaproxyConfig({ nodes: args.nodes, checkInterMs: spec.checkInterMs, fall: spec.fall, rise: spec.rise });
     const containerName = `${args.namePrefix}-haproxy`;
+    this.containerName = containerName;
     this.container = new docker.Container(
       `${name}`,
       {

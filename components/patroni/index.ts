@@ -99,6 +99,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
   readonly nodeNames: string[];
   readonly containers: docker.Container[];
   readonly databaseName: string;
+  /** The node image, which also carries pgbouncer, pgbackrest and postgres_exporter. */
+  readonly imageId: pulumi.Output<string>;
   readonly appUser: string;
   readonly superuserPassword: pulumi.Output<string>;
   readonly appPassword: pulumi.Output<string>;
@@ -213,6 +215,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       );
     });
     this.databaseName = a.databaseName;
+    this.imageId = image.imageId;
     this.appUser = a.appUser;
     this.superuserPassword = superuser.result;
     this.appPassword = app.result;

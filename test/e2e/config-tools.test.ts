@@ -59,3 +59,32 @@ describe("rendered configs pass the real tools", { timeout: 20 * 60_000 }, () =>
     }
   });
 });
+
+describe("pgbouncer starts from the rendered config", { timeout: 10 * 60_000 }, () => {
+  it("serves with the rendered pgbouncer.ini and refuses a broken one", async () => {
+    const image = ensureImage("patroni");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-pgb-"));
+    try {
+      fs.writeFileSync(path.join(dir, "pgbouncer.ini"), rendered["pgbouncer/pgbouncer.ini"]());
+      fs.writeFileSync(path.join(dir, "userlist.txt"), rendered["pgbouncer/userlist.txt"]());
+      fs.writeFileSync(path.join(dir, "broken.ini"), rendered["pgbouncer/pgbouncer.ini"]().replace("pool_mode = transaction", "pool_mode = sometimes"));
+      fs.chmodSync(dir, 0o755);
+      for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
+      const name = `dpg-tools-pgb-${process.pid}`;
+      docker(["run", "-d", "--rm", "--name", name, "--network", "none", "-v", `${dir}:/etc/pgbouncer:ro`, image, "pgbouncer", "/etc/pgbouncer/pgbouncer.ini"]);
+      try {
+        await eventually("pgbouncer to listen on 6432", () => {
+          const r = docker(["exec", name, "pg_isready", "-h", "127.0.0.1", "-p", "6432"], { allowFail: true });
+          // pg_isready answers 0 (accepting) or 1 (rejecting: no server behind it yet); 2 means nothing listens.
+          return r.status === 0 || r.status === 1 ? true : undefined;
+        }, 30_000);
+      } finally {
+        docker(["rm", "-f", name], { allowFail: true });
+      }
+      const broken = docker(["run", "--rm", "--network", "none", "-v", `${dir}:/etc/pgbouncer:ro`, image, "pgbouncer", "/etc/pgbouncer/broken.ini"], { allowFail: true, timeoutMs: 30_000 });
+      assert.notEqual(broken.status, 0, "pgbouncer should refuse an unknown pool_mode");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

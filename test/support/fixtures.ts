@@ -1,5 +1,6 @@
 // Fixed renderer inputs shared by the golden tests and the real-tool checks.
 import { renderEtcdConfig } from "../../components/etcd/render";
+import { renderAuthFile, renderPgBouncerIni } from "../../components/pgbouncer/render";
 import { renderHaproxyConfig } from "../../components/haproxy/render";
 import { PatroniClusterSettings, renderBootstrapSql, renderPatroniConfig, renderPostBootstrapScript } from "../../components/patroni/render";
 
@@ -29,6 +30,19 @@ export const rendered = {
       passwords: { app: "it's-secret", readonly: "ro-pass", exporter: "exp-pass", poolerAuth: "pool-pass" },
     }),
   "patroni/post-bootstrap.sh": () => renderPostBootstrapScript(),
+  "pgbouncer/pgbouncer.ini": () =>
+    renderPgBouncerIni({
+      upstreamHost: "dpg-golden-haproxy",
+      upstreamPort: 5000,
+      databases: ["app"],
+      poolMode: "transaction",
+      maxClientConn: 10000,
+      defaultPoolSize: 25,
+      reservePoolSize: 5,
+      reservePoolTimeout: 3,
+      maxPreparedStatements: 100,
+    }),
+  "pgbouncer/userlist.txt": () => renderAuthFile({ authUser: "lookup-pass", statsUser: "stats-pass" }),
   "haproxy/haproxy.cfg": () =>
     renderHaproxyConfig({
       nodes: [1, 2, 3].map((i) => ({ host: `dpg-golden-pg-${i}`, postgresPort: 5432, restPort: 8008 })),

@@ -69,3 +69,16 @@ describe("stack config", () => {
     assert.equal(err.issues.length, 3, err.message);
   });
 });
+
+describe("pool sizing against max_connections", () => {
+  it("accepts the seeds' pool sizes with the default max_connections", () => {
+    const c = parseStackConfig({}, "dev");
+    assert.equal(c.pgbouncer.defaultPoolSize + c.pgbouncer.reservePoolSize, 30);
+  });
+  it("refuses pools that can exceed max_connections, naming both settings", () => {
+    assert.throws(
+      () => parseStackConfig({ pgbouncer: { defaultPoolSize: 90 }, patroni: { maxConnections: 100 } }, "dev"),
+      /dpg-cluster:pgbouncer\.defaultPoolSize \+ pgbouncer\.reservePoolSize \(95\) can exceed what dpg-cluster:patroni\.maxConnections \(100\)[\s\S]*at least 108/,
+    );
+  });
+});

@@ -28,11 +28,11 @@ describe("program with the dev defaults", () => {
     await settle();
   });
 
-  it("declares 3 etcd members, 3 Patroni nodes and one HAProxy", () => {
+  it("declares 3 etcd members, 3 Patroni nodes, one HAProxy and one PgBouncer", () => {
     const containers = ofType("docker:index/container:Container");
     const names = containers.map((c) => c.inputs.name).sort();
     assert.deepEqual(names, [
-      "dpg-dev-etcd-1", "dpg-dev-etcd-2", "dpg-dev-etcd-3", "dpg-dev-haproxy", "dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3",
+      "dpg-dev-etcd-1", "dpg-dev-etcd-2", "dpg-dev-etcd-3", "dpg-dev-haproxy", "dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3", "dpg-dev-pgbouncer",
     ]);
     assert.equal(ofType("dpg:etcd:EtcdCluster").length, 1);
     assert.equal(ofType("dpg:patroni:PatroniCluster").length, 1);
@@ -44,13 +44,15 @@ describe("program with the dev defaults", () => {
     assert.deepEqual(volumes, ["dpg-dev-etcd-1-data", "dpg-dev-etcd-2-data", "dpg-dev-etcd-3-data", "dpg-dev-pg-1-data", "dpg-dev-pg-2-data", "dpg-dev-pg-3-data"]);
   });
 
-  it("puts the cluster on an internal network and publishes only HAProxy, on 127.0.0.1", () => {
+  it("puts the cluster on an internal network and publishes only HAProxy and PgBouncer, on 127.0.0.1", () => {
     const nets = ofType("docker:index/network:Network");
     assert.equal(nets.find((n) => n.inputs.name === "dpg-dev-cluster")?.inputs.internal, true);
     for (const c of ofType("docker:index/container:Container")) {
       const ports = c.inputs.ports ?? [];
       if (c.inputs.name === "dpg-dev-haproxy") {
         assert.deepEqual(ports.map((p: any) => `${p.ip}:${p.external}->${p.internal}`).sort(), ["127.0.0.1:15000->5000", "127.0.0.1:15001->5001", "127.0.0.1:17000->7000"]);
+      } else if (c.inputs.name === "dpg-dev-pgbouncer") {
+        assert.deepEqual(ports.map((p: any) => `${p.ip}:${p.external}->${p.internal}`), ["127.0.0.1:6432->6432"]);
       } else {
         assert.equal(ports.length, 0, `${c.inputs.name} must not publish ports`);
       }
@@ -69,7 +71,7 @@ describe("program with the dev defaults", () => {
     const passwords = ofType(PASSWORD_TYPE);
     assert.deepEqual(passwords.map((p) => p.name).sort(), [
       "patroni-app-password", "patroni-exporter-password", "patroni-pooler-auth-password", "patroni-readonly-password",
-      "patroni-replication-password", "patroni-rewind-password", "patroni-superuser-password",
+      "patroni-replication-password", "patroni-rewind-password", "patroni-superuser-password", "pgbouncer-stats-password",
     ]);
     for (const p of passwords) assert.equal(p.inputs.length, 32);
     for (const c of ofType("docker:index/container:Container")) {

@@ -103,3 +103,25 @@ describe("bootstrap roles", () => {
     assert.ok(sql.indexOf("SET log_statement = 'none'") < firstPassword);
   });
 });
+
+describe("pgbouncer renderer", () => {
+  it("pools transactions with the seeds' sizes and scram-sha-256 through auth_query", () => {
+    const ini = rendered["pgbouncer/pgbouncer.ini"]();
+    for (const line of ["pool_mode = transaction", "max_client_conn = 10000", "default_pool_size = 25", "reserve_pool_size = 5", "reserve_pool_timeout = 3", "listen_port = 6432", "auth_type = scram-sha-256", "auth_user = pgbouncer_auth", "max_db_connections = 30", "max_prepared_statements = 100"]) {
+      assert.ok(ini.split("\n").includes(line), `missing "${line}"`);
+    }
+    assert.match(ini, /auth_query = SELECT usename, passwd FROM pgbouncer\.get_auth\(\$1\)/);
+    assert.match(ini, /^app = host=dpg-golden-haproxy port=5000 dbname=app$/m);
+  });
+  it("lists no application user in the auth file and stores the stats user as a SCRAM secret", () => {
+    const users = rendered["pgbouncer/userlist.txt"]().trim().split("\n").map((l) => l.split(" ")[0]);
+    assert.deepEqual(users, ['"pgbouncer_auth"', '"pgbouncer_stats"']);
+    assert.match(rendered["pgbouncer/userlist.txt"](), /"pgbouncer_stats" "SCRAM-SHA-256\$4096:[^$]+\$[^:]+:[^"]+"/);
+  });
+  it("computes SCRAM secrets as PostgreSQL does", async () => {
+    const { scramSecret } = await import("../../components/pgbouncer/render");
+    // RFC 7677's test vector: user "user", password "pencil", salt W22ZaJ0SNY7soEsUEjb6gQ==, 4096 iterations.
+    const secret = scramSecret("pencil", Buffer.from("W22ZaJ0SNY7soEsUEjb6gQ==", "base64"));
+    assert.equal(secret, "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=");
+  });
+});
