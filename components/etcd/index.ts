@@ -3,7 +3,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceDefaults, serviceImage, stackLabels } from "../shared/docker";
+import { serviceImage, serviceSettings } from "../shared/docker";
 import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, renderEtcdConfig } from "./render";
 
 export interface EtcdClusterArgs {
@@ -69,9 +69,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             retries: 5,
             startPeriod: "10s",
           },
-          memory: memoryMb,
-          labels: stackLabels(args.namePrefix, "etcd"),
-          ...serviceDefaults,
+          ...serviceSettings(args.namePrefix, "etcd", { memoryMb, cpus: 0.5 }),
         },
         { parent: this },
       );

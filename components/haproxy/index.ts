@@ -2,7 +2,7 @@
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceDefaults, serviceImage, stackLabels } from "../shared/docker";
+import { serviceImage, serviceSettings } from "../shared/docker";
 import { HAPROXY_CONFIG_PATH, HAPROXY_PORTS, HaproxyBackendNode, renderHaproxyConfig } from "./render";
 
 export interface HAProxyArgs {
@@ -104,10 +104,7 @@ export class HAProxy extends pulumi.ComponentResource {
           timeout: "5s",
           retries: 3,
         },
-        memory: args.memoryMb ?? HAPROXY_DEFAULTS.memoryMb,
-        ulimits: [{ name: "nofile", soft: 65536, hard: 65536 }],
-        labels: stackLabels(args.namePrefix, "haproxy"),
-        ...serviceDefaults,
+        ...serviceSettings(args.namePrefix, "haproxy", { memoryMb: args.memoryMb ?? HAPROXY_DEFAULTS.memoryMb, cpus: 0.5 }),
       },
       { parent: this },
     );

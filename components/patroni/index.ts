@@ -4,7 +4,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceDefaults, serviceImage, stackLabels } from "../shared/docker";
+import { serviceImage, serviceSettings } from "../shared/docker";
 import {
   BOOTSTRAP_SQL_PATH,
   PATRONI_CONFIG_PATH,
@@ -54,6 +54,8 @@ export interface PatroniClusterArgs {
   passwordLength?: number;
   /** Memory limit per node in MB. Default 1024. */
   memoryMb?: number;
+  /** CPU limit per node in cores. Default 1. */
+  cpus?: number;
 }
 
 export const PATRONI_DEFAULTS = {
@@ -70,6 +72,7 @@ export const PATRONI_DEFAULTS = {
   appUser: "app_user",
   passwordLength: 32,
   memoryMb: 1024,
+  cpus: 1,
 } as const;
 
 /** What the readiness pack sees of this component (secret-free). */
@@ -206,10 +209,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
             retries: 3,
             startPeriod: "60s",
           },
-          memory: a.memoryMb,
           shmSize: 256,
-          labels: stackLabels(args.namePrefix, "patroni"),
-          ...serviceDefaults,
+          // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
+          stopTimeout: 60,
+          ...serviceSettings(args.namePrefix, "patroni", { memoryMb: a.memoryMb, cpus: a.cpus }),
         },
         { parent: this },
       );

@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceDefaults, stackLabels } from "../shared/docker";
+import { serviceSettings } from "../shared/docker";
 import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerSettings, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
 
 export interface PgBouncerArgs {
@@ -134,11 +134,7 @@ export class PgBouncer extends pulumi.ComponentResource {
           timeout: "3s",
           retries: 3,
         },
-        memory: args.memoryMb ?? d.memoryMb,
-        // max_client_conn 10000 needs as many file descriptors (seed 004).
-        ulimits: [{ name: "nofile", soft: 65536, hard: 65536 }],
-        labels: stackLabels(args.namePrefix, "pgbouncer"),
-        ...serviceDefaults,
+        ...serviceSettings(args.namePrefix, "pgbouncer", { memoryMb: args.memoryMb ?? d.memoryMb, cpus: 0.5 }),
       },
       { parent: this },
     );

@@ -55,9 +55,29 @@ export function serviceImage(name: string, args: ServiceImageArgs, opts: pulumi.
   );
 }
 
-/** Restart and log settings every long-running service gets. */
-export const serviceDefaults = {
-  restart: "unless-stopped",
-  logDriver: "json-file",
-  logOpts: { "max-size": "10m", "max-file": "5" },
-} as const;
+export interface ServiceLimits {
+  /** Memory limit in MB (hard; the kernel kills above it). */
+  memoryMb: number;
+  /** CPU limit in cores, e.g. 1.5. */
+  cpus: number;
+}
+
+/**
+ * What every long-running service gets: restart policy, bounded json logs, memory and CPU
+ * limits, no privilege escalation, no Linux capabilities (every service runs as a non-root
+ * user on ports above 1024), a listen backlog above the kernel's 4096 default, and labels.
+ */
+export function serviceSettings(namePrefix: string, component: string, limits: ServiceLimits) {
+  return {
+    restart: "unless-stopped",
+    logDriver: "json-file",
+    logOpts: { "max-size": "10m", "max-file": "5" },
+    memory: limits.memoryMb,
+    cpus: String(limits.cpus),
+    securityOpts: ["no-new-privileges:true"],
+    capabilities: { drops: ["ALL"] },
+    sysctls: { "net.core.somaxconn": "8192" },
+    ulimits: [{ name: "nofile", soft: 65536, hard: 65536 }],
+    labels: stackLabels(namePrefix, component),
+  };
+}

@@ -106,3 +106,17 @@ describe("program with the dev defaults", () => {
     assert.equal(await (program.writeConnectionString as any).isSecret, true);
   });
 });
+
+describe("container hardening", () => {
+  it("limits memory and CPU, drops capabilities, forbids privilege escalation, raises nofile", () => {
+    const containers = ofType("docker:index/container:Container");
+    assert.ok(containers.length >= 8);
+    for (const c of containers) {
+      assert.ok(Number(c.inputs.cpus) > 0, `${c.inputs.name} cpus`);
+      assert.deepEqual(c.inputs.capabilities?.drops, ["ALL"], `${c.inputs.name} capabilities`);
+      assert.ok(c.inputs.securityOpts?.includes("no-new-privileges:true"), `${c.inputs.name} securityOpts`);
+      assert.deepEqual(c.inputs.ulimits, [{ name: "nofile", soft: 65536, hard: 65536 }], `${c.inputs.name} ulimits`);
+      assert.equal(c.inputs.sysctls?.["net.core.somaxconn"], "8192");
+    }
+  });
+});
