@@ -37,6 +37,13 @@ dpg_require_passphrase() {
   fi
 }
 
+# Containers cannot be given more open files than dockerd's own hard limit (see
+# components/shared/docker.ts nofileLimit); tell the program what this host allows.
+if dockerd_pid="$(pidof dockerd 2>/dev/null)" && [ -n "$dockerd_pid" ]; then
+  DPG_DOCKER_NOFILE_MAX="$(awk '/Max open files/ {print $5}' "/proc/${dockerd_pid%% *}/limits" 2>/dev/null || true)"
+  export DPG_DOCKER_NOFILE_MAX
+fi
+
 if [ -x "$DPG_TOOLCHAIN_BIN/pulumi" ]; then
   export PATH="$DPG_TOOLCHAIN_BIN:$PATH"
 fi

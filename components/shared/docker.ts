@@ -62,12 +62,38 @@ export interface ServiceLimits {
   cpus: number;
 }
 
+/** Open-file limit every service asks for (seed 004: PgBouncer's 10000 clients need it). */
+export const WANTED_NOFILE = 65536;
+
+/**
+ * A container cannot get more open files than the Docker daemon's own hard limit without
+ * CAP_SYS_RESOURCE, which the services drop. scripts/env.sh reads the daemon's limit into
+ * DPG_DOCKER_NOFILE_MAX; when it is lower we ask for what the host can give, and say so.
+ */
+export function nofileLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const hostMax = Number(env.DPG_DOCKER_NOFILE_MAX);
+  return Number.isInteger(hostMax) && hostMax > 0 && hostMax < WANTED_NOFILE ? hostMax : WANTED_NOFILE;
+}
+
+let nofileWarned = false;
+function warnIfNofileClamped(nofile: number): void {
+  if (nofile < WANTED_NOFILE && !nofileWarned) {
+    nofileWarned = true;
+    pulumi.log.warn(
+      `containers get nofile ${nofile}, not ${WANTED_NOFILE}: the Docker daemon's hard limit is ${nofile}. ` +
+        `Raise it (LimitNOFILE=${WANTED_NOFILE} for dockerd) before production; the readiness pack reports this.`,
+    );
+  }
+}
+
 /**
  * What every long-running service gets: restart policy, bounded json logs, memory and CPU
  * limits, no privilege escalation, no Linux capabilities (every service runs as a non-root
  * user on ports above 1024), a listen backlog above the kernel's 4096 default, and labels.
  */
 export function serviceSettings(namePrefix: string, component: string, limits: ServiceLimits) {
+  const nofile = nofileLimit();
+  warnIfNofileClamped(nofile);
   return {
     restart: "unless-stopped",
     logDriver: "json-file",
@@ -77,7 +103,7 @@ export function serviceSettings(namePrefix: string, component: string, limits: S
     securityOpts: ["no-new-privileges:true"],
     capabilities: { drops: ["ALL"] },
     sysctls: { "net.core.somaxconn": "8192" },
-    ulimits: [{ name: "nofile", soft: 65536, hard: 65536 }],
+    ulimits: [{ name: "nofile", soft: nofile, hard: nofile }],
     labels: stackLabels(namePrefix, component),
   };
 }

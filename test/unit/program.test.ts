@@ -1,6 +1,7 @@
 // The whole program under Pulumi mocks: what it declares, and that a bad config declares nothing.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { nofileLimit } from "../../components/shared/docker";
 import { installMocks, isSecretValue, ofType, recorded, settle, unsecret, valueOf } from "../support/mocks";
 
 const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
@@ -115,8 +116,19 @@ describe("container hardening", () => {
       assert.ok(Number(c.inputs.cpus) > 0, `${c.inputs.name} cpus`);
       assert.deepEqual(c.inputs.capabilities?.drops, ["ALL"], `${c.inputs.name} capabilities`);
       assert.ok(c.inputs.securityOpts?.includes("no-new-privileges:true"), `${c.inputs.name} securityOpts`);
-      assert.deepEqual(c.inputs.ulimits, [{ name: "nofile", soft: 65536, hard: 65536 }], `${c.inputs.name} ulimits`);
+      const nofile = nofileLimit();
+      assert.deepEqual(c.inputs.ulimits, [{ name: "nofile", soft: nofile, hard: nofile }], `${c.inputs.name} ulimits`);
       assert.equal(c.inputs.sysctls?.["net.core.somaxconn"], "8192");
     }
+  });
+});
+
+describe("open-file limit", () => {
+  it("asks for 65536 unless the Docker daemon allows less", async () => {
+    const { nofileLimit } = await import("../../components/shared/docker");
+    assert.equal(nofileLimit({}), 65536);
+    assert.equal(nofileLimit({ DPG_DOCKER_NOFILE_MAX: "20000" }), 20000);
+    assert.equal(nofileLimit({ DPG_DOCKER_NOFILE_MAX: "1048576" }), 65536);
+    assert.equal(nofileLimit({ DPG_DOCKER_NOFILE_MAX: "garbage" }), 65536);
   });
 });

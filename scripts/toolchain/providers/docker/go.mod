@@ -353,9 +353,9 @@ require (
 	tags.cncf.io/container-device-interface v1.0.1 // indirect
 )
 
-// The bridge needs Pulumi's fork of the SDKv2 (extra hooks for the shim); the
-// bridge's own go.mod has this replace, but only the main module's replaces
-// take effect, so it is repeated here.
+// The bridge's sdk-v2 shim calls APIs that exist only in Pulumi's fork of
+// terraform-plugin-sdk/v2. The bridge's own go.mod has this replace, but only
+// the main module's replaces take effect, so it is repeated here.
 replace github.com/hashicorp/terraform-plugin-sdk/v2 => github.com/pulumi/terraform-plugin-sdk/v2 v2.0.0-20260318212141-5525259d096b
 
 // kreuzwerker's go.mod still declares the old terraform-providers path, so the
@@ -366,10 +366,18 @@ replace github.com/terraform-providers/terraform-provider-docker => github.com/k
 // Our own shim (see shim/shim.go), not a published module.
 replace github.com/terraform-providers/terraform-provider-docker/shim => ./shim
 
-// tfgen (imported by the bridge, also at runtime) links the YAML and .NET
-// example converters. The bridge pins untagged pseudo-versions of both that
-// the module mirror here does not serve; use the nearest tagged releases
-// just before them instead (the mirror serves these).
-replace github.com/pulumi/pulumi-yaml => github.com/pulumi/pulumi-yaml v1.37.0
+// tfgen (imported by the bridge, also at runtime) links the YAML, .NET and
+// Java example converters. The bridge pins untagged pseudo-versions of
+// pulumi-yaml and pulumi-language-dotnet that the module mirror here does not
+// serve (pulumi-java v1.32.0 is served as is):
+//   - pulumi-yaml: no served tag compiles with the bridge's pulumi pkg v3.253
+//     (v1.37.0: plugin.Context API moved; v1.38.x: needs pkg v3.254, whose
+//     DocLanguageHelper gained ResolveDocRef, breaking pulumi-java v1.32.0),
+//     so use our stub (../stubs/pulumi-yaml); it only loses YAML doc examples.
+//   - pulumi-language-dotnet: v3.107.3 is the tag just before the pseudo.
+//     The sumdb behind the mirror has no entry for it, so adding it to go.sum
+//     needed GONOSUMDB=github.com/pulumi/pulumi-dotnet once; the committed
+//     go.sum pins its hash from then on.
+replace github.com/pulumi/pulumi-yaml => ../stubs/pulumi-yaml
 
 replace github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 => github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 v3.107.3

@@ -14,8 +14,8 @@ import (
 	"dpg-cluster/toolchain/providers/docker/pkg/version"
 )
 
-// bridge-metadata.json is written by pulumi-tfgen-docker at build time
-// (build-providers.sh seeds it with "{}" for the first compile).
+// bridge-metadata.json is tfgen output kept in git (like upstream does);
+// pulumi-tfgen-docker rewrites it, identically, on every build.
 //
 //go:embed cmd/pulumi-resource-docker/bridge-metadata.json
 var metadata []byte
@@ -44,8 +44,24 @@ func Provider() tfbridge.ProviderInfo {
 		// pulumi-docker renames these because its native (buildkit) Image
 		// resource owns the "Image" name.
 		Resources: map[string]*tfbridge.ResourceInfo{
-			"docker_image":  {Tok: "docker:index/remoteImage:RemoteImage"},
+			"docker_image": {
+				Tok: "docker:index/remoteImage:RemoteImage",
+				// "name" is the image reference, never auto-generated (the SDK
+				// makes it required); listing it keeps SetAutonaming off it.
+				Fields: map[string]*tfbridge.SchemaInfo{"name": {Name: "name"}},
+			},
 			"docker_config": {Tok: "docker:index/serviceConfig:ServiceConfig"},
+			"docker_container": {
+				// A container with a fixed name cannot be created while the
+				// old one still exists, so replace = delete, then create.
+				DeleteBeforeReplace: true,
+				Fields: map[string]*tfbridge.SchemaInfo{
+					// Keep the SDK's names; the bridge would otherwise
+					// pluralise these list properties.
+					"command":           {Name: "command"},
+					"networks_advanced": {Name: "networksAdvanced"},
+				},
+			},
 		},
 		DataSources: map[string]*tfbridge.DataSourceInfo{
 			"docker_image": {Tok: "docker:index/getRemoteImage:getRemoteImage"},

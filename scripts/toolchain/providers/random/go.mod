@@ -91,7 +91,6 @@ require (
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/s2a-go v0.1.9 // indirect
-	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/googleapis/enterprise-certificate-proxy v0.3.14 // indirect
 	github.com/googleapis/gax-go/v2 v2.19.0 // indirect
@@ -248,10 +247,18 @@ replace github.com/hashicorp/terraform-plugin-sdk/v2 => github.com/pulumi/terraf
 // Our own shim (see shim/shim.go), not a published module.
 replace github.com/terraform-providers/terraform-provider-random/shim => ./shim
 
-// tfgen (imported by the bridge, also at runtime) links the YAML and .NET
-// example converters. The bridge pins untagged pseudo-versions of both that
-// the module mirror here does not serve; use the nearest tagged releases
-// just before them instead (the mirror serves these).
-replace github.com/pulumi/pulumi-yaml => github.com/pulumi/pulumi-yaml v1.37.0
+// tfgen (imported by the bridge, also at runtime) links the YAML, .NET and
+// Java example converters. The bridge pins untagged pseudo-versions of
+// pulumi-yaml and pulumi-language-dotnet that the module mirror here does not
+// serve (pulumi-java v1.32.0 is served as is):
+//   - pulumi-yaml: no served tag compiles with the bridge's pulumi pkg v3.253
+//     (v1.37.0: plugin.Context API moved; v1.38.x: needs pkg v3.254, whose
+//     DocLanguageHelper gained ResolveDocRef, breaking pulumi-java v1.32.0),
+//     so use our stub (../stubs/pulumi-yaml); it only loses YAML doc examples.
+//   - pulumi-language-dotnet: v3.107.3 is the tag just before the pseudo.
+//     The sumdb behind the mirror has no entry for it, so adding it to go.sum
+//     needed GONOSUMDB=github.com/pulumi/pulumi-dotnet once; the committed
+//     go.sum pins its hash from then on.
+replace github.com/pulumi/pulumi-yaml => ../stubs/pulumi-yaml
 
 replace github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 => github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 v3.107.3

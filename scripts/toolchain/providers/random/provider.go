@@ -14,7 +14,8 @@ import (
 	"dpg-cluster/toolchain/providers/random/pkg/version"
 )
 
-// Written by pulumi-tfgen-random at build time (seeded with "{}").
+// bridge-metadata.json is tfgen output kept in git (like upstream does);
+// pulumi-tfgen-random rewrites it, identically, on every build.
 //
 //go:embed cmd/pulumi-resource-random/bridge-metadata.json
 var metadata []byte
