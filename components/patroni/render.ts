@@ -102,6 +102,7 @@ export function pgHba(c: PatroniClusterSettings): string[] {
   return [
     "local all postgres peer",
     "local all all scram-sha-256",
+    "host all all 127.0.0.1/32 scram-sha-256",
     `host replication ${ROLES.replication} ${c.clusterSubnet} scram-sha-256`,
     `host all all ${c.clusterSubnet} scram-sha-256`,
     "host all all 0.0.0.0/0 reject",
@@ -146,6 +147,11 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
       data_dir: PGDATA,
       bin_dir: `/usr/lib/postgresql/${c.postgresMajor}/bin`,
       pgpass: "/tmp/pgpass",
+      // A new replica's pg_basebackup would otherwise wait for a spread checkpoint (up to
+      // checkpoint_timeout x 0.9, i.e. 13 minutes here) before copying anything.
+      basebackup: [{ checkpoint: "fast" }, { "wal-method": "stream" }],
+      // Patroni's own connections go over the socket, where the postgres OS user is trusted by peer auth.
+      use_unix_socket: true,
       authentication: {
         superuser: { username: ROLES.superuser, password: input.passwords.superuser },
         replication: { username: ROLES.replication, password: input.passwords.replication },
@@ -206,7 +212,7 @@ export function renderBootstrapSql(input: BootstrapSqlInput): string {
     `CREATE DATABASE ${db} OWNER ${app};`,
     `REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`,
     `GRANT CONNECT ON DATABASE ${db} TO ${APP_ROLES.readonly}, ${APP_ROLES.exporter}, ${APP_ROLES.poolerAuth};`,
-    `\connect ${db}`,
+    `\\connect ${db}`,
     "SET log_statement = 'none';",
     `CREATE EXTENSION IF NOT EXISTS ${input.vectorExtension};`,
     "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",

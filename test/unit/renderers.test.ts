@@ -50,7 +50,11 @@ describe("patroni renderer", () => {
   });
   it("creates the vector extension in the application database", () => {
     const sql = rendered["patroni/bootstrap.sql"]();
-    assert.ok(sql.indexOf("\\connect app") < sql.indexOf("CREATE EXTENSION IF NOT EXISTS vector"));
+    const lines = sql.split("\n");
+    const connect = lines.indexOf("\\connect app");
+    const extension = lines.indexOf("CREATE EXTENSION IF NOT EXISTS vector;");
+    assert.ok(connect > 0, "psql must switch to the app database with \\connect");
+    assert.ok(extension > connect, "the extension belongs in the app database");
   });
 });
 

@@ -21,4 +21,11 @@ done
 if [ -d "$DATA_ROOT" ] && [ ! -w "$DATA_ROOT" ]; then
   echo "docker-entrypoint: WARNING: $DATA_ROOT is not writable by $(id -un) (uid $(id -u)); owner: $(stat -c '%U:%G %a' "$DATA_ROOT")" >&2
 fi
+# Scheduled pgBackRest backups (components/backup): only beside Patroni, only when a schedule was
+# uploaded. It runs in the background in this process group, so dumb-init's SIGTERM reaches it;
+# it checks Patroni's /primary before every run, so only the leader backs up.
+BACKUP_SCHEDULE="${BACKUP_SCHEDULE:-/etc/pgbackrest/backup-schedule}"
+if [ "${1:-}" = patroni ] && [ "${DPG_BACKUP_SCHEDULER:-1}" = 1 ] && [ -r "$BACKUP_SCHEDULE" ] && command -v pgbackrest >/dev/null 2>&1; then
+  python3 /usr/local/lib/dpg/dpg_backup_scheduler.py run --schedule "$BACKUP_SCHEDULE" --start-delay 30 &
+fi
 exec "$@"

@@ -17,7 +17,7 @@ GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO pgbouncer_auth;
 CREATE DATABASE app OWNER app_user;
 REVOKE ALL ON DATABASE app FROM PUBLIC;
 GRANT CONNECT ON DATABASE app TO readonly_user, postgres_exporter, pgbouncer_auth;
-connect app
+\connect app
 SET log_statement = 'none';
 CREATE EXTENSION IF NOT EXISTS vector;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
