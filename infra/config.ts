@@ -122,6 +122,40 @@ export const stackConfigSchema = z
       })
       .strict()
       .default({}),
+    monitoring: z
+      .object({
+        /** Deploy Prometheus, Alertmanager, exporters and the alert webhook. Default true. */
+        enabled: z.boolean().default(true),
+        /** Host ports (on haproxy.bindAddress); each is published only when set. Default: none. */
+        prometheusPort: port.optional(),
+        alertmanagerPort: port.optional(),
+        webhookPort: port.optional(),
+        grafanaPort: port.optional(),
+        /** A Grafana image present in the local daemon; unset = Grafana not deployed (none can be had offline). */
+        grafanaImage: z.string().min(1).optional(),
+        /** Days of metrics Prometheus keeps. Default 15. */
+        retentionDays: z.number().int().min(1).max(3650).default(15),
+        /** BackupTooOld fires when the last successful backup is older than this. Default 26 (h). */
+        backupMaxAgeHours: z.number().int().min(1).max(24 * 31).default(26),
+        alerting: z
+          .object({
+            /** Webhook every alert goes to. Default: the built-in receiver container. */
+            webhookUrl: z.string().url("must be a URL such as http://alerts.internal:9000/hook").optional(),
+            /** E-mail receiver; set the password with `pulumi config set --secret --path`. */
+            email: z
+              .object({ to: z.string().email(), from: z.string().email(), smarthost: z.string().regex(/^[^:]+:\d+$/, "must be host:port"), username: z.string().optional(), password: z.string().optional() })
+              .strict()
+              .optional(),
+            /** Slack receiver; apiUrl is a secret. */
+            slack: z.object({ channel: z.string().min(1), apiUrl: z.string().url() }).strict().optional(),
+            /** PagerDuty (Events v2) for critical alerts; routingKey is a secret. */
+            pagerduty: z.object({ routingKey: z.string().min(1) }).strict().optional(),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
     secrets: z
       .object({
         /** Length of every generated password. Default 32. */

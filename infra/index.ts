@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster } from "../components/etcd";
 import { HAProxy } from "../components/haproxy";
+import { Monitoring } from "../components/monitoring";
 import { PatroniCluster } from "../components/patroni";
 import { PgBouncer } from "../components/pgbouncer";
 import { HAPROXY_PORTS } from "../components/haproxy/render";
@@ -95,6 +96,44 @@ const pgbouncer = new PgBouncer("pgbouncer", {
   passwordLength: config.secrets.passwordLength,
 });
 
+const alerting = config.monitoring.alerting;
+const monitoring = config.monitoring.enabled
+  ? new Monitoring(
+      "monitoring",
+      {
+        namePrefix: prefix,
+        baseImage: config.baseImage,
+        clusterNetworkName: clusterNetwork.name,
+        edgeNetworkName: edgeNetwork.name,
+        postgresNodes: patroni.nodeNames,
+        postgresDatabase: config.database.name,
+        postgresExporterImage: patroni.imageId,
+        exporterPassword: patroni.exporterPassword,
+        patroniEndpoints: patroni.nodeNames.map((n) => `${n}:${PATRONI_REST_PORT}`),
+        etcdEndpoints: etcd.clientEndpoints,
+        haproxyEndpoint: `${haproxy.containerName}:${HAPROXY_PORTS.stats}`,
+        pgbouncer: { host: pgbouncer.containerName, user: pgbouncer.statsUser, password: pgbouncer.statsPassword },
+        alerting: {
+          webhookUrl: alerting.webhookUrl,
+          email: alerting.email && { ...alerting.email, password: alerting.email.password && pulumi.secret(alerting.email.password) },
+          slack: alerting.slack && { channel: alerting.slack.channel, apiUrl: pulumi.secret(alerting.slack.apiUrl) },
+          pagerduty: alerting.pagerduty && { routingKey: pulumi.secret(alerting.pagerduty.routingKey) },
+        },
+        publish: {
+          bindAddress: config.haproxy.bindAddress,
+          prometheusPort: config.monitoring.prometheusPort,
+          alertmanagerPort: config.monitoring.alertmanagerPort,
+          webhookPort: config.monitoring.webhookPort,
+          grafanaPort: config.monitoring.grafanaPort,
+        },
+        grafanaImage: config.monitoring.grafanaImage,
+        retentionDays: config.monitoring.retentionDays,
+        backupMaxAgeHours: config.monitoring.backupMaxAgeHours,
+      },
+      { dependsOn: [patroni, haproxy, pgbouncer] },
+    )
+  : undefined;
+
 const appUrl = (endpoint: string) =>
   pulumi.secret(
     pulumi.interpolate`postgresql://${patroni.appUser}:${patroni.appPassword}@${endpoint}/${patroni.databaseName}`,
@@ -111,6 +150,12 @@ export const readConnectionString = appUrl(haproxy.readEndpoint);
 export const poolerEndpoint = pgbouncer.endpoint;
 export const poolerConnectionString = appUrl(pgbouncer.endpoint);
 export const superuserPassword = pulumi.secret(patroni.superuserPassword);
+export const exporterPassword = pulumi.secret(patroni.exporterPassword);
 export const patroniNodes = patroni.nodeNames;
 export const etcdEndpoints = etcd.clientEndpoints;
 export const clusterNetworkName = clusterNetwork.name;
+export const prometheusUrl = monitoring?.prometheusUrl;
+export const alertmanagerUrl = monitoring?.alertmanagerUrl;
+export const alertWebhookUrl = monitoring?.webhookReceiverUrl;
+export const grafanaUrl = monitoring?.grafanaUrl;
+export const grafanaStatus = monitoring?.grafanaStatus ?? "monitoring disabled (dpg-cluster:monitoring.enabled = false)";

@@ -240,3 +240,53 @@ export function renderPostgresExporterQueries(): string {
   };
   return stringify(queries, { lineWidth: 0 });
 }
+
+/**
+ * Command lines of the monitoring containers, shared by the component and the e2e test that
+ * runs the same services with plain `docker run`.
+ */
+export const SERVICE_COMMANDS = {
+  prometheus: (retentionDays: number): string[] => [
+    "prometheus",
+    `--config.file=${MONITORING_PATHS.prometheusConfig}`,
+    `--storage.tsdb.path=${MONITORING_PATHS.prometheusData}`,
+    `--storage.tsdb.retention.time=${retentionDays}d`,
+    `--web.listen-address=:${MONITORING_PORTS.prometheus}`,
+  ],
+  alertmanager: (): string[] => [
+    "prometheus-alertmanager",
+    `--config.file=${MONITORING_PATHS.alertmanagerConfig}`,
+    `--storage.path=${MONITORING_PATHS.alertmanagerData}`,
+    `--web.listen-address=:${MONITORING_PORTS.alertmanager}`,
+    // single instance: no gossip cluster
+    "--cluster.listen-address=",
+  ],
+  webhook: (): string[] => ["python3", "/usr/local/bin/alert-webhook.py"],
+  nodeExporter: (): string[] => ["prometheus-node-exporter", `--web.listen-address=:${MONITORING_PORTS.nodeExporter}`, `--collector.textfile.directory=${MONITORING_PATHS.textfileDir}`],
+  /** Runs in the Patroni image, which has Debian's prometheus-postgres-exporter. */
+  postgresExporter: (): string[] => [
+    "prometheus-postgres-exporter",
+    `--web.listen-address=:${MONITORING_PORTS.postgresExporter}`,
+    `--extend.query-path=${MONITORING_PATHS.postgresExporterQueries}`,
+    "--collector.stat_statements",
+    "--collector.long_running_transactions",
+  ],
+  pgbouncerExporter: (): string[] => ["/bin/sh", "/usr/local/bin/pgbouncer-exporter.sh", `--web.listen-address=:${MONITORING_PORTS.pgbouncerExporter}`],
+} as const;
+
+export const PGBOUNCER_EXPORTER_PASSWORD_FILE = `${MONITORING_PATHS.secretsDir}/pgbouncer-password`;
+
+/** postgres_exporter's environment: where and as whom to connect; the password only as a file path. */
+export function postgresExporterEnv(input: { host: string; port: number; database: string; user: string }): string[] {
+  return [
+    // TLS is not enabled on the cluster network yet (PatroniClusterSpec.tls).
+    `DATA_SOURCE_URI=${input.host}:${input.port}/${input.database}?sslmode=disable`,
+    `DATA_SOURCE_USER=${input.user}`,
+    `DATA_SOURCE_PASS_FILE=${MONITORING_PATHS.postgresExporterPassword}`,
+  ];
+}
+
+/** pgbouncer_exporter's environment (read by image/pgbouncer-exporter.sh); the password only as a file path. */
+export function pgbouncerExporterEnv(input: { host: string; port: number; user: string }): string[] {
+  return [`PGBOUNCER_HOST=${input.host}`, `PGBOUNCER_PORT=${input.port}`, `PGBOUNCER_USER=${input.user}`, `PGBOUNCER_PASSWORD_FILE=${PGBOUNCER_EXPORTER_PASSWORD_FILE}`];
+}

@@ -134,10 +134,12 @@ describe("backup and point-in-time restore on a real Patroni node", { timeout: 2
   });
 
   it("bootstraps as leader with archiving on and the repository volume owned by postgres", async () => {
-    await eventually("the node to become leader", () => {
+    const state = await eventually("the node to become leader", () => {
+      if (docker(["inspect", "-f", "{{.State.Running}}", node]).stdout.trim() !== "true") return "stopped";
       const r = docker(["exec", node, "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8008/primary"], { allowFail: true });
-      return r.status === 0 ? true : undefined;
+      return r.status === 0 ? "leader" : undefined;
     }, 180_000, 2000);
+    assert.equal(state, "leader", "the Patroni node stopped during bootstrap (its log is printed below)");
     assert.equal(docker(["exec", node, "stat", "-c", "%U:%G %a", "/var/lib/pgbackrest"]).stdout.trim(), "postgres:postgres 750");
     assert.equal(psql(node, "SHOW archive_mode"), "on");
     assert.equal(psql(node, "SHOW archive_command"), "pgbackrest --stanza=main archive-push %p");

@@ -4,14 +4,19 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
 import { docker, eventually, pulumi } from "../support/cli";
+import { alertRuleGroups } from "../../components/monitoring/rules";
+import { assertRulesLoaded, assertTargetsUp, getJson, waitForWebhookAlert } from "../support/monitoring";
 import { createTestStack, TestStack } from "../support/stack";
 
 const PREFIX = "dpg-e2e";
 const WRITE_PORT = 35000;
 const READ_PORT = 35001;
+const POOLER_PORT = 36432;
+const PROMETHEUS_URL = "http://127.0.0.1:39090";
+const WEBHOOK_URL = "http://127.0.0.1:39095";
 
-async function query(port: number, password: string, sql: string, params: unknown[] = []) {
-  const client = new Client({ host: "127.0.0.1", port, user: "app_user", password, database: "app", connectionTimeoutMillis: 5000, statement_timeout: 10000 });
+async function query(port: number, password: string, sql: string, params: unknown[] = [], user = "app_user") {
+  const client = new Client({ host: "127.0.0.1", port, user, password, database: "app", connectionTimeoutMillis: 5000, query_timeout: 10000 });
   await client.connect();
   try {
     return await client.query(sql, params);
@@ -33,6 +38,8 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     stack = createTestStack("e2e", "dev", {
       namePrefix: PREFIX,
       haproxy: { writePort: WRITE_PORT, readPort: READ_PORT, statsPort: 37000 },
+      pgbouncer: { port: POOLER_PORT },
+      monitoring: { prometheusPort: 39090, alertmanagerPort: 39093, webhookPort: 39095 },
       network: { subnet: "10.213.30.0/24" },
     });
     const t0 = Date.now();
@@ -93,11 +100,49 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.ok(health.every((h) => h.health), out);
   });
 
+  it("lets app_user read and write its schema but not create roles", async () => {
+    await query(WRITE_PORT, appPassword, "CREATE TABLE IF NOT EXISTS e2e_roles (id int); INSERT INTO e2e_roles VALUES (1)");
+    const r = await query(WRITE_PORT, appPassword, "SELECT count(*)::int AS n FROM e2e_roles");
+    assert.equal(r.rows[0].n, 1);
+    await assert.rejects(query(WRITE_PORT, appPassword, "CREATE ROLE e2e_intruder"), /permission denied to create role/);
+    await assert.rejects(query(WRITE_PORT, appPassword, "CREATE DATABASE e2e_other"), /permission denied to create database/);
+  });
+
+  it("serves 40 concurrent clients through PgBouncer", async () => {
+    const clients = Array.from({ length: 40 }, (_, i) =>
+      query(POOLER_PORT, appPassword, "SELECT $1::int AS i, pg_sleep(0.2), pg_is_in_recovery() AS replica", [i]).then((r) => r.rows[0]),
+    );
+    const rows = await Promise.all(clients);
+    assert.equal(rows.length, 40);
+    assert.deepEqual(rows.map((r) => r.i).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+    assert.ok(rows.every((r) => r.replica === false), "the pooler must reach the leader");
+  });
+
+  it("Prometheus scrapes every target, up and labelled with cluster and role", async () => {
+    const targets = await assertTargetsUp(PROMETHEUS_URL, { jobs: ["prometheus", "alertmanager", "node", "postgres", "patroni", "etcd", "haproxy", "pgbouncer"], cluster: PREFIX, timeoutMs: 150_000 });
+    console.log(`# prometheus targets up: ${targets.length}`);
+    const leaders = await getJson(`${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(`sum(patroni_primary{cluster="${PREFIX}"})`)}`);
+    assert.equal(Number(leaders.data.result[0]?.value[1]), 1, "exactly one leader by patroni_primary");
+  });
+
+  it("Prometheus has loaded every alert rule", async () => {
+    const groups = alertRuleGroups({ cluster: PREFIX });
+    const loaded = await assertRulesLoaded(PROMETHEUS_URL, groups.map((g) => g.name));
+    assert.deepEqual([...loaded].sort(), groups.flatMap((g) => g.rules.map((r) => r.alert)).sort());
+  });
+
+  it("delivers an alert to the webhook receiver through Alertmanager", async () => {
+    const alert = await waitForWebhookAlert(WEBHOOK_URL, "Watchdog", 120_000);
+    assert.equal(alert.labels.cluster, PREFIX);
+  });
+
   it("keeps every password out of container env and out of `pulumi stack export`", () => {
-    const passwords = [appPassword, stack.output("superuserPassword")];
+    const passwords = [appPassword, stack.output("superuserPassword"), stack.output("exporterPassword")];
     for (const p of passwords) assert.ok(p.length >= 16);
     const containers = stackContainers();
-    assert.equal(containers.length, 7, containers.join(","));
+    for (const part of ["etcd-1", "etcd-2", "etcd-3", "pg-1", "pg-2", "pg-3", "haproxy", "pgbouncer", "prometheus", "alertmanager", "pgexp-1"]) {
+      assert.ok(containers.includes(`${PREFIX}-${part}`), `${PREFIX}-${part} missing from ${containers.join(",")}`);
+    }
     const inspected = docker(["inspect", ...containers]).stdout;
     const envs = (JSON.parse(inspected) as Array<{ Config: { Env: string[] } }>).flatMap((c) => c.Config.Env ?? []);
     for (const p of passwords) assert.ok(!envs.some((e) => e.includes(p)), "a password is in a container's env");

@@ -29,20 +29,25 @@ describe("program with the dev defaults", () => {
     await settle();
   });
 
-  it("declares 3 etcd members, 3 Patroni nodes, one HAProxy and one PgBouncer", () => {
+  it("declares 3 etcd members, 3 Patroni nodes, HAProxy, PgBouncer and the monitoring services", () => {
     const containers = ofType("docker:index/container:Container");
     const names = containers.map((c) => c.inputs.name).sort();
     assert.deepEqual(names, [
-      "dpg-dev-etcd-1", "dpg-dev-etcd-2", "dpg-dev-etcd-3", "dpg-dev-haproxy", "dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3", "dpg-dev-pgbouncer",
+      "dpg-dev-alert-webhook", "dpg-dev-alertmanager", "dpg-dev-etcd-1", "dpg-dev-etcd-2", "dpg-dev-etcd-3", "dpg-dev-haproxy",
+      "dpg-dev-node-exporter", "dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3", "dpg-dev-pgbouncer", "dpg-dev-pgbouncer-exporter",
+      "dpg-dev-pgexp-1", "dpg-dev-pgexp-2", "dpg-dev-pgexp-3", "dpg-dev-prometheus",
     ]);
+    assert.equal(ofType("dpg:monitoring:Monitoring").length, 1);
     assert.equal(ofType("dpg:etcd:EtcdCluster").length, 1);
     assert.equal(ofType("dpg:patroni:PatroniCluster").length, 1);
     assert.equal(ofType("dpg:haproxy:HAProxy").length, 1);
   });
 
   it("gives every data-bearing container its own named volume", () => {
-    const volumes = ofType("docker:index/volume:Volume").map((v) => v.inputs.name).sort();
-    assert.deepEqual(volumes, ["dpg-dev-etcd-1-data", "dpg-dev-etcd-2-data", "dpg-dev-etcd-3-data", "dpg-dev-pg-1-data", "dpg-dev-pg-2-data", "dpg-dev-pg-3-data"]);
+    const volumes = ofType("docker:index/volume:Volume").map((v) => v.inputs.name);
+    for (const v of ["dpg-dev-etcd-1-data", "dpg-dev-etcd-2-data", "dpg-dev-etcd-3-data", "dpg-dev-pg-1-data", "dpg-dev-pg-2-data", "dpg-dev-pg-3-data", "dpg-dev-prometheus-data"]) {
+      assert.ok(volumes.includes(v), `missing volume ${v} in ${volumes}`);
+    }
   });
 
   it("puts the cluster on an internal network and publishes only HAProxy and PgBouncer, on 127.0.0.1", () => {
@@ -75,8 +80,12 @@ describe("program with the dev defaults", () => {
       "patroni-replication-password", "patroni-rewind-password", "patroni-superuser-password", "pgbouncer-stats-password",
     ]);
     for (const p of passwords) assert.equal(p.inputs.length, 32);
+    // The mocks make every password a run of "x"; no env value may carry one, or name one.
     for (const c of ofType("docker:index/container:Container")) {
-      assert.equal((c.inputs.envs ?? []).length, 0, `${c.inputs.name} has env: ${c.inputs.envs}`);
+      for (const e of c.inputs.envs ?? []) {
+        assert.doesNotMatch(e, /x{16}/, `${c.inputs.name} has a password in env: ${e}`);
+        assert.doesNotMatch(e, /^[A-Z_]*PASS(WORD)?=/, `${c.inputs.name} passes a password through env: ${e}`);
+      }
     }
   });
 

@@ -1,0 +1,187 @@
+// Pure renderers for pgBackRest on the Patroni nodes: pgbackrest.conf, the backup schedule the
+// in-image scheduler reads, and what Patroni must merge (archive parameters, restore_command,
+// post_bootstrap commands).
+import { PGDATA, POSTGRES_PORT } from "../patroni/render";
+
+/** One stanza per cluster; every node has the same pg1-path, so one name fits all. */
+export const STANZA = "main";
+export const PGBACKREST_CONFIG_PATH = "/etc/pgbackrest/pgbackrest.conf";
+export const BACKUP_SCHEDULE_PATH = "/etc/pgbackrest/backup-schedule";
+/** Repository volume mount point on every node (the image creates it postgres 0750). */
+export const REPO_PATH = "/var/lib/pgbackrest";
+/** Written by the scheduler on the leader, inside the shared repository volume. */
+export const BACKUP_STATUS_PATH = `${REPO_PATH}/backup-status.json`;
+export const SPOOL_PATH = "/var/spool/pgbackrest";
+export const LOG_PATH = "/var/log/pgbackrest";
+export const SOCKET_DIR = "/var/run/postgresql";
+
+export type BackupType = "full" | "diff" | "incr";
+export type RetentionType = "count" | "time";
+export type CipherType = "aes-256-cbc" | "none";
+export type CompressType = "zst" | "lz4" | "gz" | "none";
+
+export interface BackupSettings {
+  /** Cron (5 fields, container clock = UTC) of full backups. */
+  fullSchedule: string;
+  /** Cron of differential backups; none when undefined. */
+  diffSchedule?: string;
+  /** Cron of incremental backups; none when undefined. */
+  incrSchedule?: string;
+  /** Take a full backup as soon as the leader finds the stanza without one (fresh cluster). */
+  initialFullBackup: boolean;
+  /** Full backups kept (count) or days they are kept (time). WAL older than the oldest kept full is expired. */
+  retentionFull: number;
+  retentionFullType: RetentionType;
+  cipherType: CipherType;
+  /** archive_mode=on + archive_command on the leader; off = no PITR, only backup-time restores. */
+  walArchiving: boolean;
+  archiveAsync: boolean;
+  /** archive_timeout: bounds the RPO of archive-only recovery on a quiet cluster. */
+  archiveTimeoutSeconds: number;
+  /** Parallel processes of backup/restore and async archive-push/get. */
+  processMax: number;
+  compressType: CompressType;
+}
+
+export const BACKUP_DEFAULTS: BackupSettings = {
+  // Seed 004: "0 2 * * *" daily incremental, full backups never older than 7 days.
+  fullSchedule: "0 2 * * 0",
+  incrSchedule: "0 2 * * 1-6",
+  initialFullBackup: true,
+  retentionFull: 2,
+  retentionFullType: "count",
+  cipherType: "aes-256-cbc",
+  walArchiving: true,
+  archiveAsync: true,
+  // Seed 000: RPO < 5 min. A WAL segment is forced at least every minute, archived within seconds.
+  archiveTimeoutSeconds: 60,
+  processMax: 2,
+  // pgBackRest 2.55 in Debian trixie is built with zstd (checked in test/e2e/backup-tools.test.ts).
+  compressType: "zst",
+};
+
+const CRON_RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const CRON_NAMES: Record<number, string[]> = {
+  3: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+  4: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+};
+
+/** A 5-field cron expression as the scheduler reads it (*, a-b, steps, lists, names); the problem, or undefined. */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length !== 5) return `"${expr}" must have 5 fields (minute hour day-of-month month day-of-week)`;
+  for (const [i, field] of fields.entries()) {
+    const [lo, hi] = CRON_RANGES[i];
+    const value = (t: string): number => {
+      const named = CRON_NAMES[i]?.indexOf(t.toLowerCase()) ?? -1;
+      if (named >= 0) return named + (i === 3 ? 1 : 0);
+      return /^\d+$/.test(t) ? Number(t) : NaN;
+    };
+    for (const part of field.split(",")) {
+      const m = /^(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:\/(\d+))?$/i.exec(part);
+      if (!m || (m[2] !== undefined && Number(m[2]) < 1)) return `"${expr}": "${part}" in field ${i + 1} is not a cron field`;
+      if (m[1] === "*") continue;
+      const bounds = m[1].split("-").map(value);
+      if (bounds.some((n) => Number.isNaN(n) || n < lo || n > hi) || bounds[0] > bounds[bounds.length - 1]) {
+        return `"${expr}": "${part}" in field ${i + 1} is outside ${lo}-${hi}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Every problem of the settings, empty when they are usable. */
+export function backupSettingsProblems(s: BackupSettings): string[] {
+  const problems: string[] = [];
+  const schedules: [string, string | undefined][] = [["fullSchedule", s.fullSchedule], ["diffSchedule", s.diffSchedule], ["incrSchedule", s.incrSchedule]];
+  for (const [key, expr] of schedules) {
+    const p = expr === undefined ? undefined : cronProblem(expr);
+    if (p) problems.push(`${key}: ${p}`);
+  }
+  if (!Number.isInteger(s.retentionFull) || s.retentionFull < 1 || s.retentionFull > 9999999) {
+    problems.push("retentionFull: must be a whole number ≥ 1 (full backups, or days with retentionFullType time)");
+  }
+  if (!Number.isInteger(s.processMax) || s.processMax < 1 || s.processMax > 64) problems.push("processMax: must be 1–64");
+  if (!Number.isInteger(s.archiveTimeoutSeconds) || s.archiveTimeoutSeconds < 10 || s.archiveTimeoutSeconds > 3600) {
+    problems.push("archiveTimeoutSeconds: must be 10–3600");
+  }
+  return problems;
+}
+
+/** pgbackrest.conf, the same on every node. The passphrase encrypts the whole repository. */
+export function renderPgBackRestConf(s: BackupSettings, cipherPass: string): string {
+  if (s.cipherType !== "none" && cipherPass.length < 20) throw new Error("repo1-cipher-pass must be at least 20 characters");
+  if (/[\r\n]/.test(cipherPass)) throw new Error("repo1-cipher-pass must be one line");
+  const lines = [
+    "# Rendered by components/backup/render.ts; the same file on every Patroni node.",
+    "[global]",
+    `repo1-path=${REPO_PATH}`,
+    ...(s.cipherType === "none" ? [] : [`repo1-cipher-type=${s.cipherType}`, `repo1-cipher-pass=${cipherPass}`]),
+    `repo1-retention-full-type=${s.retentionFullType}`,
+    `repo1-retention-full=${s.retentionFull}`,
+    // Small files bundled, block-level incrementals: smaller incr/diff backups of large relations.
+    "repo1-bundle=y",
+    "repo1-block=y",
+    `compress-type=${s.compressType}`,
+    `process-max=${s.processMax}`,
+    // Checkpoint at once instead of waiting for the next one (checkpoint_timeout is 15 min).
+    "start-fast=y",
+    "delta=y",
+    `archive-async=${s.archiveAsync ? "y" : "n"}`,
+    `spool-path=${SPOOL_PATH}`,
+    // Past this much unarchived WAL pgBackRest drops WAL (a PITR gap; the next backup closes it)
+    // rather than filling the data volume and stopping the leader.
+    "archive-push-queue-max=4GiB",
+    `log-path=${LOG_PATH}`,
+    "log-level-file=info",
+    "log-level-console=warn",
+    "",
+    `[${STANZA}]`,
+    `pg1-path=${PGDATA}`,
+    `pg1-socket-path=${SOCKET_DIR}`,
+    `pg1-port=${POSTGRES_PORT}`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/** The file the in-image scheduler (dpg_backup_scheduler.py) reads. */
+export function renderBackupSchedule(s: BackupSettings): string {
+  const entries: [string | undefined, BackupType][] = [[s.fullSchedule, "full"], [s.diffSchedule, "diff"], [s.incrSchedule, "incr"]];
+  return [
+    "# Rendered by components/backup/render.ts: minute hour day-of-month month day-of-week type.",
+    "# Container clock (UTC). Runs only where Patroni's GET /primary answers 200 (the leader).",
+    ...(s.initialFullBackup ? ["@initial full"] : []),
+    ...entries.filter(([expr]) => expr !== undefined).map(([expr, type]) => `${expr!.trim().split(/\s+/).join(" ")} ${type}`),
+    "",
+  ].join("\n");
+}
+
+/** PostgreSQL parameters for Patroni's bootstrap.dcs.postgresql.parameters (leader archives, replicas do not). */
+export function archiveParameters(s: BackupSettings): Record<string, string> {
+  if (!s.walArchiving) return { archive_mode: "off" };
+  return {
+    // "on", not "always": only the leader pushes, so one shared repository cannot get two writers.
+    archive_mode: "on",
+    archive_command: `pgbackrest --stanza=${STANZA} archive-push %p`,
+    archive_timeout: `${s.archiveTimeoutSeconds}s`,
+  };
+}
+
+/** Patroni postgresql.recovery_conf: replicas that fell behind their slot fetch WAL from the repository. */
+export function recoveryConf(s: BackupSettings): Record<string, string> {
+  return s.walArchiving ? { restore_command: `pgbackrest --stanza=${STANZA} archive-get %f "%p"` } : {};
+}
+
+/**
+ * Lines for the post_bootstrap script (after the bootstrap SQL). Never fatal: a failing
+ * post_bootstrap makes Patroni throw the new cluster away; the scheduler runs stanza-create
+ * again before every backup and records failures in its status file.
+ */
+export function postBootstrapCommands(s: BackupSettings): string[] {
+  const warn = (what: string) => `|| echo "post-bootstrap: WARNING: pgbackrest ${what} failed; see ${LOG_PATH}" >&2`;
+  return [
+    `pgbackrest --stanza=${STANZA} --log-level-console=info stanza-create ${warn("stanza-create")}`,
+    ...(s.walArchiving ? [`pgbackrest --stanza=${STANZA} --log-level-console=info --archive-timeout=60 check ${warn("check")}`] : []),
+  ];
+}
