@@ -1,5 +1,6 @@
 // The only module that runs the Pulumi CLI.
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 
 export interface RunResult {
     status: number;
@@ -7,8 +8,8 @@ export interface RunResult {
     stderr: string;
 }
 
-function run(args: string[], cwd: string): RunResult {
-    const r = spawnSync("pulumi", args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
+    const r = spawnSync("pulumi", args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", ...env } });
     if (r.error) throw new Error(`cannot run pulumi: ${r.error.message}`);
     return { status: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
@@ -26,8 +27,19 @@ export function stackConfig(stack: string, cwd: string): Record<string, unknown>
     return out;
 }
 
+/**
+ * `preview` has no --event-log (only `up`, `destroy`, `refresh` do), so the engine events come
+ * from the streaming JSON preview: one event per stdout line, policy events included. They are
+ * saved to `eventLog` for the report and for anyone debugging it.
+ */
 export function previewWithPack(opts: { stack: string; cwd: string; packDir: string; configFile: string; eventLog: string }): RunResult {
-    return run(["preview", "--stack", opts.stack, "--policy-pack", opts.packDir, "--policy-pack-config", opts.configFile, "--event-log", opts.eventLog, "--non-interactive"], opts.cwd);
+    const r = run(
+        ["preview", "--stack", opts.stack, "--policy-pack", opts.packDir, "--policy-pack-config", opts.configFile, "--json", "--non-interactive"],
+        opts.cwd,
+        { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" },
+    );
+    fs.writeFileSync(opts.eventLog, r.stdout);
+    return r;
 }
 
 export function analyzeWithPack(opts: { stack: string; cwd: string; packDir: string; configFile: string }): RunResult {
