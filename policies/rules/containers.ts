@@ -62,7 +62,7 @@ export const containerNofileUlimit = rule({
         const nofile = (p.ulimits ?? []).find((u: any) => u.name === "nofile");
         return nofile && Number(nofile.soft) >= 65536 && Number(nofile.hard) >= 65536
             ? []
-            : [`container ${ctx.name} keeps the default open-file limit; ${fix(setting(owner(ctx), "ulimitNofile"), "65536")}`];
+            : [`container ${ctx.name} keeps a lower open-file limit than 65536; containers get at most the Docker daemon's hard limit, so raise dockerd's LimitNOFILE to 65536 and redeploy`];
     },
 });
 

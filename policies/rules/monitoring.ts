@@ -79,7 +79,7 @@ export const grafanaDashboards = rule({
     description: "Grafana is deployed with the four required dashboards.",
     severity: "blocker",
     check: (p, ctx) => {
-        if (!p.grafanaDeployed) return [`Grafana is not deployed; ${fix(setting("monitoring", "grafana"), "true")}`];
+        if (!p.grafanaDeployed) return [`Grafana is not deployed; ${fix(setting("monitoring", "grafanaImage"), "a Grafana image present in the local Docker daemon")}`];
         const have = (p.dashboards ?? []).map((d: string) => String(d).toLowerCase());
         const missing = ctx.params.filter((q) => typeof q.dashboard === "string" && !dashboardPresent(have, q)).map((q) => String(q.dashboard));
         return missing.length === 0 ? [] : [`Grafana lacks the dashboard(s) ${missing.join(", ")}; add them to ${setting("monitoring", "dashboards")}`];
@@ -93,7 +93,7 @@ export const grafanaProvisioned = rule({
     check: (p) =>
         p.grafanaDeployed && (p.dashboards ?? []).length > 0
             ? []
-            : [`no dashboards are provisioned by the program; ${fix(setting("monitoring", "grafana"), "true")} and list ${setting("monitoring", "dashboards")}`],
+            : [`no dashboards are provisioned by the program; ${fix(setting("monitoring", "grafanaImage"), "a Grafana image present in the local Docker daemon")} and list ${setting("monitoring", "dashboards")}`],
 });
 
 export const monitoringRules = [

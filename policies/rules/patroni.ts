@@ -88,7 +88,7 @@ export const hostsslOnly = rule({
     check: (p) =>
         p.tls?.enabled && p.tls?.hostsslOnly
             ? []
-            : [`pg_hba.conf still accepts non-TLS "host" connections; ${fix(TLS_HOSTSSL_ONLY, "true")} (with ${TLS_ENABLED} true)`],
+            : [`pg_hba.conf still accepts non-TLS "host" connections; ${fix(TLS_HOSTSSL_ONLY, "true")}`],
 });
 
 export const scramPasswordEncryption = rule({

@@ -30,8 +30,9 @@ export function pgParam(name: string): string {
 
 // Patroni's TLS fields are exposed at the top of the config (dpg-cluster:tls.enabled), as the brief names them.
 export const TLS_ENABLED = `${NS}:tls.enabled`;
-export const TLS_HOSTSSL_ONLY = `${NS}:tls.hostsslOnly`;
-export const PASSWORD_LENGTH = `${NS}:security.passwordLength`;
+// hostssl-only pg_hba follows tls.enabled: the program has no separate switch for it.
+export const TLS_HOSTSSL_ONLY = `${NS}:tls.enabled`;
+export const PASSWORD_LENGTH = `${NS}:secrets.passwordLength`;
 export const ATTESTATIONS = `${NS}:attestations`;
 
 /** Short component key (etcd, patroni, ...) of a dpg component type, used to build setting names. */

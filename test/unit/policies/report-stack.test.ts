@@ -1,6 +1,6 @@
 // `--stack` wiring with a stand-in `pulumi` on PATH (the real CLI is not available to unit tests): the report
 // reads the stack config, hands attestations + report file to the pack through --policy-pack-config, runs the
-// preview from the repo root with --event-log, and turns the evaluation into tables, files and an exit code.
+// streaming JSON preview from the repo root, and turns the evaluation into tables, files and an exit code.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
@@ -29,7 +29,9 @@ if (argv[0] === "config") {
 if (argv[0] === "preview") {
   const cfg = JSON.parse(fs.readFileSync(flag("--policy-pack-config"), "utf8"));
   if (process.env.FAKE_EVALUATION) fs.copyFileSync(process.env.FAKE_EVALUATION, cfg["readiness-score"].reportFile);
-  fs.writeFileSync(flag("--event-log"), JSON.stringify({ policyEvent: { policyName: "etcd-members", message: "etcd has 1 member(s)", enforcementLevel: "mandatory", resourceUrn: "urn:x" } }) + "\\n");
+  if (process.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW === "true" && argv.includes("--json")) {
+    process.stdout.write(JSON.stringify({ policyEvent: { policyName: "etcd-members", message: "etcd has 1 member(s)", enforcementLevel: "mandatory", resourceUrn: "urn:x" } }) + "\\n");
+  }
   process.stderr.write("error: preview failed\\n");
   process.exit(255);
 }
@@ -56,7 +58,7 @@ test("--stack: runs config + preview with the pack from the repo root, writes re
     const preview = calls[1];
     assert.equal(preview.cwd, REPO);
     assert.equal(preview.argv[preview.argv.indexOf("--policy-pack") + 1], path.join(REPO, "policies"));
-    assert.ok(preview.argv.includes("--event-log"));
+    assert.ok(preview.argv.includes("--json"), "events come from the streaming JSON preview");
     const cfg = JSON.parse(fs.readFileSync(path.join(out, "policy-config.json"), "utf8"));
     assert.equal(cfg["etcd-members"], "mandatory", "stack named prod gets prod enforcement");
     assert.deepEqual(Object.keys(cfg["readiness-score"].attestations), ["003-DOC-01"]);

@@ -40,7 +40,7 @@ const CASES: Record<string, FailCase[]> = {
         { why: "tls off", mutate: (c) => void (p(c, "pg").tls.enabled = false), expect: "dpg-cluster:tls.enabled" },
         { why: "ssl param off", mutate: (c) => void (p(c, "pg").parameters.ssl = "off"), expect: "dpg-cluster:patroni.parameters.ssl" },
     ],
-    "hostssl-only": [{ why: "host lines", mutate: (c) => void (p(c, "pg").tls.hostsslOnly = false), expect: "dpg-cluster:tls.hostsslOnly" }],
+    "hostssl-only": [{ why: "host lines", mutate: (c) => void (p(c, "pg").tls.hostsslOnly = false), expect: "dpg-cluster:tls.enabled" }],
     "scram-password-encryption": [
         {
             why: "md5",
@@ -68,7 +68,7 @@ const CASES: Record<string, FailCase[]> = {
     "container-memory-limit": [{ why: "no limit", mutate: (c) => void delete p(c, "pg-0").memory, expect: "dpg-cluster:patroni.memoryMb" }],
     "container-healthcheck": [{ why: "none", mutate: (c) => void delete p(c, "etcd-1").healthcheck, expect: "dpg-cluster:etcd.healthcheck" }],
     "container-restart-policy": [{ why: "no", mutate: (c) => void (p(c, "pg-2").restart = "no"), expect: "dpg-cluster:patroni.restart" }],
-    "container-nofile-ulimit": [{ why: "default", mutate: (c) => void (p(c, "pg-1").ulimits = []), expect: "dpg-cluster:patroni.ulimitNofile" }],
+    "container-nofile-ulimit": [{ why: "default", mutate: (c) => void (p(c, "pg-1").ulimits = []), expect: "LimitNOFILE" }],
     "no-plaintext-passwords": [
         { why: "literal password", mutate: (c) => void p(c, "pg-0").envs.push("POSTGRES_PASSWORD=hunter2hunter2hunter2"), expect: "POSTGRES_PASSWORD_FILE" },
         { why: "password in a URI", mutate: (c) => void p(c, "etcd-0").envs.push("DATABASE_URL=postgres://app:s3cr3t@pg:5432/db"), expect: "DATABASE_URL_FILE" },
@@ -82,7 +82,7 @@ const CASES: Record<string, FailCase[]> = {
         { why: "etcd untagged", mutate: (c) => void (p(c, "etcd").image = "quay.io/coreos/etcd"), expect: "dpg-cluster:etcd.image" },
         { why: "remote image latest", mutate: (c) => void (p(c, "pg-image").name = "localhost:5000/dpg/patroni:latest"), expect: "dpg-cluster:patroni.image" },
     ],
-    "password-length": [{ why: "12 chars", mutate: (c) => void (p(c, "superuser").length = 12), expect: "dpg-cluster:security.passwordLength" }],
+    "password-length": [{ why: "12 chars", mutate: (c) => void (p(c, "superuser").length = 12), expect: "dpg-cluster:secrets.passwordLength" }],
     "backup-schedule": [{ why: "not cron", mutate: (c) => void (p(c, "backup").fullSchedule = "weekly"), expect: "dpg-cluster:backup.fullSchedule" }],
     "backup-retention": [{ why: "one full", mutate: (c) => void (p(c, "backup").retentionFull = 1), expect: "dpg-cluster:backup.retentionFull" }],
     "backup-encryption": [{ why: "none", mutate: (c) => void (p(c, "backup").cipherType = "none"), expect: "dpg-cluster:backup.cipherType" }],
