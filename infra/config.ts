@@ -54,6 +54,8 @@ export const stackConfigSchema = z
         retryTimeout: z.number().int().min(3).max(120).default(10),
         /** PostgreSQL max_connections. Default 200. */
         maxConnections: z.number().int().min(20).max(10000).default(200),
+        /** postgresql.conf overrides merged over the derived defaults, e.g. { log_min_duration_statement: 500 }. Default {}. */
+        parameters: z.record(z.union([z.string(), z.number()])).default({}),
         /** Memory limit of each node in MB; shared_buffers (25 %), effective_cache_size (75 %), work_mem follow. Default 1024. */
         memoryMb: z.number().int().min(256, "must be at least 256 (MB)").max(1048576).default(1024),
       })

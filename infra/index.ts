@@ -53,6 +53,7 @@ const patroni = new PatroniCluster(
     retryTimeout: config.patroni.retryTimeout,
     maxConnections: config.patroni.maxConnections,
     memoryMb: config.patroni.memoryMb,
+    parameters: config.patroni.parameters,
     databaseName: config.database.name,
     appUser: config.database.appUser,
     passwordLength: config.secrets.passwordLength,

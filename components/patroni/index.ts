@@ -56,6 +56,8 @@ export interface PatroniClusterArgs {
   memoryMb?: number;
   /** CPU limit per node in cores. Default 1. */
   cpus?: number;
+  /** postgresql.conf overrides merged over the derived defaults. Default {}. */
+  parameters?: Record<string, string | number>;
 }
 
 export const PATRONI_DEFAULTS = {
@@ -125,6 +127,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       retryTimeout: a.retryTimeout,
       maxConnections: a.maxConnections,
       memoryMb: a.memoryMb,
+      parameterOverrides: args.parameters,
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
     };

@@ -23,6 +23,8 @@ export interface PatroniClusterSettings {
   maxConnections: number;
   /** Memory limit of each node's container in MB: the tuning below is derived from it. */
   memoryMb: number;
+  /** Operator overrides merged last (dpg-cluster:patroni.parameters). */
+  parameterOverrides?: Record<string, string | number>;
   /** Subnet of the cluster network; the only range pg_hba admits. */
   clusterSubnet: string;
   etcdEndpoints: string[];
@@ -94,6 +96,7 @@ export function postgresParameters(c: PatroniClusterSettings): Record<string, st
     shared_preload_libraries: "pg_stat_statements",
     "pg_stat_statements.track": "all",
     track_io_timing: "on",
+    ...(c.parameterOverrides ?? {}),
   };
 }
 

@@ -111,7 +111,9 @@ describe("backup and point-in-time restore on a real Patroni node", { timeout: 2
     ];
     // Same as the provider's uploads: files written into the created container before it starts.
     docker(["create", "--name", node, "--hostname", node, "--network", net, "--label", `dpg.stack=${prefix}`, "--label", "dpg.component=patroni",
-      "-v", `${data}:/var/lib/postgresql/data`, "-v", `${repo}:/var/lib/pgbackrest`, "--shm-size", "256m", "--memory", "1024m", image]);
+      "-v", `${data}:/var/lib/postgresql/data`, "-v", `${repo}:/var/lib/pgbackrest`, "--shm-size", "256m", "--memory", "1024m",
+      // As components/shared/docker.ts serviceSettings runs every service.
+      "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", image]);
     for (const [target, content] of uploads) docker(["cp", file(path.basename(target), content), `${node}:${target}`]);
     docker(["start", node]);
   });
@@ -144,6 +146,12 @@ describe("backup and point-in-time restore on a real Patroni node", { timeout: 2
     assert.equal(psql(node, "SHOW archive_mode"), "on");
     assert.equal(psql(node, "SHOW archive_command"), "pgbackrest --stanza=main archive-push %p");
     assert.equal(psql(node, "SHOW archive_timeout"), "1min");
+    // post_bootstrap created the stanza and pgbackrest check saw a WAL segment archived.
+    const logs = docker(["logs", node]);
+    const log = logs.stdout + logs.stderr;
+    assert.match(log, /stanza-create command end: completed successfully/);
+    assert.match(log, /check command end: completed successfully/);
+    assert.doesNotMatch(log, /post-bootstrap: WARNING/);
     passed++;
   });
 

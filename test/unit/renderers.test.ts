@@ -129,3 +129,13 @@ describe("pgbouncer renderer", () => {
     assert.equal(secret, "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=");
   });
 });
+
+describe("parameter overrides", () => {
+  it("lets dpg-cluster:patroni.parameters win over the derived defaults", async () => {
+    const { postgresParameters } = await import("../../components/patroni/render");
+    const p = postgresParameters({ ...clusterSettings, parameterOverrides: { log_min_duration_statement: 250, work_mem: "64MB" } });
+    assert.equal(p.log_min_duration_statement, 250);
+    assert.equal(p.work_mem, "64MB");
+    assert.equal(p.log_statement, "ddl");
+  });
+});

@@ -1,0 +1,160 @@
+// pgBackRest renderers (golden + semantic) and the PgBackRest component under Pulumi mocks.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import {
+  BACKUP_DEFAULTS, BackupSettings, STANZA, archiveParameters, backupSettingsProblems, cronProblem, postBootstrapCommands, recoveryConf,
+  renderBackupSchedule, renderPgBackRestConf,
+} from "../../components/backup/render";
+import { assertGolden } from "../support/golden";
+import { installMocks, ofType, recorded, settle, valueOf } from "../support/mocks";
+
+const PASS = "golden-cipher-pass-0123456789abcdef0123456789";
+const timeBased: BackupSettings = { ...BACKUP_DEFAULTS, retentionFullType: "time", retentionFull: 14, diffSchedule: "30 3 * * 3", archiveAsync: false };
+
+function ini(text: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let section = "";
+  for (const line of text.split("\n")) {
+    if (!line.trim() || line.startsWith("#")) continue;
+    const m = /^\[(.+)\]$/.exec(line);
+    if (m) { section = m[1]; out[section] = {}; continue; }
+    const [k, ...v] = line.split("=");
+    out[section][k] = v.join("=");
+  }
+  return out;
+}
+
+describe("backup renderers match their golden files", () => {
+  it("pgbackrest.conf", () => assertGolden("backup/pgbackrest.conf", renderPgBackRestConf(BACKUP_DEFAULTS, PASS)));
+  it("pgbackrest-time-retention.conf", () => assertGolden("backup/pgbackrest-time-retention.conf", renderPgBackRestConf(timeBased, PASS)));
+  it("backup-schedule", () => assertGolden("backup/backup-schedule", renderBackupSchedule(BACKUP_DEFAULTS)));
+  it("patroni-additions.json", () =>
+    assertGolden("backup/patroni-additions.json", JSON.stringify({
+      parameters: archiveParameters(BACKUP_DEFAULTS),
+      recoveryConf: recoveryConf(BACKUP_DEFAULTS),
+      postBootstrapCommands: postBootstrapCommands(BACKUP_DEFAULTS),
+    }, null, 2) + "\n"));
+});
+
+describe("pgbackrest.conf", () => {
+  const c = ini(renderPgBackRestConf(BACKUP_DEFAULTS, PASS));
+  it("encrypts the repository with the given passphrase", () => {
+    assert.equal(c.global["repo1-cipher-type"], "aes-256-cbc");
+    assert.equal(c.global["repo1-cipher-pass"], PASS);
+  });
+  it("keeps 2 full backups by count by default, or days with time retention", () => {
+    assert.equal(c.global["repo1-retention-full-type"], "count");
+    assert.equal(c.global["repo1-retention-full"], "2");
+    const t = ini(renderPgBackRestConf(timeBased, PASS));
+    assert.equal(t.global["repo1-retention-full-type"], "time");
+    assert.equal(t.global["repo1-retention-full"], "14");
+  });
+  it("archives asynchronously through a spool, compresses with zstd, starts backups with an immediate checkpoint", () => {
+    assert.equal(c.global["archive-async"], "y");
+    assert.equal(c.global["spool-path"], "/var/spool/pgbackrest");
+    assert.equal(c.global["compress-type"], "zst");
+    assert.equal(c.global["start-fast"], "y");
+    assert.equal(ini(renderPgBackRestConf(timeBased, PASS)).global["archive-async"], "n");
+  });
+  it("puts the repository on the volume and points the stanza at Patroni's data directory and socket", () => {
+    assert.equal(c.global["repo1-path"], "/var/lib/pgbackrest");
+    assert.deepEqual(c[STANZA], { "pg1-path": "/var/lib/postgresql/data/pgdata", "pg1-socket-path": "/var/run/postgresql", "pg1-port": "5432" });
+  });
+  it("refuses a short or multi-line passphrase, and writes none without a cipher", () => {
+    assert.throws(() => renderPgBackRestConf(BACKUP_DEFAULTS, "short"), /at least 20/);
+    assert.throws(() => renderPgBackRestConf(BACKUP_DEFAULTS, `${PASS}\nrepo1-path=/tmp`), /one line/);
+    assert.doesNotMatch(renderPgBackRestConf({ ...BACKUP_DEFAULTS, cipherType: "none" }, ""), /cipher/);
+  });
+});
+
+describe("schedule and Patroni additions", () => {
+  it("schedules a weekly full and daily incrementals (seed 004) and an initial full", () => {
+    const lines = renderBackupSchedule(BACKUP_DEFAULTS).split("\n").filter((l) => l && !l.startsWith("#"));
+    assert.deepEqual(lines, ["@initial full", "0 2 * * 0 full", "0 2 * * 1-6 incr"]);
+    assert.match(renderBackupSchedule(timeBased), /^30 3 \* \* 3 diff$/m);
+  });
+  it("archives from the leader only, with an RPO bound under 5 minutes (seed 000)", () => {
+    const p = archiveParameters(BACKUP_DEFAULTS);
+    assert.equal(p.archive_mode, "on");
+    assert.equal(p.archive_command, `pgbackrest --stanza=${STANZA} archive-push %p`);
+    assert.ok(parseInt(p.archive_timeout, 10) < 300);
+    assert.deepEqual(archiveParameters({ ...BACKUP_DEFAULTS, walArchiving: false }), { archive_mode: "off" });
+  });
+  it("gives replicas a restore_command from the repository", () => {
+    assert.equal(recoveryConf(BACKUP_DEFAULTS).restore_command, `pgbackrest --stanza=${STANZA} archive-get %f "%p"`);
+  });
+  it("creates the stanza at bootstrap without ever failing the bootstrap", () => {
+    const cmds = postBootstrapCommands(BACKUP_DEFAULTS);
+    assert.match(cmds[0], /stanza-create/);
+    for (const c of cmds) assert.match(c, /\|\| echo .*>&2$/);
+  });
+});
+
+describe("settings validation", () => {
+  it("accepts usual cron expressions", () => {
+    for (const e of ["0 2 * * 0", "0 2 * * 1-6", "*/15 * * * *", "30 1 1,15 * *", "0 3 * * mon-fri", "0 0 1 jan *", "5/10 * * * 7"]) {
+      assert.equal(cronProblem(e), undefined, e);
+    }
+  });
+  it("names what is wrong with a bad one", () => {
+    assert.match(cronProblem("0 2 * *")!, /5 fields/);
+    assert.match(cronProblem("0 24 * * *")!, /outside 0-23/);
+    assert.match(cronProblem("0 2 * * 8")!, /outside 0-7/);
+    assert.match(cronProblem("*/0 2 * * *")!, /not a cron field/);
+    assert.match(cronProblem("0 2 * * funday")!, /outside/);
+  });
+  it("lists every problem by key", () => {
+    const problems = backupSettingsProblems({ ...BACKUP_DEFAULTS, fullSchedule: "bad", retentionFull: 0, processMax: 0, archiveTimeoutSeconds: 1 });
+    assert.equal(problems.length, 4);
+    assert.match(problems.join("\n"), /^fullSchedule: /m);
+    assert.match(problems.join("\n"), /^retentionFull: /m);
+  });
+});
+
+describe("PgBackRest component", () => {
+  let b: any;
+  before(async () => {
+    installMocks({}, "unit");
+    const { PgBackRest } = await import("../../components/backup");
+    b = new PgBackRest("backup", { namePrefix: "dpg-unit" });
+    await settle();
+  });
+
+  it("creates the repository volume and a long generated passphrase", () => {
+    const volumes = ofType("docker:index/volume:Volume");
+    assert.deepEqual(volumes.map((v) => v.inputs.name), ["dpg-unit-pgbackrest-repo"]);
+    const pw = ofType("random:index/randomPassword:RandomPassword");
+    assert.equal(pw.length, 1);
+    assert.ok(pw[0].inputs.length >= 32);
+  });
+
+  it("registers a secret-free spec under dpg:backup:PgBackRest", () => {
+    const comp = recorded.find((r) => r.type === "dpg:backup:PgBackRest")!;
+    assert.ok(comp);
+    assert.equal(comp.inputs.fullSchedule, "0 2 * * 0");
+    assert.equal(comp.inputs.incrSchedule, "0 2 * * 1-6");
+    assert.equal(comp.inputs.retentionFull, 2);
+    assert.equal(comp.inputs.cipherType, "aes-256-cbc");
+    assert.equal(comp.inputs.walArchiving, true);
+    assert.doesNotMatch(JSON.stringify(comp.inputs), /xxxxxxxx/);
+  });
+
+  it("exposes the uploads (secret), parameters and post-bootstrap commands Patroni needs", async () => {
+    assert.equal(await valueOf(b.repoVolumeName), "dpg-unit-pgbackrest-repo");
+    const uploads = await valueOf<any[]>(b.nodeUploads);
+    assert.deepEqual(uploads.map((u) => u.file), ["/etc/pgbackrest/pgbackrest.conf", "/etc/pgbackrest/backup-schedule"]);
+    assert.match(uploads[0].content, /^repo1-cipher-pass=x{64}$/m);
+    assert.equal(await (b.nodeUploads as any).isSecret, true);
+    assert.equal(b.postgresParameters.archive_mode, "on");
+    assert.equal(b.postBootstrapCommands.length, 2);
+  });
+
+  it("refuses bad settings before declaring anything", async () => {
+    const { PgBackRest } = await import("../../components/backup");
+    const before = recorded.length;
+    assert.throws(() => new PgBackRest("bad", { namePrefix: "x", fullSchedule: "0 2 * *", retentionFull: 0, passphraseLength: 8 }),
+      /fullSchedule: .*retentionFull: .*passphraseLength/);
+    await settle();
+    assert.equal(recorded.length, before);
+  });
+});
