@@ -1,6 +1,7 @@
 // The stack settings: one zod schema, validated before any resource is declared.
 // Every key has a documented default; every error names the key and what is allowed.
 import { z } from "zod";
+import { cronProblem } from "../components/backup/render";
 
 /** Settings live under this project namespace in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "dpg-cluster";
@@ -124,6 +125,27 @@ export const stackConfigSchema = z
       })
       .strict()
       .default({}),
+    backup: z
+      .object({
+        /** pgBackRest repository, WAL archiving and scheduled backups. Default true. */
+        enabled: z.boolean().default(true),
+        /** Cron (UTC) of full backups. Default "0 2 * * 0" (weekly, seed 004). */
+        fullSchedule: z.string().default("0 2 * * 0"),
+        /** Cron (UTC) of differential backups. Default none. */
+        diffSchedule: z.string().optional(),
+        /** Cron (UTC) of incremental backups. Default "0 2 * * 1-6" (daily, seed 004). */
+        incrSchedule: z.string().default("0 2 * * 1-6"),
+        /** Full backups kept (count) or days kept (time). Default 2. */
+        retentionFull: z.number().int().min(1).max(9999).default(2),
+        /** "count" or "time". Default "count". */
+        retentionFullType: z.enum(["count", "time"]).default("count"),
+        /** archive_timeout seconds: the RPO bound of a quiet cluster (seed 000: RPO < 5 min). Default 60. */
+        archiveTimeoutSeconds: z.number().int().min(10).max(300, "must be at most 300 (seed 000: RPO < 5 min)").default(60),
+        /** Keep the repository volume on `pulumi destroy`. Default false. */
+        retainRepoOnDestroy: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
     monitoring: z
       .object({
         /** Deploy Prometheus, Alertmanager, exporters and the alert webhook. Default true. */
@@ -222,6 +244,11 @@ export function parseStackConfig(raw: RawStackConfig, stackName: string): StackC
       `${CONFIG_NAMESPACE}:patroni.synchronousNodeCount: must be at most patroni.nodes - 1 (${config.patroni.nodes - 1}) ` +
         `when patroni.synchronousMode is true (got ${config.patroni.synchronousNodeCount})`,
     );
+  }
+  for (const key of ["fullSchedule", "diffSchedule", "incrSchedule"] as const) {
+    const expr = config.backup[key];
+    const problem = expr === undefined ? undefined : cronProblem(expr);
+    if (problem) problems.push(`${CONFIG_NAMESPACE}:backup.${key}: ${problem} (got ${JSON.stringify(expr)})`);
   }
   // Connections PostgreSQL keeps for itself: superuser_reserved_connections (3) plus Patroni,
   // replication, the exporter and backups (10).

@@ -1,6 +1,7 @@
 // Program entry: validate the stack settings first, then declare the cluster.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { PgBackRest } from "../components/backup";
 import { EtcdCluster } from "../components/etcd";
 import { HAProxy } from "../components/haproxy";
 import { Monitoring } from "../components/monitoring";
@@ -35,6 +36,19 @@ const etcd = new EtcdCluster("etcd", {
   networkName: clusterNetwork.name,
 });
 
+const backup = config.backup.enabled
+  ? new PgBackRest("backup", {
+      namePrefix: prefix,
+      fullSchedule: config.backup.fullSchedule,
+      diffSchedule: config.backup.diffSchedule,
+      incrSchedule: config.backup.incrSchedule,
+      retentionFull: config.backup.retentionFull,
+      retentionFullType: config.backup.retentionFullType,
+      archiveTimeoutSeconds: config.backup.archiveTimeoutSeconds,
+      retainRepoOnDestroy: config.backup.retainRepoOnDestroy,
+    })
+  : undefined;
+
 const patroni = new PatroniCluster(
   "patroni",
   {
@@ -54,6 +68,14 @@ const patroni = new PatroniCluster(
     maxConnections: config.patroni.maxConnections,
     memoryMb: config.patroni.memoryMb,
     parameters: config.patroni.parameters,
+    backup: backup && {
+      repoVolumeName: backup.repoVolumeName,
+      repoPath: backup.repoPath,
+      uploads: backup.nodeUploads,
+      postgresParameters: backup.postgresParameters,
+      recoveryConf: backup.recoveryConf,
+      postBootstrapCommands: backup.postBootstrapCommands,
+    },
     databaseName: config.database.name,
     appUser: config.database.appUser,
     passwordLength: config.secrets.passwordLength,

@@ -58,6 +58,21 @@ export interface PatroniClusterArgs {
   cpus?: number;
   /** postgresql.conf overrides merged over the derived defaults. Default {}. */
   parameters?: Record<string, string | number>;
+  /** pgBackRest wiring from the PgBackRest component; no backups when absent. */
+  backup?: PatroniBackupWiring;
+}
+
+/** What a node needs for pgBackRest: the shared repository, its config files, and the hooks. */
+export interface PatroniBackupWiring {
+  repoVolumeName: pulumi.Input<string>;
+  repoPath: string;
+  /** Secret files (pgbackrest.conf with the cipher passphrase, the schedule). */
+  uploads: pulumi.Input<{ file: string; content: string }[]>;
+  /** archive_mode, archive_command, archive_timeout. */
+  postgresParameters: Record<string, string>;
+  recoveryConf: Record<string, string>;
+  /** Appended to post_bootstrap: stanza-create and check. */
+  postBootstrapCommands: string[];
 }
 
 export const PATRONI_DEFAULTS = {
@@ -127,7 +142,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
       retryTimeout: a.retryTimeout,
       maxConnections: a.maxConnections,
       memoryMb: a.memoryMb,
-      parameterOverrides: args.parameters,
+      // Archive settings first, so an operator's explicit override still wins.
+      parameterOverrides: { ...(args.backup?.postgresParameters ?? {}), ...(args.parameters ?? {}) },
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
     };
@@ -188,7 +204,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
         pulumi
           .all([superuser.result, replication.result, rewind.result])
           .apply(([su, repl, rw]) =>
-            renderPatroniConfig({ name: nodeName, cluster: settings, passwords: { superuser: su, replication: repl, rewind: rw } }),
+            renderPatroniConfig({
+              name: nodeName,
+              cluster: settings,
+              passwords: { superuser: su, replication: repl, rewind: rw },
+              recoveryConf: args.backup?.recoveryConf,
+            }),
           ),
       );
       return new docker.Container(
@@ -198,12 +219,18 @@ export class PatroniCluster extends pulumi.ComponentResource {
           hostname: nodeName,
           image: image.imageId,
           networksAdvanced: [{ name: args.networkName, aliases: [nodeName] }],
-          volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
-          uploads: [
-            { file: PATRONI_CONFIG_PATH, content: patroniYml },
-            { file: BOOTSTRAP_SQL_PATH, content: bootstrapSql },
-            { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript() },
+          volumes: [
+            { volumeName: volume.name, containerPath: "/var/lib/postgresql/data" },
+            ...(args.backup ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
           ],
+          uploads: pulumi.secret(
+            pulumi.all([patroniYml, bootstrapSql, args.backup?.uploads ?? []]).apply(([yml, sql, backupFiles]) => [
+              { file: PATRONI_CONFIG_PATH, content: yml },
+              { file: BOOTSTRAP_SQL_PATH, content: sql },
+              { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
+              ...backupFiles,
+            ]),
+          ),
           healthcheck: {
             // 200 once PostgreSQL runs on this node, leader or replica.
             tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],

@@ -41,6 +41,8 @@ export interface PatroniNodeRenderInput {
   name: string;
   cluster: PatroniClusterSettings;
   passwords: PatroniPasswords;
+  /** postgresql.recovery_conf, e.g. pgBackRest's restore_command so replicas can fetch archived WAL. */
+  recoveryConf?: Record<string, string>;
 }
 
 /**
@@ -162,6 +164,7 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
       },
       // Patroni rewrites pg_hba.conf from here on every node, also after a rewind or re-clone.
       pg_hba: pgHba(c),
+      ...(input.recoveryConf && Object.keys(input.recoveryConf).length ? { recovery_conf: input.recoveryConf } : {}),
       parameters: { unix_socket_directories: "/var/run/postgresql" },
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
@@ -232,6 +235,7 @@ export function renderBootstrapSql(input: BootstrapSqlInput): string {
 }
 
 /** Patroni calls post_bootstrap with a superuser connection string as its only argument. */
-export function renderPostBootstrapScript(): string {
-  return ["#!/bin/sh", "set -eu", `exec psql "$1" --no-psqlrc -v ON_ERROR_STOP=1 -q -f ${BOOTSTRAP_SQL_PATH}`, ""].join("\n");
+export function renderPostBootstrapScript(extraCommands: string[] = []): string {
+  const psql = `psql "$1" --no-psqlrc -v ON_ERROR_STOP=1 -q -f ${BOOTSTRAP_SQL_PATH}`;
+  return ["#!/bin/sh", "set -eu", extraCommands.length ? psql : `exec ${psql}`, ...extraCommands, ""].join("\n");
 }

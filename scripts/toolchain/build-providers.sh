@@ -3,9 +3,10 @@
 # (no GitHub, no get.pulumi.com):
 #   pulumi-resource-random  4.21.1  (hashicorp/terraform-provider-random, plugin framework)
 #   pulumi-resource-docker  4.11.2  (kreuzwerker/terraform-provider-docker, SDKv2)
-# The versions match the @pulumi/random and @pulumi/docker npm packages.
+#   pulumi-resource-tls     5.6.1   (hashicorp/terraform-provider-tls, plugin framework)
+# The versions match the @pulumi/random, @pulumi/docker and @pulumi/tls npm packages.
 #
-# Usage: scripts/toolchain/build-providers.sh <output bin dir> [random|docker ...]
+# Usage: scripts/toolchain/build-providers.sh <output bin dir> [random|docker|tls ...]
 # Idempotent: a provider whose binary already exists in the bin dir is skipped.
 #
 # Per provider: compile pulumi-tfgen-X, let it write the Pulumi schema and
@@ -27,7 +28,7 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 # go.mod/go.sum are committed: never let a build rewrite them.
 export GOFLAGS="$GOFLAGS -mod=readonly"
 
-declare -A VERSIONS=([random]=4.21.1 [docker]=4.11.2)
+declare -A VERSIONS=([random]=4.21.1 [docker]=4.11.2 [tls]=5.6.1)
 
 build_one() {
     local name=$1 version=${VERSIONS[$1]}
@@ -82,7 +83,7 @@ build_one() {
 }
 
 if [ $# -eq 0 ]; then
-    set -- random docker
+    set -- random docker tls
 fi
 for p in "$@"; do
     if [ -z "${VERSIONS[$p]:-}" ]; then

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
 import { docker, eventually, pulumi } from "../support/cli";
 import { alertRuleGroups } from "../../components/monitoring/rules";
+import { assertFullBackupListed, assertRepoEncrypted, databaseTime, listBackups, pitrCleanup, pitrRestore, psql, runBackup, schedulerStatus, switchWalAndWaitArchived } from "../support/backup";
 import { assertRulesLoaded, assertTargetsUp, getJson, waitForWebhookAlert } from "../support/monitoring";
 import { createTestStack, TestStack } from "../support/stack";
 
@@ -23,6 +24,14 @@ async function query(port: number, password: string, sql: string, params: unknow
   } finally {
     await client.end();
   }
+}
+
+/** The container of the current Patroni leader, from Patroni's /cluster. */
+function leaderContainer(): string {
+  const out = docker(["exec", `${PREFIX}-pg-1`, "curl", "-fsS", "http://127.0.0.1:8008/cluster"]).stdout;
+  const leader = (JSON.parse(out).members as Array<{ name: string; role: string }>).find((m) => m.role === "leader");
+  assert.ok(leader, `no leader in ${out}`);
+  return leader.name;
 }
 
 function stackContainers(): string[] {
@@ -134,6 +143,48 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
   it("delivers an alert to the webhook receiver through Alertmanager", async () => {
     const alert = await waitForWebhookAlert(WEBHOOK_URL, "Watchdog", 120_000);
     assert.equal(alert.labels.cluster, PREFIX);
+  });
+
+  it("bootstraps the pgBackRest stanza with archiving on, and the scheduler takes the initial full backup on the leader", async () => {
+    const leader = leaderContainer();
+    assert.equal(psql(leader, "SHOW archive_mode"), "on");
+    assert.equal(psql(leader, "SHOW archive_command"), "pgbackrest --stanza=main archive-push %p");
+    const status = await eventually("the scheduler's initial full backup", () => {
+      const st = schedulerStatus(leader);
+      return st?.last_success ? st : undefined;
+    }, 180_000, 3000);
+    assert.equal(status.last_success.type, "full", JSON.stringify(status));
+    assert.equal(status.node, leader, "only the leader runs scheduled backups");
+    assertRepoEncrypted(leader);
+  });
+
+  it("completes a full backup that pgbackrest info lists", () => {
+    const leader = leaderContainer();
+    const before = listBackups(leader).filter((b) => b.type === "full").length;
+    const ms = runBackup(leader, "full");
+    const full = assertFullBackupListed(leader);
+    assert.equal(listBackups(leader).filter((b) => b.type === "full").length, before + 1);
+    console.log(`# full backup ${(ms / 1000).toFixed(1)} s, database ${(full.size / 1048576).toFixed(1)} MB, repository ${(full.repoDelta / 1048576).toFixed(1)} MB`);
+  });
+
+  it("restores a throwaway copy to a point in time with exactly the rows committed before it", async () => {
+    const leader = leaderContainer();
+    const copy = `${PREFIX}-pitr`;
+    try {
+      await query(WRITE_PORT, appPassword, "CREATE TABLE pitr_probe (v text PRIMARY KEY); INSERT INTO pitr_probe VALUES ('a1'), ('a2'), ('a3')");
+      await new Promise((r) => setTimeout(r, 1500));
+      const target = databaseTime(leader);
+      await new Promise((r) => setTimeout(r, 1500));
+      await query(WRITE_PORT, appPassword, "INSERT INTO pitr_probe VALUES ('b1'), ('b2')");
+      await switchWalAndWaitArchived(leader);
+      const { ms, output } = pitrRestore(PREFIX, target, copy);
+      console.log(`# point-in-time restore into a copy took ${(ms / 1000).toFixed(1)} s`);
+      assert.match(output, /promoted/);
+      assert.equal(psql(copy, "SELECT string_agg(v, ',' ORDER BY v) FROM app.pitr_probe", "app"), "a1,a2,a3");
+      assert.equal(psql(copy, "SHOW archive_mode"), "off", "the copy must never archive into the cluster's repository");
+    } finally {
+      pitrCleanup(PREFIX, copy);
+    }
   });
 
   it("keeps every password out of container env and out of `pulumi stack export`", () => {

@@ -53,6 +53,8 @@ describe("stack config", () => {
     ["a bad subnet", { network: { subnet: "10.0.0.0" } }, /dpg-cluster:network\.subnet: must be an IPv4 CIDR/],
     ["an unknown environment", { environment: "staging" }, /dpg-cluster:environment: must be one of "dev", "prod"/],
     ["more sync standbys than replicas", { patroni: { nodes: 2, synchronousNodeCount: 2 } }, /dpg-cluster:patroni\.synchronousNodeCount: must be at most patroni\.nodes - 1 \(1\)/],
+    ["a backup schedule that is not cron", { backup: { fullSchedule: "weekly" } }, /dpg-cluster:backup\.fullSchedule: "weekly" must have 5 fields/],
+    ["an archive timeout above the RPO", { backup: { archiveTimeoutSeconds: 600 } }, /dpg-cluster:backup\.archiveTimeoutSeconds: must be at most 300/],
     ["an attestation without owner", { attestations: { "sec-1": { date: "2026-01-01", expires: "2027-01-01" } } }, /dpg-cluster:attestations\.sec-1\.owner/],
   ];
   for (const [what, raw, message] of refused) {

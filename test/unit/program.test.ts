@@ -45,7 +45,7 @@ describe("program with the dev defaults", () => {
 
   it("gives every data-bearing container its own named volume", () => {
     const volumes = ofType("docker:index/volume:Volume").map((v) => v.inputs.name);
-    for (const v of ["dpg-dev-etcd-1-data", "dpg-dev-etcd-2-data", "dpg-dev-etcd-3-data", "dpg-dev-pg-1-data", "dpg-dev-pg-2-data", "dpg-dev-pg-3-data", "dpg-dev-prometheus-data"]) {
+    for (const v of ["dpg-dev-etcd-1-data", "dpg-dev-etcd-2-data", "dpg-dev-etcd-3-data", "dpg-dev-pg-1-data", "dpg-dev-pg-2-data", "dpg-dev-pg-3-data", "dpg-dev-prometheus-data", "dpg-dev-pgbackrest-repo"]) {
       assert.ok(volumes.includes(v), `missing volume ${v} in ${volumes}`);
     }
   });
@@ -76,10 +76,10 @@ describe("program with the dev defaults", () => {
   it("generates every password with 32 characters and keeps them out of container env", () => {
     const passwords = ofType(PASSWORD_TYPE);
     assert.deepEqual(passwords.map((p) => p.name).sort(), [
-      "patroni-app-password", "patroni-exporter-password", "patroni-pooler-auth-password", "patroni-readonly-password",
+      "backup-cipher-pass", "patroni-app-password", "patroni-exporter-password", "patroni-pooler-auth-password", "patroni-readonly-password",
       "patroni-replication-password", "patroni-rewind-password", "patroni-superuser-password", "pgbouncer-stats-password",
     ]);
-    for (const p of passwords) assert.equal(p.inputs.length, 32);
+    for (const p of passwords) assert.equal(p.inputs.length, p.name === "backup-cipher-pass" ? 64 : 32, p.name);
     // The mocks make every password a run of "x"; no env value may carry one, or name one.
     for (const c of ofType("docker:index/container:Container")) {
       for (const e of c.inputs.envs ?? []) {
@@ -95,9 +95,11 @@ describe("program with the dev defaults", () => {
     assert.ok(isSecretValue(pg1.inputs.uploads), "uploads should be secret");
     const uploads = unsecret(pg1.inputs.uploads);
     const files = uploads.map((u: any) => u.file).sort();
-    assert.deepEqual(files, ["/etc/patroni/bootstrap.sql", "/etc/patroni/patroni.yml", "/etc/patroni/post-bootstrap.sh"]);
+    assert.deepEqual(files, ["/etc/patroni/bootstrap.sql", "/etc/patroni/patroni.yml", "/etc/patroni/post-bootstrap.sh", "/etc/pgbackrest/backup-schedule", "/etc/pgbackrest/pgbackrest.conf"]);
+    assert.match(uploads.find((u: any) => u.file === "/etc/pgbackrest/pgbackrest.conf").content, /repo1-cipher-type=aes-256-cbc/);
     const yml = uploads.find((u: any) => u.file === "/etc/patroni/patroni.yml").content;
     assert.match(yml, /password: x{32}/);
+    assert.match(yml, /archive_command: pgbackrest --stanza=main archive-push %p/);
   });
 
   it("sends a secret-free spec to the policy pack as component inputs", () => {

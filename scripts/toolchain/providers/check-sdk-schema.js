@@ -2,7 +2,8 @@
 // Compares a generated Pulumi package schema with the published npm SDK that
 // programs use, so a self-built provider can be checked against the SDK it
 // must serve: resource/function tokens, property names (both directions),
-// required-ness, coarse types, and secret outputs.
+// required-ness, coarse types, secret outputs and inputs (both directions) and
+// provider config variables.
 //
 // Usage: node check-sdk-schema.js <schema.json> <sdk dir, e.g. node_modules/@pulumi/random> [token-filter-regexp]
 // Exit code 1 when any mismatch is found. Needs the "typescript" package
@@ -148,6 +149,18 @@ for (const js of top) {
             if (sdkSecrets.has(name) && !p.secret) report(tok, `'${name}' is a secret output in the SDK but not in the schema`);
         }
         for (const s of sdkSecrets) if (!(r.properties || {})[s]) report(tok, `SDK secret '${s}' not in schema`);
+        // The other direction: a schema secret the SDK does not ask for is
+        // harmless at run time but means the schema and SDK disagree.
+        for (const [name, p] of Object.entries(r.properties || {})) {
+            if (p.secret && !sdkSecrets.has(name)) report(tok, `'${name}' is a secret output in the schema but not in the SDK`);
+        }
+        // Secret inputs: the SDK wraps them with pulumi.secret(args.X).
+        const sdkSecretIns = new Set([...src.matchAll(/pulumi\.secret\(args\.(\w+)\)/g)].map((x) => x[1]));
+        for (const [name, p] of Object.entries(r.inputProperties || {})) {
+            if (!!p.secret !== sdkSecretIns.has(name)) {
+                report(tok, `input '${name}' secret: SDK ${sdkSecretIns.has(name)} vs schema ${!!p.secret}`);
+            }
+        }
         continue;
     }
     m = src.match(/\.invoke(?:Output|SingleOutput|Single)?\("([^"]+)"/);
@@ -168,7 +181,18 @@ for (const js of top) {
         compareProps(`${tok} result`, members(decls[`${Base}Result`]), outs, [], false);
     }
 }
-// provider configuration
+// provider configuration: config/vars.js getters vs schema config variables
+if (!only) {
+    const vars = path.join(sdkDir, "config", "vars.js");
+    if (fs.existsSync(vars)) {
+        const src = fs.readFileSync(vars, "utf8");
+        const sdkVars = new Set([...src.matchAll(/defineProperty\(exports, "(\w+)", \{\s*get\(/g)].map((x) => x[1]));
+        const schemaVars = (schema.config && schema.config.variables) || {};
+        for (const v of sdkVars) if (!(v in schemaVars)) report("config", `SDK has config '${v}', schema does not`);
+        for (const v of Object.keys(schemaVars)) if (!sdkVars.has(v)) report("config", `schema has config '${v}', SDK does not`);
+    }
+}
+// provider inputs
 if (!only) {
     const pd = path.join(sdkDir, "provider.d.ts");
     if (fs.existsSync(pd) && schema.provider) {

@@ -1,0 +1,101 @@
+// ClusterTls: an internal CA created at deploy time and the certificates it signs.
+// Private keys exist only as Pulumi secrets (encrypted in the state) and as files uploaded into
+// the containers that use them; the CA certificate is exported so clients can verify-full.
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+
+export interface CertificateRequest {
+  /** Subject common name, also the key of the issued certificate in `certificates`. */
+  name: string;
+  dnsNames: string[];
+  ipAddresses?: string[];
+  /** Also usable as a TLS client certificate (mutual TLS to etcd, say). Default true. */
+  clientAuth?: boolean;
+}
+
+export interface IssuedCertificate {
+  certPem: pulumi.Output<string>;
+  /** PEM private key: a secret. */
+  keyPem: pulumi.Output<string>;
+}
+
+export interface ClusterTlsArgs {
+  /** Organisation in every subject, e.g. the stack's name prefix. */
+  organization: string;
+  certificates: CertificateRequest[];
+  /** Lifetime of issued certificates in days. Default 365. */
+  certValidityDays?: number;
+  /** Lifetime of the CA in days. Default 3650. */
+  caValidityDays?: number;
+  /** A certificate with fewer days left is re-issued on the next `pulumi up` (seed 000: ≥ 30). Default 30. */
+  minDaysLeft?: number;
+}
+
+export const TLS_DEFAULTS = { certValidityDays: 365, caValidityDays: 3650, minDaysLeft: 30 } as const;
+
+/** What the readiness pack sees of this component. */
+export interface ClusterTlsSpec {
+  certValidityDays: number;
+  minDaysLeft: number;
+  keyAlgorithm: string;
+}
+
+const KEY = { algorithm: "ECDSA", ecdsaCurve: "P256" } as const;
+
+export class ClusterTls extends pulumi.ComponentResource {
+  static readonly __pulumiType = "dpg:tls:ClusterTls";
+
+  readonly caCertPem: pulumi.Output<string>;
+  readonly certificates: Record<string, IssuedCertificate>;
+
+  constructor(name: string, args: ClusterTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const certValidityDays = args.certValidityDays ?? TLS_DEFAULTS.certValidityDays;
+    const minDaysLeft = args.minDaysLeft ?? TLS_DEFAULTS.minDaysLeft;
+    const spec: ClusterTlsSpec = { certValidityDays, minDaysLeft, keyAlgorithm: `${KEY.algorithm}-${KEY.ecdsaCurve}` };
+    super(ClusterTls.__pulumiType, name, spec, opts);
+
+    const caKey = new tls.PrivateKey(`${name}-ca-key`, { ...KEY }, { parent: this });
+    const ca = new tls.SelfSignedCert(
+      `${name}-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        subject: { commonName: `${args.organization} internal CA`, organization: args.organization },
+        validityPeriodHours: (args.caValidityDays ?? TLS_DEFAULTS.caValidityDays) * 24,
+        isCaCertificate: true,
+        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+      },
+      { parent: this },
+    );
+
+    this.certificates = {};
+    for (const request of args.certificates) {
+      const key = new tls.PrivateKey(`${name}-${request.name}-key`, { ...KEY }, { parent: this });
+      const csr = new tls.CertRequest(
+        `${name}-${request.name}-csr`,
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject: { commonName: request.name, organization: args.organization },
+          dnsNames: request.dnsNames,
+          ipAddresses: request.ipAddresses ?? [],
+        },
+        { parent: this },
+      );
+      const cert = new tls.LocallySignedCert(
+        `${name}-${request.name}-cert`,
+        {
+          certRequestPem: csr.certRequestPem,
+          caPrivateKeyPem: caKey.privateKeyPem,
+          caCertPem: ca.certPem,
+          validityPeriodHours: certValidityDays * 24,
+          // Inside this window `pulumi up` replaces the certificate: none runs with < minDaysLeft.
+          earlyRenewalHours: minDaysLeft * 24,
+          allowedUses: ["digital_signature", "key_encipherment", "server_auth", ...(request.clientAuth === false ? [] : ["client_auth"])],
+        },
+        { parent: this },
+      );
+      this.certificates[request.name] = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+    }
+    this.caCertPem = ca.certPem;
+    this.registerOutputs({ caCertPem: this.caCertPem });
+  }
+}
