@@ -9,7 +9,7 @@ export const ENVIRONMENTS: Environment[] = ["dev", "prod"];
 export function policyConfigFor(env: Environment): Record<string, unknown> {
     const config: Record<string, unknown> = { all: "advisory" };
     if (env === "prod") {
-        for (const rule of RESOURCE_RULES) if (rule.severity === "blocker") config[rule.name] = "mandatory";
+        for (const rule of RESOURCE_RULES) if (rule.severity === "blocker" && rule.enforceInProd !== false) config[rule.name] = "mandatory";
     }
     config[READINESS_POLICY] = { enforcementLevel: "advisory", environment: env };
     return config;

@@ -56,7 +56,7 @@ export const alertmanagerReceiver = rule({
     check: (p) =>
         (p.receivers ?? []).length > 0
             ? []
-            : [`Alertmanager has no receiver, so alerts notify nobody; ${fix(setting("monitoring", "receivers"), '["webhook"] (or email/slack/pagerduty)')}`],
+            : [`Alertmanager has no receiver, so alerts notify nobody; ${fix(setting("monitoring", "alerting.webhookUrl"), "a webhook URL")} (or set monitoring.alerting.email/slack/pagerduty)}`],
 });
 
 export const alertEscalation = rule({
@@ -66,7 +66,7 @@ export const alertEscalation = rule({
     check: (p) =>
         (p.receivers ?? []).some((r: string) => /^(pagerduty|opsgenie)$/i.test(String(r)))
             ? []
-            : [`no PagerDuty/Opsgenie receiver for escalation; add "pagerduty" to ${setting("monitoring", "receivers")}`],
+            : [`no PagerDuty/Opsgenie receiver for escalation; set ${setting("monitoring", "alerting.pagerduty.routingKey")} (as a secret)`],
 });
 
 function dashboardPresent(have: string[], q: Record<string, unknown>): boolean {
@@ -76,14 +76,22 @@ function dashboardPresent(have: string[], q: Record<string, unknown>): boolean {
 
 export const grafanaDashboards = rule({
     name: "grafana-dashboards",
-    description: "Grafana is deployed with the four required dashboards.",
+    description: "The four required Grafana dashboards are configured (provisioned by the program).",
     severity: "blocker",
     check: (p, ctx) => {
-        if (!p.grafanaDeployed) return [`Grafana is not deployed; ${fix(setting("monitoring", "grafanaImage"), "a Grafana image present in the local Docker daemon")}`];
         const have = (p.dashboards ?? []).map((d: string) => String(d).toLowerCase());
         const missing = ctx.params.filter((q) => typeof q.dashboard === "string" && !dashboardPresent(have, q)).map((q) => String(q.dashboard));
         return missing.length === 0 ? [] : [`Grafana lacks the dashboard(s) ${missing.join(", ")}; add them to ${setting("monitoring", "dashboards")}`];
     },
+});
+
+export const grafanaDeployed = rule({
+    name: "grafana-deployed",
+    description: "Grafana runs and serves the provisioned dashboards.",
+    severity: "blocker",
+    enforceInProd: false,
+    check: (p) =>
+        p.grafanaDeployed ? [] : [`Grafana is not deployed (no image can be had offline); ${fix(setting("monitoring", "grafanaImage"), "a Grafana image present in the local Docker daemon")}`],
 });
 
 export const grafanaProvisioned = rule({
@@ -97,6 +105,7 @@ export const grafanaProvisioned = rule({
 });
 
 export const monitoringRules = [
+    grafanaDeployed,
     prometheusScrapeCoverage,
     criticalAlertRules,
     alertmanagerReceiver,

@@ -37,6 +37,12 @@ export interface ResourceRule {
     check(props: any, ctx: RuleContext): string[];
     /** Message when no resource of `types` is declared (the item cannot pass then). */
     absent: string;
+    /**
+     * false: a blocker for the readiness score that prod does not turn into a refused `pulumi up`,
+     * because it reports a missing capability (e.g. no Grafana image here) rather than an unsafe
+     * setting. Default true.
+     */
+    enforceInProd?: boolean;
 }
 
 /** Decides a fact that needs several resources at once (topology, presence); only used by the score. */

@@ -14,10 +14,14 @@ test("committed dev.json and prod.json are what generate.ts renders (regenerate 
     for (const env of ["dev", "prod"] as const) assert.equal(fs.readFileSync(path.join(CONFIG_DIR, `${env}.json`), "utf8"), renderConfig(env), env);
 });
 
-test("prod: every blocker resource policy is mandatory, advisories stay advisory, the score stays advisory", () => {
+test("prod: every enforceable blocker resource policy is mandatory, advisories stay advisory, the score stays advisory", () => {
     const prod = read("prod");
     assert.equal(prod.all, "advisory");
-    for (const r of RESOURCE_RULES) assert.equal(prod[r.name], r.severity === "blocker" ? "mandatory" : undefined, r.name);
+    for (const r of RESOURCE_RULES) {
+        const expected = r.severity === "blocker" && r.enforceInProd !== false ? "mandatory" : undefined;
+        assert.equal(prod[r.name], expected, r.name);
+    }
+    assert.equal(prod["grafana-deployed"], undefined, "a missing capability does not refuse `pulumi up`");
     assert.deepEqual(prod["readiness-score"], { enforcementLevel: "advisory", environment: "prod" });
 });
 

@@ -89,12 +89,13 @@ const CASES: Record<string, FailCase[]> = {
     "backup-wal-archiving": [{ why: "off", mutate: (c) => void (p(c, "backup").walArchiving = false), expect: "dpg-cluster:backup.walArchiving" }],
     "prometheus-scrape-coverage": [{ why: "no etcd job", mutate: (c) => void (p(c, "mon").scrapedJobs = ["postgres", "patroni", "haproxy", "node"]), expect: "dpg-cluster:monitoring.scrapedJobs" }],
     "critical-alert-rules": [{ why: "no memory alert", mutate: (c) => void (p(c, "mon").alertRules = p(c, "mon").alertRules.filter((a: string) => a !== "MemoryUsageHigh")), expect: "dpg-cluster:monitoring.alertRules" }],
-    "alertmanager-receiver": [{ why: "none", mutate: (c) => void (p(c, "mon").receivers = []), expect: "dpg-cluster:monitoring.receivers" }],
-    "alert-escalation": [{ why: "webhook only", mutate: (c) => void (p(c, "mon").receivers = ["webhook"]), expect: "dpg-cluster:monitoring.receivers" }],
+    "alertmanager-receiver": [{ why: "none", mutate: (c) => void (p(c, "mon").receivers = []), expect: "dpg-cluster:monitoring.alerting.webhookUrl" }],
+    "alert-escalation": [{ why: "webhook only", mutate: (c) => void (p(c, "mon").receivers = ["webhook"]), expect: "dpg-cluster:monitoring.alerting.pagerduty.routingKey" }],
     "grafana-dashboards": [
         { why: "missing one", mutate: (c) => void p(c, "mon").dashboards.pop(), expect: "dpg-cluster:monitoring.dashboards" },
-        { why: "no grafana", mutate: (c) => void (p(c, "mon").grafanaDeployed = false), expect: "dpg-cluster:monitoring.grafana" },
+        { why: "a dashboard missing", mutate: (c) => void (p(c, "mon").dashboards = ["PostgreSQL Overview", "System Resources", "Replication Status"]), expect: "dpg-cluster:monitoring.dashboards" },
     ],
+    "grafana-deployed": [{ why: "no grafana", mutate: (c) => void (p(c, "mon").grafanaDeployed = false), expect: "dpg-cluster:monitoring.grafanaImage" }],
     "grafana-provisioned": [{ why: "no dashboards", mutate: (c) => void (p(c, "mon").dashboards = []), expect: "dpg-cluster:monitoring.dashboards" }],
     "pool-sizing": [
         { why: "pools exceed max_connections", mutate: (c) => void (p(c, "pool").defaultPoolSize = 300), expect: "dpg-cluster:pgbouncer.defaultPoolSize" },
