@@ -56,7 +56,7 @@ export const alertmanagerReceiver = rule({
     check: (p) =>
         (p.receivers ?? []).length > 0
             ? []
-            : [`Alertmanager has no receiver, so alerts notify nobody; ${fix(setting("monitoring", "alerting.webhookUrl"), "a webhook URL")} (or set monitoring.alerting.email/slack/pagerduty)}`],
+            : [`Alertmanager has no receiver, so alerts notify nobody; ${fix(setting("monitoring", "alerting.webhookUrl"), "a webhook URL")} (or set monitoring.alerting.email/slack/pagerduty)`],
 });
 
 export const alertEscalation = rule({

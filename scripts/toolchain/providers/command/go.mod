@@ -1,6 +1,6 @@
 // Our own small provider for the command:local:Command resource of the
-// @pulumi/command npm SDK, built on pulumi-go-provider (not a copy of
-// pulumi-command, whose provider module the mirror does not serve).
+// @pulumi/command npm SDK, built on pulumi-go-provider (our own code, not
+// pulumi-command's provider).
 module dpg-cluster/toolchain/providers/command
 
 go 1.25.11
