@@ -25,6 +25,8 @@ export const stackConfigSchema = z
       .object({
         /** Subnet of the internal cluster network; pg_hba admits only this range. Default 10.213.0.0/24. */
         subnet: cidr.default("10.213.0.0/24"),
+        /** Further client ranges pg_hba admits (scram, over TLS when tls.enabled). Default none. */
+        clientCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be IPv4 CIDRs such as 192.168.10.0/24")).default([]),
       })
       .strict()
       .default({}),
@@ -122,6 +124,19 @@ export const stackConfigSchema = z
         reservePoolTimeout: z.number().int().min(0).max(600).default(3),
         /** Prepared statements tracked per server connection. Default 100. */
         maxPreparedStatements: z.number().int().min(0).max(10000).default(100),
+      })
+      .strict()
+      .default({}),
+    tls: z
+      .object({
+        /** TLS for PostgreSQL (hostssl only), Patroni REST, etcd (mutual) and PgBouncer, from an internal CA. Default true. */
+        enabled: z.boolean().default(true),
+        /** Lifetime of issued certificates in days. Default 365. */
+        certValidityDays: z.number().int().min(31, "must exceed minDaysLeft's floor of 30 days").max(3650).default(365),
+        /** Lifetime of the CA in days. Default 3650. */
+        caValidityDays: z.number().int().min(365).max(36500).default(3650),
+        /** A certificate with fewer days left is re-issued by the next `pulumi up`. Default 30 (seed 000). */
+        minDaysLeft: z.number().int().min(30, "must be at least 30 (seed 000: certificates keep ≥ 30 days)").max(3650).default(30),
       })
       .strict()
       .default({}),
@@ -243,6 +258,11 @@ export function parseStackConfig(raw: RawStackConfig, stackName: string): StackC
     problems.push(
       `${CONFIG_NAMESPACE}:patroni.synchronousNodeCount: must be at most patroni.nodes - 1 (${config.patroni.nodes - 1}) ` +
         `when patroni.synchronousMode is true (got ${config.patroni.synchronousNodeCount})`,
+    );
+  }
+  if (config.tls.minDaysLeft >= config.tls.certValidityDays) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:tls.minDaysLeft (${config.tls.minDaysLeft}) must be below tls.certValidityDays (${config.tls.certValidityDays}), or every deploy re-issues every certificate`,
     );
   }
   for (const key of ["fullSchedule", "diffSchedule", "incrSchedule"] as const) {

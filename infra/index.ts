@@ -2,14 +2,15 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PgBackRest } from "../components/backup";
-import { EtcdCluster } from "../components/etcd";
-import { HAProxy } from "../components/haproxy";
+import { EtcdCluster, etcdMemberNames } from "../components/etcd";
+import { HAProxy, haproxyHostname } from "../components/haproxy";
 import { Monitoring } from "../components/monitoring";
-import { PatroniCluster } from "../components/patroni";
-import { PgBouncer } from "../components/pgbouncer";
+import { PatroniCluster, patroniNodeNames } from "../components/patroni";
+import { PgBouncer, pgbouncerHostname } from "../components/pgbouncer";
 import { HAPROXY_PORTS } from "../components/haproxy/render";
 import { PATRONI_REST_PORT, POSTGRES_PORT } from "../components/patroni/render";
 import { stackLabels } from "../components/shared/docker";
+import { ClusterTls } from "../components/tls";
 import { loadStackConfig } from "./load-config";
 
 // Throws StackConfigError (every bad key, named, with the fix) before any resource exists.
@@ -29,11 +30,34 @@ const edgeNetwork = new docker.Network("edge-network", {
   labels: stackLabels(prefix, "network"),
 });
 
+// Every hostname a certificate must carry is known before anything is created.
+const etcdMembers = etcdMemberNames(prefix, config.etcd.members);
+const patroniNodeHosts = patroniNodeNames(prefix, config.patroni.nodes);
+const haproxyHost = haproxyHostname(prefix);
+const pgbouncerHost = pgbouncerHostname(prefix);
+const hostIps = ["127.0.0.1", ...(config.haproxy.bindAddress === "0.0.0.0" || config.haproxy.bindAddress === "127.0.0.1" ? [] : [config.haproxy.bindAddress])];
+const tls = config.tls.enabled
+  ? new ClusterTls("tls", {
+      organization: prefix,
+      certValidityDays: config.tls.certValidityDays,
+      caValidityDays: config.tls.caValidityDays,
+      minDaysLeft: config.tls.minDaysLeft,
+      certificates: [
+        ...etcdMembers.map((m) => ({ name: m, dnsNames: [m, "localhost"], ipAddresses: ["127.0.0.1"] })),
+        // Clients reach PostgreSQL through HAProxy (by its name inside, by the host address outside).
+        ...patroniNodeHosts.map((n) => ({ name: n, dnsNames: [n, haproxyHost, "localhost"], ipAddresses: hostIps })),
+        { name: pgbouncerHost, dnsNames: [pgbouncerHost, "localhost"], ipAddresses: hostIps },
+      ],
+    })
+  : undefined;
+const certificatesFor = (names: string[]) => Object.fromEntries(names.map((n) => [n, tls!.certificates[n]]));
+
 const etcd = new EtcdCluster("etcd", {
   members: config.etcd.members,
   namePrefix: prefix,
   baseImage: config.baseImage,
   networkName: clusterNetwork.name,
+  tls: tls && { caCertPem: tls.caCertPem, memberCertificates: certificatesFor(etcdMembers) },
 });
 
 const backup = config.backup.enabled
@@ -68,6 +92,8 @@ const patroni = new PatroniCluster(
     maxConnections: config.patroni.maxConnections,
     memoryMb: config.patroni.memoryMb,
     parameters: config.patroni.parameters,
+    tls: tls && { caCertPem: tls.caCertPem, nodeCertificates: certificatesFor(patroniNodeHosts) },
+    clientCidrs: config.network.clientCidrs,
     backup: backup && {
       repoVolumeName: backup.repoVolumeName,
       repoPath: backup.repoPath,
@@ -96,6 +122,7 @@ const haproxy = new HAProxy("haproxy", {
   checkInterMs: config.haproxy.checkInterMs,
   fall: config.haproxy.fall,
   rise: config.haproxy.rise,
+  caCertPem: tls?.caCertPem,
 });
 
 const pgbouncer = new PgBouncer("pgbouncer", {
@@ -117,6 +144,7 @@ const pgbouncer = new PgBouncer("pgbouncer", {
   reservePoolTimeout: config.pgbouncer.reservePoolTimeout,
   maxPreparedStatements: config.pgbouncer.maxPreparedStatements,
   passwordLength: config.secrets.passwordLength,
+  tls: tls && { caCertPem: tls.caCertPem, ...tls.certificates[pgbouncerHost] },
 });
 
 const alerting = config.monitoring.alerting;
@@ -133,7 +161,7 @@ const monitoring = config.monitoring.enabled
         postgresExporterImage: patroni.imageId,
         exporterPassword: patroni.exporterPassword,
         patroniEndpoints: patroni.nodeNames.map((n) => `${n}:${PATRONI_REST_PORT}`),
-        etcdEndpoints: etcd.clientEndpoints,
+        etcdEndpoints: etcd.metricsEndpoints,
         haproxyEndpoint: `${haproxy.containerName}:${HAPROXY_PORTS.stats}`,
         pgbouncer: { host: pgbouncer.containerName, user: pgbouncer.statsUser, password: pgbouncer.statsPassword },
         alerting: {
@@ -152,17 +180,22 @@ const monitoring = config.monitoring.enabled
         grafanaImage: config.monitoring.grafanaImage,
         retentionDays: config.monitoring.retentionDays,
         backupMaxAgeHours: config.monitoring.backupMaxAgeHours,
+        caCertPem: tls?.caCertPem,
       },
       { dependsOn: [patroni, haproxy, pgbouncer] },
     )
   : undefined;
 
+// With TLS, clients verify the server's name against the exported CA (save caCertPem to a file).
+const sslQuery = config.tls.enabled ? "?sslmode=verify-full&sslrootcert=ca.crt" : "";
 const appUrl = (endpoint: string) =>
   pulumi.secret(
-    pulumi.interpolate`postgresql://${patroni.appUser}:${patroni.appPassword}@${endpoint}/${patroni.databaseName}`,
+    pulumi.interpolate`postgresql://${patroni.appUser}:${patroni.appPassword}@${endpoint}/${patroni.databaseName}${sslQuery}`,
   );
 
 export const environment = config.environment;
+/** The internal CA: clients use it for sslmode=verify-full. */
+export const caCertPem = tls?.caCertPem;
 export const writeEndpoint = haproxy.writeEndpoint;
 export const readEndpoint = haproxy.readEndpoint;
 export const haproxyStatsUrl = haproxy.statsUrl;

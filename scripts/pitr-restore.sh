@@ -93,8 +93,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     --target-action=promote --archive-mode=off restore
   echo "pitr-restore: restore finished in $(( $(date +%s) - start )) s, starting recovery"
 fi
+# ssl=off: the certificates stay with the cluster; with the restored hostssl-only pg_hba the
+# copy then answers only on its local socket (docker exec ... psql).
 exec postgres -D "$PGDATA" -c archive_mode=off -c archive_command= -c synchronous_standby_names= \
-  -c cluster_name="$HOSTNAME" -c listen_addresses="*"'
+  -c ssl=off -c cluster_name="$HOSTNAME" -c listen_addresses="*"'
 
 started=$(date +%s)
 docker volume create --label "dpg.stack=$prefix" --label dpg.component=pitr-copy "$volume" >/dev/null

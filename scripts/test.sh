@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 
 bash scripts/prepare.sh dev
+# The e2e tests connect with libpq's own verify-full, as an operator would.
+command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
 prepared=$SECONDS
 source scripts/env.sh
 dpg_require_passphrase dev

@@ -4,7 +4,18 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceSettings } from "../shared/docker";
-import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, renderEtcdConfig } from "./render";
+import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, renderEtcdConfig } from "./render";
+
+function memberTlsFiles(tls: EtcdTlsWiring | undefined, member: string): pulumi.Output<{ file: string; content: string }[]> {
+  if (!tls) return pulumi.output([]);
+  const cert = tls.memberCertificates[member];
+  if (!cert) throw new Error(`no TLS certificate was issued for etcd member ${member}`);
+  return pulumi.all([tls.caCertPem, cert.certPem, cert.keyPem]).apply(([ca, crt, key]) => [
+    { file: ETCD_TLS_FILES.ca, content: ca },
+    { file: ETCD_TLS_FILES.cert, content: crt },
+    { file: ETCD_TLS_FILES.key, content: key },
+  ]);
+}
 
 export interface EtcdClusterArgs {
   /** Members to run; odd so a quorum survives losing one. Default 3. */
@@ -17,6 +28,19 @@ export interface EtcdClusterArgs {
   networkName: pulumi.Input<string>;
   /** Memory limit per member in MB. Default 256. */
   memoryMb?: number;
+  /** TLS material from ClusterTls (peer + client, mutual); plaintext when absent. */
+  tls?: EtcdTlsWiring;
+}
+
+export interface EtcdTlsWiring {
+  caCertPem: pulumi.Input<string>;
+  /** Certificate and secret key per member name (server and client use). */
+  memberCertificates: Record<string, { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> }>;
+}
+
+/** Member names (also hostnames): known before anything exists, so certificates can name them. */
+export function etcdMemberNames(namePrefix: string, members: number): string[] {
+  return Array.from({ length: members }, (_, i) => `${namePrefix}-etcd-${i + 1}`);
 }
 
 export const ETCD_DEFAULTS = { members: 3, memoryMb: 256 } as const;
@@ -36,12 +60,17 @@ export class EtcdCluster extends pulumi.ComponentResource {
   /** Client endpoints ("host:port") on the cluster network, for Patroni's etcd3 section. */
   readonly clientEndpoints: string[];
   readonly containers: docker.Container[];
+  /** Plain-HTTP /metrics endpoints ("host:2381") for Prometheus. */
+  readonly metricsEndpoints: string[];
+  readonly memberNames: string[];
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const members = args.members ?? ETCD_DEFAULTS.members;
     const memoryMb = args.memoryMb ?? ETCD_DEFAULTS.memoryMb;
-    const memberNames = Array.from({ length: members }, (_, i) => `${args.namePrefix}-etcd-${i + 1}`);
-    const spec: EtcdClusterSpec = { members, image: "dpg/etcd", peerTls: false, clientTls: false, authEnabled: false };
+    const memberNames = etcdMemberNames(args.namePrefix, members);
+    const tls = args.tls !== undefined;
+    // With TLS every client must present a certificate from the cluster CA (client-cert-auth).
+    const spec: EtcdClusterSpec = { members, image: "dpg/etcd", peerTls: tls, clientTls: tls, authEnabled: tls };
     super(EtcdCluster.__pulumiType, name, spec, opts);
 
     const image = serviceImage(
@@ -61,9 +90,17 @@ export class EtcdCluster extends pulumi.ComponentResource {
           image: image.imageId,
           networksAdvanced: [{ name: args.networkName, aliases: [memberName] }],
           volumes: [{ volumeName: volume.name, containerPath: "/var/lib/etcd" }],
-          uploads: [{ file: ETCD_CONFIG_PATH, content: token.hex.apply((hex) => renderEtcdConfig({ name: memberName, memberNames, clusterToken: `${args.namePrefix}-${hex}` })) }],
+          uploads: pulumi.secret(
+            pulumi
+              .all([token.hex, memberTlsFiles(args.tls, memberName)])
+              .apply(([hex, tlsFiles]) => [
+                { file: ETCD_CONFIG_PATH, content: renderEtcdConfig({ name: memberName, memberNames, clusterToken: `${args.namePrefix}-${hex}`, tls }) },
+                ...tlsFiles,
+              ]),
+          ),
           healthcheck: {
-            tests: ["CMD", "etcdctl", `--endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT}`, "--command-timeout=3s", "endpoint", "health"],
+            // etcd's /health on the plain metrics port: no client certificate needed to ask.
+            tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ETCD_METRICS_PORT}/health`],
             interval: "5s",
             timeout: "4s",
             retries: 5,
@@ -75,6 +112,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
       );
     });
     this.clientEndpoints = memberNames.map((m) => `${m}:${ETCD_CLIENT_PORT}`);
-    this.registerOutputs({ clientEndpoints: this.clientEndpoints });
+    this.metricsEndpoints = memberNames.map((m) => `${m}:${ETCD_METRICS_PORT}`);
+    this.memberNames = memberNames;
+    this.registerOutputs({ clientEndpoints: this.clientEndpoints, metricsEndpoints: this.metricsEndpoints });
   }
 }

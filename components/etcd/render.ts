@@ -8,25 +8,35 @@ export interface EtcdMemberRenderInput {
   memberNames: string[];
   /** Shared by all members so two clusters never merge by accident. */
   clusterToken: string;
+  /** Mutual TLS for peers and clients: only holders of a certificate from the cluster CA get in. */
+  tls: boolean;
 }
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 export const ETCD_DATA_DIR = "/var/lib/etcd/data";
 export const ETCD_CONFIG_PATH = "/etc/etcd/etcd.yml";
+/** Plain-HTTP port that serves only /metrics and /health, for Prometheus and health checks. */
+export const ETCD_METRICS_PORT = 2381;
+export const ETCD_TLS_FILES = { ca: "/etc/dpg-tls/ca.crt", cert: "/etc/dpg-tls/server.crt", key: "/etc/dpg-tls/server.key" } as const;
 
 export function renderEtcdConfig(input: EtcdMemberRenderInput): string {
   if (!input.memberNames.includes(input.name)) {
     throw new Error(`etcd member ${input.name} is not in memberNames (${input.memberNames.join(", ")})`);
   }
+  const scheme = input.tls ? "https" : "http";
+  // Client certificates are required on both sides: this is etcd's authentication here.
+  const security = { "cert-file": ETCD_TLS_FILES.cert, "key-file": ETCD_TLS_FILES.key, "trusted-ca-file": ETCD_TLS_FILES.ca, "client-cert-auth": true };
   const config = {
     name: input.name,
     "data-dir": ETCD_DATA_DIR,
-    "listen-client-urls": `http://0.0.0.0:${ETCD_CLIENT_PORT}`,
-    "advertise-client-urls": `http://${input.name}:${ETCD_CLIENT_PORT}`,
-    "listen-peer-urls": `http://0.0.0.0:${ETCD_PEER_PORT}`,
-    "initial-advertise-peer-urls": `http://${input.name}:${ETCD_PEER_PORT}`,
-    "initial-cluster": input.memberNames.map((m) => `${m}=http://${m}:${ETCD_PEER_PORT}`).join(","),
+    "listen-client-urls": `${scheme}://0.0.0.0:${ETCD_CLIENT_PORT}`,
+    "advertise-client-urls": `${scheme}://${input.name}:${ETCD_CLIENT_PORT}`,
+    "listen-peer-urls": `${scheme}://0.0.0.0:${ETCD_PEER_PORT}`,
+    "initial-advertise-peer-urls": `${scheme}://${input.name}:${ETCD_PEER_PORT}`,
+    "initial-cluster": input.memberNames.map((m) => `${m}=${scheme}://${m}:${ETCD_PEER_PORT}`).join(","),
+    "listen-metrics-urls": `http://0.0.0.0:${ETCD_METRICS_PORT}`,
+    ...(input.tls ? { "client-transport-security": security, "peer-transport-security": security } : {}),
     "initial-cluster-token": input.clusterToken,
     "initial-cluster-state": "new",
     // autobase's values: tolerate a busy 2-core host without spurious elections.

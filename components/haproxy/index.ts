@@ -3,7 +3,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceImage, serviceSettings } from "../shared/docker";
-import { HAPROXY_CONFIG_PATH, HAPROXY_PORTS, HaproxyBackendNode, renderHaproxyConfig } from "./render";
+import { HAPROXY_CA_PATH, HAPROXY_CONFIG_PATH, HAPROXY_PORTS, HaproxyBackendNode, renderHaproxyConfig } from "./render";
 
 export interface HAProxyArgs {
   namePrefix: string;
@@ -29,6 +29,12 @@ export interface HAProxyArgs {
   rise?: number;
   /** Memory limit in MB. Default 128. */
   memoryMb?: number;
+  /** The cluster CA when Patroni's REST API serves TLS. */
+  caCertPem?: pulumi.Input<string>;
+}
+
+export function haproxyHostname(namePrefix: string): string {
+  return `${namePrefix}-haproxy`;
 }
 
 export const HAPROXY_DEFAULTS = {
@@ -81,8 +87,8 @@ export class HAProxy extends pulumi.ComponentResource {
       { imageDir: path.join(__dirname, "image"), repository: "dpg/haproxy", baseImage: args.baseImage },
       { parent: this },
     );
-    const config = renderHaproxyConfig({ nodes: args.nodes, checkInterMs: spec.checkInterMs, fall: spec.fall, rise: spec.rise });
-    const containerName = `${args.namePrefix}-haproxy`;
+    const config = renderHaproxyConfig({ nodes: args.nodes, checkInterMs: spec.checkInterMs, fall: spec.fall, rise: spec.rise, restTls: args.caCertPem !== undefined });
+    const containerName = haproxyHostname(args.namePrefix);
     this.containerName = containerName;
     this.container = new docker.Container(
       `${name}`,
@@ -97,7 +103,10 @@ export class HAProxy extends pulumi.ComponentResource {
           { internal: HAPROXY_PORTS.read, external: spec.readPort, ip: bindAddress },
           { internal: HAPROXY_PORTS.stats, external: spec.statsPort, ip: bindAddress },
         ],
-        uploads: [{ file: HAPROXY_CONFIG_PATH, content: config }],
+        uploads: [
+          { file: HAPROXY_CONFIG_PATH, content: config },
+          ...(args.caCertPem !== undefined ? [{ file: HAPROXY_CA_PATH, content: args.caCertPem }] : []),
+        ],
         healthcheck: {
           tests: ["CMD", "haproxy", "-c", "-q", "-f", HAPROXY_CONFIG_PATH],
           interval: "10s",

@@ -1,6 +1,8 @@
 // Pure renderer of haproxy.cfg: writes go to the Patroni leader, reads to healthy replicas,
 // both decided by Patroni's REST health endpoints rather than by HAProxy guessing.
 export const HAPROXY_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg";
+/** The cluster CA, to verify Patroni's REST API when it serves TLS. */
+export const HAPROXY_CA_PATH = "/usr/local/etc/haproxy/ca.crt";
 /** Ports inside the container; the host ports are published from stack settings. */
 export const HAPROXY_PORTS = { write: 5000, read: 5001, stats: 7000 } as const;
 
@@ -16,10 +18,13 @@ export interface HaproxyRenderInput {
   checkInterMs: number;
   fall: number;
   rise: number;
+  /** Patroni's REST API serves TLS: health checks use it, verified against HAPROXY_CA_PATH. */
+  restTls: boolean;
 }
 
 function serverLines(input: HaproxyRenderInput): string[] {
-  return input.nodes.map((n) => `    server ${n.host} ${n.host}:${n.postgresPort} check port ${n.restPort}`);
+  const tls = input.restTls ? ` check-ssl verify required ca-file ${HAPROXY_CA_PATH}` : "";
+  return input.nodes.map((n) => `    server ${n.host} ${n.host}:${n.postgresPort} check port ${n.restPort}${tls}`);
 }
 
 function backend(name: string, restPath: string, balance: string, input: HaproxyRenderInput): string[] {

@@ -121,6 +121,8 @@ export interface MonitoringArgs {
   backupMaxAgeHours?: number;
   /** Grafana image present in the local daemon (not packaged in Debian, no registry offline). Default: none, Grafana not deployed. */
   grafanaImage?: string;
+  /** The cluster CA when the cluster serves TLS: exporters verify-full, Patroni scraped over https. */
+  caCertPem?: pulumi.Input<string>;
   /** Memory limits in MB per container. */
   memoryMb?: MonitoringMemoryArgs;
 }
@@ -216,6 +218,8 @@ export class Monitoring extends pulumi.ComponentResource {
       pgexp: (i: number) => host(`pgexp-${i + 1}`),
     };
     const port = MONITORING_PORTS;
+    const tls = args.caCertPem !== undefined;
+    const caUploads = tls ? [{ file: MONITORING_PATHS.caFile, content: args.caCertPem! }] : [];
     const targets: PrometheusRenderInput["targets"] = {
       prometheus: [{ address: `${names.prometheus}:${port.prometheus}` }],
       alertmanager: [{ address: `${names.alertmanager}:${port.alertmanager}` }],
@@ -351,11 +355,13 @@ export class Monitoring extends pulumi.ComponentResource {
               port: args.postgresPort ?? MONITORING_DEFAULTS.postgresPort,
               database: db,
               user: args.exporterUser ?? MONITORING_DEFAULTS.exporterUser,
+              tls,
             }),
             networksAdvanced: onCluster(names.pgexp(i)),
             uploads: [
               { file: MONITORING_PATHS.postgresExporterQueries, content: queries },
               secretFile(MONITORING_PATHS.postgresExporterPassword, args.exporterPassword!),
+              ...caUploads,
             ],
             healthcheck: {
               tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port.postgresExporter}/`],
@@ -381,9 +387,9 @@ export class Monitoring extends pulumi.ComponentResource {
             hostname: names.pgbouncerExporter,
             image: image.imageId,
             command: SERVICE_COMMANDS.pgbouncerExporter(),
-            envs: pgbouncerExporterEnv({ host: pgb.host, port: pgb.port ?? MONITORING_DEFAULTS.pgbouncerPort, user: pgb.user }),
+            envs: pgbouncerExporterEnv({ host: pgb.host, port: pgb.port ?? MONITORING_DEFAULTS.pgbouncerPort, user: pgb.user, tls }),
             networksAdvanced: onCluster(names.pgbouncerExporter),
-            uploads: [secretFile(PGBOUNCER_EXPORTER_PASSWORD_FILE, pgb.password)],
+            uploads: [secretFile(PGBOUNCER_EXPORTER_PASSWORD_FILE, pgb.password), ...caUploads],
             healthcheck: httpCheck(`http://127.0.0.1:${port.pgbouncerExporter}/`),
             ...limits("pgbouncerExporter"),
           },
@@ -393,7 +399,13 @@ export class Monitoring extends pulumi.ComponentResource {
     }
 
     const promData = new docker.Volume(`${name}-prometheus-data`, { name: `${names.prometheus}-data` }, { parent: this });
-    const promConfig = renderPrometheusConfig({ cluster: prefix, scrapeIntervalSeconds, targets, alertmanager: `${names.alertmanager}:${port.alertmanager}` });
+    const promConfig = renderPrometheusConfig({
+      cluster: prefix,
+      scrapeIntervalSeconds,
+      targets,
+      alertmanager: `${names.alertmanager}:${port.alertmanager}`,
+      tlsJobs: tls ? ["patroni"] : [],
+    });
     containers.push(
       new docker.Container(
         `${name}-prometheus`,
@@ -408,6 +420,7 @@ export class Monitoring extends pulumi.ComponentResource {
           uploads: [
             { file: MONITORING_PATHS.prometheusConfig, content: promConfig },
             { file: MONITORING_PATHS.rulesFile, content: renderAlertRules(rulesInput) },
+            ...caUploads,
           ],
           healthcheck: httpCheck(`http://127.0.0.1:${port.prometheus}/-/ready`, "30s"),
           // Prometheus flushes its head block on SIGTERM.

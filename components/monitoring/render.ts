@@ -17,6 +17,8 @@ export const MONITORING_PATHS = {
   /** In the Patroni image, which runs the postgres_exporter sidecars. */
   postgresExporterQueries: "/etc/postgres_exporter/queries.yml",
   postgresExporterPassword: "/etc/postgres_exporter/password",
+  /** The cluster CA, uploaded wherever a TLS connection is verified. */
+  caFile: "/etc/dpg-monitoring/ca.crt",
 } as const;
 
 /** Ports inside the containers (the same defaults the upstream projects use). */
@@ -62,6 +64,8 @@ export interface PrometheusRenderInput {
   targets: Partial<Record<ScrapeJob, ScrapeTarget[]>>;
   /** "host:port" of Alertmanager. */
   alertmanager: string;
+  /** Jobs whose targets serve TLS (Patroni's REST API), verified against MONITORING_PATHS.caFile. */
+  tlsJobs?: ScrapeJob[];
 }
 
 /** Jobs in the order they are rendered (stable output). */
@@ -87,6 +91,7 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
     scrape_configs: scrapedJobs(input.targets).map((job) => ({
       job_name: job,
       metrics_path: "/metrics",
+      ...(input.tlsJobs?.includes(job) ? { scheme: "https", tls_config: { ca_file: MONITORING_PATHS.caFile } } : {}),
       // One static_config per target so each can carry its own labels (e.g. node).
       static_configs: (input.targets[job] ?? []).map((t) => ({
         targets: [t.address],
@@ -276,17 +281,27 @@ export const SERVICE_COMMANDS = {
 
 export const PGBOUNCER_EXPORTER_PASSWORD_FILE = `${MONITORING_PATHS.secretsDir}/pgbouncer-password`;
 
+/** libpq TLS options: verify the server's name against the cluster CA, or none without TLS. */
+export function sslParams(tls: boolean): string {
+  return tls ? `sslmode=verify-full&sslrootcert=${MONITORING_PATHS.caFile}` : "sslmode=disable";
+}
+
 /** postgres_exporter's environment: where and as whom to connect; the password only as a file path. */
-export function postgresExporterEnv(input: { host: string; port: number; database: string; user: string }): string[] {
+export function postgresExporterEnv(input: { host: string; port: number; database: string; user: string; tls: boolean }): string[] {
   return [
-    // TLS is not enabled on the cluster network yet (PatroniClusterSpec.tls).
-    `DATA_SOURCE_URI=${input.host}:${input.port}/${input.database}?sslmode=disable`,
+    `DATA_SOURCE_URI=${input.host}:${input.port}/${input.database}?${sslParams(input.tls)}`,
     `DATA_SOURCE_USER=${input.user}`,
     `DATA_SOURCE_PASS_FILE=${MONITORING_PATHS.postgresExporterPassword}`,
   ];
 }
 
 /** pgbouncer_exporter's environment (read by image/pgbouncer-exporter.sh); the password only as a file path. */
-export function pgbouncerExporterEnv(input: { host: string; port: number; user: string }): string[] {
-  return [`PGBOUNCER_HOST=${input.host}`, `PGBOUNCER_PORT=${input.port}`, `PGBOUNCER_USER=${input.user}`, `PGBOUNCER_PASSWORD_FILE=${PGBOUNCER_EXPORTER_PASSWORD_FILE}`];
+export function pgbouncerExporterEnv(input: { host: string; port: number; user: string; tls: boolean }): string[] {
+  return [
+    `PGBOUNCER_HOST=${input.host}`,
+    `PGBOUNCER_PORT=${input.port}`,
+    `PGBOUNCER_USER=${input.user}`,
+    `PGBOUNCER_PASSWORD_FILE=${PGBOUNCER_EXPORTER_PASSWORD_FILE}`,
+    `PGBOUNCER_SSL_PARAMS=${sslParams(input.tls)}`,
+  ];
 }

@@ -15,6 +15,7 @@ import {
   renderBootstrapSql,
   renderPatroniConfig,
   renderPostBootstrapScript,
+  TLS_UPLOAD_DIR,
 } from "./render";
 
 export interface PatroniClusterArgs {
@@ -60,6 +61,16 @@ export interface PatroniClusterArgs {
   parameters?: Record<string, string | number>;
   /** pgBackRest wiring from the PgBackRest component; no backups when absent. */
   backup?: PatroniBackupWiring;
+  /** TLS material from ClusterTls; plaintext when absent (dev only: prod's policy pack refuses it). */
+  tls?: PatroniTlsWiring;
+  /** Client networks pg_hba admits besides the cluster subnet. Default none. */
+  clientCidrs?: string[];
+}
+
+export interface PatroniTlsWiring {
+  caCertPem: pulumi.Input<string>;
+  /** Certificate and secret key per node name. */
+  nodeCertificates: Record<string, { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> }>;
 }
 
 /** What a node needs for pgBackRest: the shared repository, its config files, and the hooks. */
@@ -73,6 +84,11 @@ export interface PatroniBackupWiring {
   recoveryConf: Record<string, string>;
   /** Appended to post_bootstrap: stanza-create and check. */
   postBootstrapCommands: string[];
+}
+
+/** Node names (also hostnames): known before anything exists, so certificates can name them. */
+export function patroniNodeNames(namePrefix: string, nodes: number): string[] {
+  return Array.from({ length: nodes }, (_, i) => `${namePrefix}-pg-${i + 1}`);
 }
 
 export const PATRONI_DEFAULTS = {
@@ -144,6 +160,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
       memoryMb: a.memoryMb,
       // Archive settings first, so an operator's explicit override still wins.
       parameterOverrides: { ...(args.backup?.postgresParameters ?? {}), ...(args.parameters ?? {}) },
+      tls: args.tls !== undefined,
+      clientCidrs: args.clientCidrs,
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
     };
@@ -157,7 +175,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       synchronousNodeCount: a.synchronousNodeCount,
       usePgRewind: true,
       useReplicationSlots: true,
-      tls: { enabled: false, hostsslOnly: false },
+      tls: { enabled: args.tls !== undefined, hostsslOnly: args.tls !== undefined },
       passwordEncryption: parameters.password_encryption,
       maxConnections: a.maxConnections,
       parameters,
@@ -197,7 +215,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         ),
     );
 
-    this.nodeNames = Array.from({ length: a.nodes }, (_, i) => `${args.namePrefix}-pg-${i + 1}`);
+    this.nodeNames = patroniNodeNames(args.namePrefix, a.nodes);
     this.containers = this.nodeNames.map((nodeName, i) => {
       const volume = new docker.Volume(`${name}-data-${i + 1}`, { name: `${nodeName}-data` }, { parent: this });
       const patroniYml = pulumi.secret(
@@ -224,16 +242,19 @@ export class PatroniCluster extends pulumi.ComponentResource {
             ...(args.backup ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
           ],
           uploads: pulumi.secret(
-            pulumi.all([patroniYml, bootstrapSql, args.backup?.uploads ?? []]).apply(([yml, sql, backupFiles]) => [
+            pulumi.all([patroniYml, bootstrapSql, args.backup?.uploads ?? [], tlsUploads(args.tls, nodeName)]).apply(([yml, sql, backupFiles, tlsFiles]) => [
               { file: PATRONI_CONFIG_PATH, content: yml },
               { file: BOOTSTRAP_SQL_PATH, content: sql },
               { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
               ...backupFiles,
+              ...tlsFiles,
             ]),
           ),
           healthcheck: {
             // 200 once PostgreSQL runs on this node, leader or replica.
-            tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
+            tests: args.tls
+              ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", `${TLS_UPLOAD_DIR}/ca.crt`, `https://127.0.0.1:${PATRONI_REST_PORT}/health`]
+              : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
             interval: "5s",
             timeout: "3s",
             retries: 3,
@@ -257,6 +278,18 @@ export class PatroniCluster extends pulumi.ComponentResource {
     this.poolerAuthPassword = poolerAuth.result;
     this.registerOutputs({ nodeNames: this.nodeNames, databaseName: this.databaseName, appUser: this.appUser });
   }
+}
+
+/** The CA, the node's certificate and its key, where the image's entrypoint expects them. */
+function tlsUploads(tls: PatroniTlsWiring | undefined, nodeName: string): pulumi.Output<{ file: string; content: string }[]> {
+  if (!tls) return pulumi.output([]);
+  const cert = tls.nodeCertificates[nodeName];
+  if (!cert) throw new Error(`no TLS certificate was issued for Patroni node ${nodeName}`);
+  return pulumi.all([tls.caCertPem, cert.certPem, cert.keyPem]).apply(([ca, crt, key]) => [
+    { file: `${TLS_UPLOAD_DIR}/ca.crt`, content: ca },
+    { file: `${TLS_UPLOAD_DIR}/server.crt`, content: crt },
+    { file: `${TLS_UPLOAD_DIR}/server.key`, content: key },
+  ]);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

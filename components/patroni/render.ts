@@ -7,6 +7,10 @@ export const POST_BOOTSTRAP_PATH = "/etc/patroni/post-bootstrap.sh";
 export const PGDATA = "/var/lib/postgresql/data/pgdata";
 export const POSTGRES_PORT = 5432;
 export const PATRONI_REST_PORT = 8008;
+/** Where TLS files are uploaded (root-owned), and where the entrypoint keeps the server user's private copy. */
+export const TLS_UPLOAD_DIR = "/etc/dpg-tls";
+export const TLS_DIR = "/var/lib/postgresql/tls";
+export const TLS_FILES = { ca: `${TLS_DIR}/ca.crt`, cert: `${TLS_DIR}/server.crt`, key: `${TLS_DIR}/server.key` } as const;
 
 /** Role names the cluster uses; superuser is for Patroni and administrators only. */
 export const ROLES = { superuser: "postgres", replication: "replicator", rewind: "rewind_user" } as const;
@@ -25,6 +29,10 @@ export interface PatroniClusterSettings {
   memoryMb: number;
   /** Operator overrides merged last (dpg-cluster:patroni.parameters). */
   parameterOverrides?: Record<string, string | number>;
+  /** TLS everywhere: PostgreSQL (hostssl only), Patroni REST, etcd client (mutual). */
+  tls: boolean;
+  /** Client networks pg_hba admits besides the cluster subnet (dpg-cluster:network.clientCidrs). */
+  clientCidrs?: string[];
   /** Subnet of the cluster network; the only range pg_hba admits. */
   clusterSubnet: string;
   etcdEndpoints: string[];
@@ -98,20 +106,35 @@ export function postgresParameters(c: PatroniClusterSettings): Record<string, st
     shared_preload_libraries: "pg_stat_statements",
     "pg_stat_statements.track": "all",
     track_io_timing: "on",
+    ...(c.tls
+      ? { ssl: "on", ssl_cert_file: TLS_FILES.cert, ssl_key_file: TLS_FILES.key, ssl_ca_file: TLS_FILES.ca, ssl_min_protocol_version: "TLSv1.2" }
+      : { ssl: "off" }),
     ...(c.parameterOverrides ?? {}),
   };
 }
 
-/** pg_hba: local socket for the postgres OS user, password logins only from the cluster network. */
+/**
+ * pg_hba: the postgres OS user over the socket, password logins (scram) only from the cluster
+ * network and configured client ranges; with TLS on, only over TLS ("hostssl") and anything
+ * without TLS rejected before authentication.
+ */
 export function pgHba(c: PatroniClusterSettings): string[] {
+  const host = c.tls ? "hostssl" : "host";
+  const sources = [c.clusterSubnet, ...(c.clientCidrs ?? [])];
   return [
     "local all postgres peer",
     "local all all scram-sha-256",
-    "host all all 127.0.0.1/32 scram-sha-256",
-    `host replication ${ROLES.replication} ${c.clusterSubnet} scram-sha-256`,
-    `host all all ${c.clusterSubnet} scram-sha-256`,
+    // "all" does not match replication connections in pg_hba, so both are rejected explicitly.
+    ...(c.tls ? ["hostnossl all all 0.0.0.0/0 reject", "hostnossl replication all 0.0.0.0/0 reject"] : []),
+    `${host} all all 127.0.0.1/32 scram-sha-256`,
+    ...sources.map((cidr) => `${host} replication ${ROLES.replication} ${cidr} scram-sha-256`),
+    ...sources.map((cidr) => `${host} all all ${cidr} scram-sha-256`),
     "host all all 0.0.0.0/0 reject",
   ];
+}
+
+function verifyFull(c: PatroniClusterSettings): Record<string, string> {
+  return c.tls ? { sslmode: "verify-full", sslrootcert: TLS_FILES.ca } : {};
 }
 
 export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
@@ -124,8 +147,13 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
     restapi: {
       listen: `0.0.0.0:${PATRONI_REST_PORT}`,
       connect_address: `${input.name}:${PATRONI_REST_PORT}`,
+      ...(c.tls ? { certfile: TLS_FILES.cert, keyfile: TLS_FILES.key, cafile: TLS_FILES.ca } : {}),
     },
-    etcd3: { hosts: c.etcdEndpoints, protocol: "http" },
+    ...(c.tls ? { ctl: { cacert: TLS_FILES.ca, certfile: TLS_FILES.cert, keyfile: TLS_FILES.key } } : {}),
+    // With TLS, etcd authenticates Patroni by its client certificate (mutual TLS).
+    etcd3: c.tls
+      ? { hosts: c.etcdEndpoints, protocol: "https", cacert: TLS_FILES.ca, cert: TLS_FILES.cert, key: TLS_FILES.key }
+      : { hosts: c.etcdEndpoints, protocol: "http" },
     bootstrap: {
       dcs: {
         ttl: c.ttl,
@@ -157,10 +185,11 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
       basebackup: [{ checkpoint: "fast" }, { "wal-method": "stream" }],
       // Patroni's own connections go over the socket, where the postgres OS user is trusted by peer auth.
       use_unix_socket: true,
+      // Replicas and pg_rewind reach the leader by its hostname, verified against the cluster CA.
       authentication: {
         superuser: { username: ROLES.superuser, password: input.passwords.superuser },
-        replication: { username: ROLES.replication, password: input.passwords.replication },
-        rewind: { username: ROLES.rewind, password: input.passwords.rewind },
+        replication: { username: ROLES.replication, password: input.passwords.replication, ...verifyFull(c) },
+        rewind: { username: ROLES.rewind, password: input.passwords.rewind, ...verifyFull(c) },
       },
       // Patroni rewrites pg_hba.conf from here on every node, also after a rewind or re-clone.
       pg_hba: pgHba(c),

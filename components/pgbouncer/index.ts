@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { TLS_UPLOAD_DIR } from "../patroni/render";
 import { serviceSettings } from "../shared/docker";
 import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerSettings, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
 
@@ -39,6 +40,12 @@ export interface PgBouncerArgs {
   /** Memory limit in MB. Default 128. */
   memoryMb?: number;
   passwordLength?: number;
+  /** TLS material from ClusterTls: the pooler's own certificate and the CA. Plaintext when absent. */
+  tls?: { caCertPem: pulumi.Input<string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
+}
+
+export function pgbouncerHostname(namePrefix: string): string {
+  return `${namePrefix}-pgbouncer`;
 }
 
 export const PGBOUNCER_DEFAULTS = {
@@ -92,6 +99,7 @@ export class PgBouncer extends pulumi.ComponentResource {
       reservePoolSize: args.reservePoolSize ?? d.reservePoolSize,
       reservePoolTimeout: args.reservePoolTimeout ?? d.reservePoolTimeout,
       maxPreparedStatements: args.maxPreparedStatements ?? d.maxPreparedStatements,
+      tls: args.tls !== undefined,
     };
     const bindAddress = args.bindAddress ?? d.bindAddress;
     const port = args.port ?? d.port;
@@ -114,7 +122,7 @@ export class PgBouncer extends pulumi.ComponentResource {
     const authFile = pulumi.secret(
       pulumi.all([args.authUserPassword, stats.result]).apply(([authUser, statsUser]) => renderAuthFile({ authUser, statsUser })),
     );
-    this.containerName = `${args.namePrefix}-pgbouncer`;
+    this.containerName = pgbouncerHostname(args.namePrefix);
     this.container = new docker.Container(
       name,
       {
@@ -124,10 +132,19 @@ export class PgBouncer extends pulumi.ComponentResource {
         command: ["pgbouncer", PGBOUNCER_CONFIG_PATH],
         networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.clusterNetworkName, aliases: [this.containerName] }],
         ports: [{ internal: PGBOUNCER_PORT, external: port, ip: bindAddress }],
-        uploads: [
-          { file: PGBOUNCER_CONFIG_PATH, content: renderPgBouncerIni(settings) },
-          { file: PGBOUNCER_AUTH_FILE_PATH, content: authFile },
-        ],
+        uploads: pulumi.secret(
+          pulumi.all([authFile, args.tls?.caCertPem ?? "", args.tls?.certPem ?? "", args.tls?.keyPem ?? ""]).apply(([auth, ca, crt, key]) => [
+            { file: PGBOUNCER_CONFIG_PATH, content: renderPgBouncerIni(settings) },
+            { file: PGBOUNCER_AUTH_FILE_PATH, content: auth },
+            ...(args.tls
+              ? [
+                  { file: `${TLS_UPLOAD_DIR}/ca.crt`, content: ca },
+                  { file: `${TLS_UPLOAD_DIR}/server.crt`, content: crt },
+                  { file: `${TLS_UPLOAD_DIR}/server.key`, content: key },
+                ]
+              : []),
+          ]),
+        ),
         healthcheck: {
           tests: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PGBOUNCER_PORT)],
           interval: "10s",

@@ -26,7 +26,16 @@ export interface PgBouncerSettings {
   reservePoolSize: number;
   reservePoolTimeout: number;
   maxPreparedStatements: number;
+  /** TLS to clients (required) and to PostgreSQL (verify-full against the cluster CA). */
+  tls: boolean;
 }
+
+/** The private copies the image's entrypoint makes of the uploaded TLS files (see components/patroni/image). */
+export const PGBOUNCER_TLS_FILES = {
+  ca: "/var/lib/postgresql/tls/ca.crt",
+  cert: "/var/lib/postgresql/tls/server.crt",
+  key: "/var/lib/postgresql/tls/server.key",
+} as const;
 
 /** Server connections one pooler can open per database: pools are capped with max_db_connections. */
 export function serverConnectionsPerDatabase(s: Pick<PgBouncerSettings, "defaultPoolSize" | "reservePoolSize">): number {
@@ -68,6 +77,18 @@ export function renderPgBouncerIni(s: PgBouncerSettings): string {
     "log_disconnections = 0",
     "log_pooler_errors = 1",
     "stats_period = 60",
+    ...(s.tls
+      ? [
+          "client_tls_sslmode = require",
+          `client_tls_cert_file = ${PGBOUNCER_TLS_FILES.cert}`,
+          `client_tls_key_file = ${PGBOUNCER_TLS_FILES.key}`,
+          `client_tls_ca_file = ${PGBOUNCER_TLS_FILES.ca}`,
+          "client_tls_protocols = tlsv1.2,tlsv1.3",
+          // The upstream is HAProxy's name, which every node certificate carries.
+          "server_tls_sslmode = verify-full",
+          `server_tls_ca_file = ${PGBOUNCER_TLS_FILES.ca}`,
+        ]
+      : []),
     "",
   ];
   return lines.join("\n");

@@ -4,14 +4,18 @@
 #   pulumi-resource-random  4.21.1  (hashicorp/terraform-provider-random, plugin framework)
 #   pulumi-resource-docker  4.11.2  (kreuzwerker/terraform-provider-docker, SDKv2)
 #   pulumi-resource-tls     5.6.1   (hashicorp/terraform-provider-tls, plugin framework)
-# The versions match the @pulumi/random, @pulumi/docker and @pulumi/tls npm packages.
+#   pulumi-resource-command 1.2.1   (our own pulumi-go-provider code: command:local:Command only)
+# The versions match the @pulumi/random, @pulumi/docker, @pulumi/tls and
+# @pulumi/command npm packages.
 #
-# Usage: scripts/toolchain/build-providers.sh <output bin dir> [random|docker|tls ...]
+# Usage: scripts/toolchain/build-providers.sh <output bin dir> [random|docker|tls|command ...]
 # Idempotent: a provider whose binary already exists in the bin dir is skipped.
 #
-# Per provider: compile pulumi-tfgen-X, let it write the Pulumi schema and
-# bridge-metadata.json, stamp the version into the schema, then compile
-# pulumi-resource-X with those files embedded. Needs go (>= 1.25.11) and node.
+# Per bridged provider: compile pulumi-tfgen-X, let it write the Pulumi schema
+# and bridge-metadata.json, stamp the version into the schema, then compile
+# pulumi-resource-X with those files embedded. Native providers (NATIVE below)
+# derive their schema from Go types at run time, so they are one go build.
+# Needs go (>= 1.25.11) and node.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -28,7 +32,8 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 # go.mod/go.sum are committed: never let a build rewrite them.
 export GOFLAGS="$GOFLAGS -mod=readonly"
 
-declare -A VERSIONS=([random]=4.21.1 [docker]=4.11.2 [tls]=5.6.1)
+declare -A VERSIONS=([random]=4.21.1 [docker]=4.11.2 [tls]=5.6.1 [command]=1.2.1)
+declare -A NATIVE=([command]=1)
 
 build_one() {
     local name=$1 version=${VERSIONS[$1]}
@@ -45,6 +50,14 @@ build_one() {
     # shellcheck disable=SC2064
     trap "rm -rf '$tmp'" RETURN
 
+    local t0=$SECONDS
+    if [ -n "${NATIVE[$name]:-}" ]; then
+        echo "== $name $version: building pulumi-resource-$name"
+        (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$tmp/pulumi-resource-$name" "./cmd/pulumi-resource-$name")
+        install_checked "$name" "$version" "$tmp" "$out" "$t0"
+        return
+    fi
+
     # The Go code embeds these two generated files, so they must exist before
     # the first compile. bridge-metadata.json is committed (tfgen rewrites it
     # with the same bytes); schema-embed.json is not.
@@ -52,7 +65,6 @@ build_one() {
     [ -s "$cmd/schema-embed.json" ] || echo '{}' >"$cmd/schema-embed.json"
 
     echo "== $name $version: building pulumi-tfgen-$name"
-    local t0=$SECONDS
     (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$tmp/pulumi-tfgen-$name" "./cmd/pulumi-tfgen-$name")
     echo "== $name: generating schema ($((SECONDS - t0))s so far)"
     # Docs/examples conversion needs the pulumi CLI + terraform converter and
@@ -71,8 +83,13 @@ build_one() {
 
     echo "== $name: building pulumi-resource-$name"
     (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$tmp/pulumi-resource-$name" "./cmd/pulumi-resource-$name")
-    # Sanity check before installing: the plugin knows its version.
-    local got
+    install_checked "$name" "$version" "$tmp" "$out" "$t0"
+}
+
+# install_checked NAME VERSION TMPDIR OUT T0: sanity check before installing:
+# the plugin knows its version.
+install_checked() {
+    local name=$1 version=$2 tmp=$3 out=$4 t0=$5 got
     got=$("$tmp/pulumi-resource-$name" -version)
     if [ "$got" != "$version" ]; then
         echo "pulumi-resource-$name -version printed '$got', expected '$version'" >&2
@@ -83,7 +100,7 @@ build_one() {
 }
 
 if [ $# -eq 0 ]; then
-    set -- random docker tls
+    set -- random docker tls command
 fi
 for p in "$@"; do
     if [ -z "${VERSIONS[$p]:-}" ]; then

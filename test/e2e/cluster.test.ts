@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
-import { docker, eventually, pulumi } from "../support/cli";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { docker, eventually, pulumi, run } from "../support/cli";
 import { alertRuleGroups } from "../../components/monitoring/rules";
 import { assertFullBackupListed, assertRepoEncrypted, databaseTime, listBackups, pitrCleanup, pitrRestore, psql, runBackup, schedulerStatus, switchWalAndWaitArchived } from "../support/backup";
 import { assertRulesLoaded, assertTargetsUp, getJson, waitForWebhookAlert } from "../support/monitoring";
@@ -16,8 +19,11 @@ const POOLER_PORT = 36432;
 const PROMETHEUS_URL = "http://127.0.0.1:39090";
 const WEBHOOK_URL = "http://127.0.0.1:39095";
 
-async function query(port: number, password: string, sql: string, params: unknown[] = [], user = "app_user") {
-  const client = new Client({ host: "127.0.0.1", port, user, password, database: "app", connectionTimeoutMillis: 5000, query_timeout: 10000 });
+/** The stack's exported CA: every client connection below verifies the server against it. */
+let caCertPem = "";
+
+async function query(port: number, password: string, sql: string, params: unknown[] = [], user = "app_user", ssl: object | false = { ca: caCertPem }) {
+  const client = new Client({ host: "127.0.0.1", port, user, password, database: "app", connectionTimeoutMillis: 5000, query_timeout: 10000, ssl });
   await client.connect();
   try {
     return await client.query(sql, params);
@@ -26,9 +32,14 @@ async function query(port: number, password: string, sql: string, params: unknow
   }
 }
 
+/** Patroni's /cluster, over its TLS REST API, verified with the cluster CA. */
+function patroniCluster(): string {
+  return docker(["exec", `${PREFIX}-pg-1`, "curl", "-fsS", "--cacert", "/etc/dpg-tls/ca.crt", "https://127.0.0.1:8008/cluster"]).stdout;
+}
+
 /** The container of the current Patroni leader, from Patroni's /cluster. */
 function leaderContainer(): string {
-  const out = docker(["exec", `${PREFIX}-pg-1`, "curl", "-fsS", "http://127.0.0.1:8008/cluster"]).stdout;
+  const out = patroniCluster();
   const leader = (JSON.parse(out).members as Array<{ name: string; role: string }>).find((m) => m.role === "leader");
   assert.ok(leader, `no leader in ${out}`);
   return leader.name;
@@ -55,6 +66,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     pulumi(["up", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 30 * 60_000 });
     upSeconds = (Date.now() - t0) / 1000;
     appPassword = new URL(stack.output("writeConnectionString")).password;
+    caCertPem = stack.output("caCertPem");
     console.log(`# pulumi up (images cached or built) took ${upSeconds.toFixed(1)} s`);
   });
 
@@ -92,8 +104,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
 
   it("shows 1 leader and 2 streaming replicas in Patroni's /cluster", async () => {
     const members = await eventually("1 leader + 2 streaming replicas", () => {
-      const out = docker(["exec", `${PREFIX}-pg-1`, "curl", "-fsS", "http://127.0.0.1:8008/cluster"]).stdout;
-      const m = JSON.parse(out).members as Array<{ name: string; role: string; state: string }>;
+      const m = JSON.parse(patroniCluster()).members as Array<{ name: string; role: string; state: string }>;
       const leaders = m.filter((x) => x.role === "leader");
       const streaming = m.filter((x) => x.role !== "leader" && x.state === "streaming");
       return leaders.length === 1 && streaming.length === 2 ? m : undefined;
@@ -102,8 +113,29 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.equal(members.length, 3);
   });
 
+  it("refuses a connection without TLS and accepts one that verifies the server against the exported CA", async () => {
+    await assert.rejects(query(WRITE_PORT, appPassword, "SELECT 1", [], "app_user", false), /no pg_hba\.conf entry|no encryption|rejects connection/);
+    const tlsRow = await query(WRITE_PORT, appPassword, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+    assert.equal(tlsRow.rows[0].ssl, true);
+    // libpq's own verify-full, as an operator would connect with the exported CA.
+    const caFile = path.join(os.tmpdir(), `dpg-e2e-ca-${process.pid}.crt`);
+    fs.writeFileSync(caFile, caCertPem);
+    try {
+      const url = `postgresql://app_user@127.0.0.1:${WRITE_PORT}/app?sslmode=verify-full&sslrootcert=${caFile}`;
+      const out = run("psql", [url, "-XAtc", "SELECT current_user"], { env: { PGPASSWORD: appPassword } }).stdout.trim();
+      assert.equal(out, "app_user");
+      const wrongCa = run("psql", [url.replace(caFile, "/etc/ssl/certs/ca-certificates.crt"), "-XAtc", "SELECT 1"], { env: { PGPASSWORD: appPassword }, allowFail: true });
+      assert.notEqual(wrongCa.status, 0, "verify-full must fail against a CA that did not sign the server");
+    } finally {
+      fs.rmSync(caFile, { force: true });
+    }
+    // The pooler requires TLS from clients too.
+    await assert.rejects(query(POOLER_PORT, appPassword, "SELECT 1", [], "app_user", false), /SSL required|server does not support SSL|TLS/i);
+  });
+
   it("has 3 healthy etcd members", () => {
-    const out = docker(["exec", `${PREFIX}-etcd-1`, "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health", "--cluster", "-w", "json"]).stdout;
+    const certs = ["--cacert=/etc/dpg-tls/ca.crt", "--cert=/etc/dpg-tls/server.crt", "--key=/etc/dpg-tls/server.key"];
+    const out = docker(["exec", `${PREFIX}-etcd-1`, "etcdctl", ...certs, "--endpoints=https://127.0.0.1:2379", "endpoint", "health", "--cluster", "-w", "json"]).stdout;
     const health = JSON.parse(out) as Array<{ endpoint: string; health: boolean }>;
     assert.equal(health.length, 3, out);
     assert.ok(health.every((h) => h.health), out);

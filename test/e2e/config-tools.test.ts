@@ -5,11 +5,23 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { renderEtcdConfig } from "../../components/etcd/render";
-import { docker, eventually } from "../support/cli";
+import { docker, eventually, run } from "../support/cli";
 import { rendered } from "../support/fixtures";
 import { ensureImage } from "../support/images";
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-tools-"));
+
+/** A throwaway self-signed certificate laid out like the uploaded TLS files (ca.crt, server.crt/key). */
+function selfSignedTlsDir(dir: string): string {
+  const tlsDir = path.join(dir, "tls");
+  fs.mkdirSync(tlsDir, { recursive: true });
+  run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+    "-keyout", path.join(tlsDir, "server.key"), "-out", path.join(tlsDir, "server.crt")]);
+  fs.copyFileSync(path.join(tlsDir, "server.crt"), path.join(tlsDir, "ca.crt"));
+  fs.chmodSync(tlsDir, 0o755);
+  for (const f of fs.readdirSync(tlsDir)) fs.chmodSync(path.join(tlsDir, f), 0o644);
+  return tlsDir;
+}
 function file(name: string, content: string): string {
   const p = path.join(workDir, name);
   fs.writeFileSync(p, content);
@@ -23,10 +35,11 @@ describe("rendered configs pass the real tools", { timeout: 20 * 60_000 }, () =>
   it("haproxy -c accepts haproxy.cfg and rejects a broken one", () => {
     const image = ensureImage("haproxy");
     const good = file("haproxy.cfg", rendered["haproxy/haproxy.cfg"]());
-    const ok = docker(["run", "--rm", "--network", "none", "-v", `${good}:/tmp/haproxy.cfg:ro`, image, "haproxy", "-c", "-f", "/tmp/haproxy.cfg"], { allowFail: true });
+    const ca = `${path.join(selfSignedTlsDir(workDir), "ca.crt")}:/usr/local/etc/haproxy/ca.crt:ro`;
+    const ok = docker(["run", "--rm", "--network", "none", "-v", `${good}:/tmp/haproxy.cfg:ro`, "-v", ca, image, "haproxy", "-c", "-f", "/tmp/haproxy.cfg"], { allowFail: true });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     const bad = file("broken.cfg", rendered["haproxy/haproxy.cfg"]().replace("balance first", "balance nonsense"));
-    const ko = docker(["run", "--rm", "--network", "none", "-v", `${bad}:/tmp/haproxy.cfg:ro`, image, "haproxy", "-c", "-f", "/tmp/haproxy.cfg"], { allowFail: true });
+    const ko = docker(["run", "--rm", "--network", "none", "-v", `${bad}:/tmp/haproxy.cfg:ro`, "-v", ca, image, "haproxy", "-c", "-f", "/tmp/haproxy.cfg"], { allowFail: true });
     assert.notEqual(ko.status, 0, "haproxy -c should refuse an unknown balance algorithm");
   });
 
@@ -47,7 +60,7 @@ describe("rendered configs pass the real tools", { timeout: 20 * 60_000 }, () =>
   it("etcd starts from the rendered config and reports healthy", async () => {
     const image = ensureImage("etcd");
     const name = `dpg-tools-etcd-${process.pid}`;
-    const cfg = file("etcd.yml", renderEtcdConfig({ name, memberNames: [name], clusterToken: "dpg-tools" }));
+    const cfg = file("etcd.yml", renderEtcdConfig({ name, memberNames: [name], clusterToken: "dpg-tools", tls: false }));
     docker(["run", "-d", "--rm", "--name", name, "--hostname", name, "--network", "none", "-v", `${cfg}:/etc/etcd/etcd.yml:ro`, image]);
     try {
       await eventually("etcd to answer", () => {
@@ -68,10 +81,12 @@ describe("pgbouncer starts from the rendered config", { timeout: 10 * 60_000 }, 
       fs.writeFileSync(path.join(dir, "pgbouncer.ini"), rendered["pgbouncer/pgbouncer.ini"]());
       fs.writeFileSync(path.join(dir, "userlist.txt"), rendered["pgbouncer/userlist.txt"]());
       fs.writeFileSync(path.join(dir, "broken.ini"), rendered["pgbouncer/pgbouncer.ini"]().replace("pool_mode = transaction", "pool_mode = sometimes"));
+      // The rendered config turns TLS on: give it a certificate where the entrypoint expects uploads.
+      const tlsDir = selfSignedTlsDir(dir);
       fs.chmodSync(dir, 0o755);
-      for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
+      for (const f of fs.readdirSync(dir)) if (fs.statSync(path.join(dir, f)).isFile()) fs.chmodSync(path.join(dir, f), 0o644);
       const name = `dpg-tools-pgb-${process.pid}`;
-      docker(["run", "-d", "--rm", "--name", name, "--network", "none", "-v", `${dir}:/etc/pgbouncer:ro`, image, "pgbouncer", "/etc/pgbouncer/pgbouncer.ini"]);
+      docker(["run", "-d", "--rm", "--name", name, "--network", "none", "-v", `${dir}:/etc/pgbouncer:ro`, "-v", `${tlsDir}:/etc/dpg-tls:ro`, image, "pgbouncer", "/etc/pgbouncer/pgbouncer.ini"]);
       try {
         await eventually("pgbouncer to listen on 6432", () => {
           const r = docker(["exec", name, "pg_isready", "-h", "127.0.0.1", "-p", "6432"], { allowFail: true });

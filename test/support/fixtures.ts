@@ -14,13 +14,14 @@ export const clusterSettings: PatroniClusterSettings = {
   retryTimeout: 10,
   maxConnections: 200,
   memoryMb: 1024,
+  tls: true,
   clusterSubnet: "10.213.99.0/24",
   etcdEndpoints: ["dpg-golden-etcd-1:2379", "dpg-golden-etcd-2:2379", "dpg-golden-etcd-3:2379"],
 };
 
 export const rendered = {
   "etcd/etcd-1.yml": () =>
-    renderEtcdConfig({ name: "dpg-golden-etcd-1", memberNames: ["dpg-golden-etcd-1", "dpg-golden-etcd-2", "dpg-golden-etcd-3"], clusterToken: "dpg-golden-0011223344556677" }),
+    renderEtcdConfig({ name: "dpg-golden-etcd-1", memberNames: ["dpg-golden-etcd-1", "dpg-golden-etcd-2", "dpg-golden-etcd-3"], clusterToken: "dpg-golden-0011223344556677", tls: true }),
   "patroni/patroni-pg-1.yml": () =>
     renderPatroniConfig({ name: "dpg-golden-pg-1", cluster: clusterSettings, passwords: { superuser: "su-pass", replication: "repl-pass", rewind: "rewind-pass" } }),
   "patroni/bootstrap.sql": () => renderBootstrapSql({
@@ -41,6 +42,7 @@ export const rendered = {
       reservePoolSize: 5,
       reservePoolTimeout: 3,
       maxPreparedStatements: 100,
+      tls: true,
     }),
   "pgbouncer/userlist.txt": () => renderAuthFile({ authUser: "lookup-pass", statsUser: "stats-pass" }),
   "haproxy/haproxy.cfg": () =>
@@ -49,5 +51,6 @@ export const rendered = {
       checkInterMs: 1000,
       fall: 3,
       rise: 2,
+      restTls: true,
     }),
 };

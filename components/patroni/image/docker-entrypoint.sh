@@ -21,11 +21,21 @@ done
 if [ -d "$DATA_ROOT" ] && [ ! -w "$DATA_ROOT" ]; then
   echo "docker-entrypoint: WARNING: $DATA_ROOT is not writable by $(id -un) (uid $(id -u)); owner: $(stat -c '%U:%G %a' "$DATA_ROOT")" >&2
 fi
+# TLS material is uploaded root-owned and world-readable (/etc/dpg-tls); PostgreSQL refuses a
+# key file that others can read, so the server user keeps a private copy (0600) for itself.
+TLS_UPLOADS=/etc/dpg-tls
+TLS_DIR="${TLS_DIR:-/var/lib/postgresql/tls}"
+leader_url=http://127.0.0.1:8008/primary
+if [ -r "$TLS_UPLOADS/server.key" ]; then
+  (umask 077 && mkdir -p "$TLS_DIR" && cp "$TLS_UPLOADS/server.key" "$TLS_UPLOADS/server.crt" "$TLS_UPLOADS/ca.crt" "$TLS_DIR/")
+  leader_url=https://127.0.0.1:8008/primary
+fi
 # Scheduled pgBackRest backups (components/backup): only beside Patroni, only when a schedule was
 # uploaded. It runs in the background in this process group, so dumb-init's SIGTERM reaches it;
 # it checks Patroni's /primary before every run, so only the leader backs up.
 BACKUP_SCHEDULE="${BACKUP_SCHEDULE:-/etc/pgbackrest/backup-schedule}"
 if [ "${1:-}" = patroni ] && [ "${DPG_BACKUP_SCHEDULER:-1}" = 1 ] && [ -r "$BACKUP_SCHEDULE" ] && command -v pgbackrest >/dev/null 2>&1; then
-  python3 /usr/local/lib/dpg/dpg_backup_scheduler.py run --schedule "$BACKUP_SCHEDULE" --start-delay 30 &
+  python3 /usr/local/lib/dpg/dpg_backup_scheduler.py run --schedule "$BACKUP_SCHEDULE" --start-delay 30 \
+    --leader-url "$leader_url" --cafile "$TLS_DIR/ca.crt" &
 fi
 exec "$@"

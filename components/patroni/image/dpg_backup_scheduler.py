@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -157,9 +158,11 @@ def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def is_leader(url, timeout=5):
+def is_leader(url, timeout=5, cafile=None):
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        # With TLS on Patroni's REST API the URL is https and the cluster CA verifies it.
+        context = ssl.create_default_context(cafile=cafile) if url.startswith("https:") else None
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as r:
             return r.status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -266,7 +269,7 @@ def cmd_run(a):
     node = os.environ.get("HOSTNAME") or os.uname().nodename
     status = Status(a.status, node)
     sched = Scheduler(schedule, a.stanza, status,
-                      leader=lambda: is_leader(a.leader_url),
+                      leader=lambda: is_leader(a.leader_url, cafile=a.cafile),
                       backup=lambda bt: run_backup(a.stanza, bt, a.timeout),
                       probe_backup=lambda: has_backup(a.stanza))
     log("started: %d entries%s, stanza %s, status %s" % (
@@ -300,6 +303,7 @@ def main(argv=None):
     r.add_argument("--stanza", default="main")
     r.add_argument("--status", default="/var/lib/pgbackrest/backup-status.json")
     r.add_argument("--leader-url", default="http://127.0.0.1:8008/primary")
+    r.add_argument("--cafile", default=None, help="CA bundle for an https --leader-url")
     r.add_argument("--timeout", type=int, default=6 * 3600, help="seconds one backup may take")
     r.add_argument("--start-delay", type=float, default=0)
     c = sub.add_parser("check")

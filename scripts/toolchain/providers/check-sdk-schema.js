@@ -60,6 +60,8 @@ function normTs(t) {
     } while (s !== prev);
     s = s.replace(/\b(inputs|outputs)\.(\w+\.)*/g, "").replace(/\benums\.(\w+\.)*/g, "enum:");
     s = s.replace(/;}/g, "}").replace(/\|undefined/g, "").replace(/^\((.*)\)$/, "$1");
+    // Schema "pulumi.json#/Asset" is typed Asset|Archive in the SDK.
+    s = s.replace(/pulumi\.asset\.Asset\|pulumi\.asset\.Archive/g, "Asset").replace(/pulumi\.asset\.(Asset|Archive)/g, "$1");
     return s;
 }
 // --- schema helpers -------------------------------------------------------
@@ -91,7 +93,7 @@ function sdkTypeName(tok) {
 }
 function sameType(tsType, schemaType) {
     const t = tsType.replace(/[()]/g, "");
-    if (t === schemaType) return true;
+    if (t === schemaType || t === schemaType.replace(/\bAny\b/g, "any")) return true;
     if (schemaType === "Asset" || schemaType === "Archive" || schemaType === "Any") return true;
     if (schemaType.startsWith("enum:")) return t.includes(schemaType.slice(5)); // string|enum union
     return t.split("|").includes(schemaType);
@@ -116,7 +118,19 @@ function compareProps(where, sdkMembers, schemaProps, requiredList, checkRequire
 }
 
 // --- walk the SDK ---------------------------------------------------------
-const top = fs.readdirSync(sdkDir).filter((f) => f.endsWith(".js"));
+// Resource/function modules: top-level files plus module folders such as
+// @pulumi/command's local/ and remote/ (not types/, config/ or node_modules/).
+function jsFiles(dir, rel = "") {
+    const out = [];
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+        const r = path.join(rel, e.name);
+        if (e.isDirectory()) {
+            if (!["types", "config", "node_modules", "scripts"].includes(e.name)) out.push(...jsFiles(dir, r));
+        } else if (e.name.endsWith(".js")) out.push(r);
+    }
+    return out;
+}
+const top = jsFiles(sdkDir);
 const typeDecls = {};
 for (const kind of ["input", "output"]) {
     const f = path.join(sdkDir, "types", `${kind}.d.ts`);
@@ -203,8 +217,8 @@ if (!only) {
 // object types reachable from what we checked
 const refs = (o) => JSON.stringify(o).match(/#\/types\/[^"]+/g) || [];
 let queue = [];
-for (const tok of seen.resources) queue.push(...refs(schema.resources[tok] || {}));
-for (const tok of seen.functions) queue.push(...refs(schema.functions[tok] || {}));
+for (const tok of seen.resources) queue.push(...refs((schema.resources || {})[tok] || {}));
+for (const tok of seen.functions) queue.push(...refs((schema.functions || {})[tok] || {}));
 if (!only && schema.provider) queue.push(...refs(schema.provider));
 while (queue.length) {
     const tok = decodeURIComponent(queue.pop().replace("#/types/", ""));

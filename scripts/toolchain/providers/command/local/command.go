@@ -15,8 +15,8 @@
 //   - stdout and stderr lose one trailing newline; a non-zero exit fails the
 //     step and the error shows the command's output.
 //
-// Not supported: assetPaths and archivePaths (rejected when set), and the
-// assets / archive outputs.
+// Not supported: assetPaths and archivePaths (rejected when set), so the
+// assets / archive outputs stay empty.
 package local
 
 import (
@@ -94,6 +94,10 @@ type CommandState struct {
 	CommandArgs
 	Stdout string `pulumi:"stdout"`
 	Stderr string `pulumi:"stderr"`
+	// Declared so the schema matches the SDK; always empty here because
+	// assetPaths/archivePaths are rejected.
+	Assets  *map[string]*resource.Asset `pulumi:"assets,optional"`
+	Archive *resource.Archive           `pulumi:"archive,optional"`
 }
 
 // Annotate adds schema descriptions.
@@ -101,6 +105,8 @@ func (s *CommandState) Annotate(an infer.Annotator) {
 	s.CommandArgs.Annotate(an)
 	an.Describe(&s.Stdout, "Standard output of the last create or update command.")
 	an.Describe(&s.Stderr, "Standard error of the last create or update command.")
+	an.Describe(&s.Assets, "Not supported by this build of the provider (always empty).")
+	an.Describe(&s.Archive, "Not supported by this build of the provider (always empty).")
 }
 
 // Command is the resource controller. Its Go package name ("local") gives the
