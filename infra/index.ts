@@ -1,4 +1,5 @@
 // Program entry: validate the stack settings first, then declare the cluster.
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PgBackRest } from "../components/backup";
@@ -125,6 +126,22 @@ const haproxy = new HAProxy("haproxy", {
   caCertPem: tls?.caCertPem,
 });
 
+// `pulumi up` returns only once the write path works: a node asks HAProxy's write listener until
+// the leader answers through it (bounded: 180 tries, 1 s apart). Re-runs when containers change.
+const writePathReady = new command.local.Command(
+  "write-path-ready",
+  {
+    create: [
+      "start=$(date +%s)",
+      `for i in $(seq 1 180); do docker exec ${patroni.nodeNames[0]} pg_isready -q -h ${haproxyHost} -p ${HAPROXY_PORTS.write} && break; sleep 1; done`,
+      `docker exec ${patroni.nodeNames[0]} pg_isready -q -h ${haproxyHost} -p ${HAPROXY_PORTS.write} || { echo "no writable primary behind ${haproxyHost}:${HAPROXY_PORTS.write} after 180 s" >&2; exit 1; }`,
+      "echo $(( $(date +%s) - start ))",
+    ].join("\n"),
+    triggers: [haproxy.container.id, ...patroni.containers.map((c) => c.id)],
+  },
+  { dependsOn: [haproxy, patroni] },
+);
+
 const pgbouncer = new PgBouncer("pgbouncer", {
   namePrefix: prefix,
   image: patroni.imageId,
@@ -197,6 +214,8 @@ export const environment = config.environment;
 /** The internal CA: clients use it for sslmode=verify-full. */
 export const caCertPem = tls?.caCertPem;
 export const writeEndpoint = haproxy.writeEndpoint;
+/** Seconds `pulumi up` waited, after the containers were created, for the leader to answer through HAProxy. */
+export const writePathReadyAfterSeconds = writePathReady.stdout.apply((s) => Number(s.trim()));
 export const readEndpoint = haproxy.readEndpoint;
 export const haproxyStatsUrl = haproxy.statsUrl;
 export const databaseName = patroni.databaseName;

@@ -67,7 +67,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     upSeconds = (Date.now() - t0) / 1000;
     appPassword = new URL(stack.output("writeConnectionString")).password;
     caCertPem = stack.output("caCertPem");
-    console.log(`# pulumi up (images cached or built) took ${upSeconds.toFixed(1)} s`);
+    console.log(`# pulumi up (images cached or built) took ${upSeconds.toFixed(1)} s; it waited ${stack.output("writePathReadyAfterSeconds")} s of that for a writable primary`);
   });
 
   after(() => {
@@ -231,6 +231,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     for (const p of passwords) assert.ok(!envs.some((e) => e.includes(p)), "a password is in a container's env");
     const exported = pulumi(["stack", "export", "--stack", stack.name]).stdout;
     for (const p of passwords) assert.ok(!exported.includes(p), "a password is in plaintext in pulumi stack export");
+    assert.doesNotMatch(exported, /BEGIN (EC |RSA )?PRIVATE KEY/, "a TLS private key is in plaintext in pulumi stack export");
     assert.match(exported, /"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"/, "secrets should be stored as encrypted secret values");
   });
 

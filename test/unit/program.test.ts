@@ -115,6 +115,12 @@ describe("program with the dev defaults", () => {
     assert.doesNotMatch(JSON.stringify(recorded.filter((r) => !r.custom).map((r) => r.inputs)), /x{32}/);
   });
 
+  it("makes `pulumi up` wait, bounded, until the leader answers through HAProxy's write listener", () => {
+    const [gate] = ofType("command:local:Command");
+    assert.match(gate.inputs.create, /pg_isready -q -h dpg-dev-haproxy -p 5000/);
+    assert.match(gate.inputs.create, /seq 1 180/);
+  });
+
   it("exports endpoints and secret connection strings", async () => {
     assert.equal(await valueOf(program.writeEndpoint), "127.0.0.1:15000");
     assert.equal(await valueOf(program.readEndpoint), "127.0.0.1:15001");
