@@ -4,17 +4,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceSettings } from "../shared/docker";
+import { tlsFileUploads } from "../tls";
 import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, renderEtcdConfig } from "./render";
 
 function memberTlsFiles(tls: EtcdTlsWiring | undefined, member: string): pulumi.Output<{ file: string; content: string }[]> {
-  if (!tls) return pulumi.output([]);
-  const cert = tls.memberCertificates[member];
-  if (!cert) throw new Error(`no TLS certificate was issued for etcd member ${member}`);
-  return pulumi.all([tls.caCertPem, cert.certPem, cert.keyPem]).apply(([ca, crt, key]) => [
-    { file: ETCD_TLS_FILES.ca, content: ca },
-    { file: ETCD_TLS_FILES.cert, content: crt },
-    { file: ETCD_TLS_FILES.key, content: key },
-  ]);
+  const cert = tls?.memberCertificates[member];
+  if (tls && !cert) throw new Error(`no TLS certificate was issued for etcd member ${member}`);
+  return tlsFileUploads(ETCD_TLS_FILES, tls && cert && { caCertPem: tls.caCertPem, ...cert });
 }
 
 export interface EtcdClusterArgs {

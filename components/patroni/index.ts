@@ -5,6 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceSettings } from "../shared/docker";
+import { tlsFileUploads } from "../tls";
 import {
   BOOTSTRAP_SQL_PATH,
   PATRONI_CONFIG_PATH,
@@ -15,7 +16,7 @@ import {
   renderBootstrapSql,
   renderPatroniConfig,
   renderPostBootstrapScript,
-  TLS_UPLOAD_DIR,
+  TLS_UPLOAD_FILES,
 } from "./render";
 
 export interface PatroniClusterArgs {
@@ -253,7 +254,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           healthcheck: {
             // 200 once PostgreSQL runs on this node, leader or replica.
             tests: args.tls
-              ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", `${TLS_UPLOAD_DIR}/ca.crt`, `https://127.0.0.1:${PATRONI_REST_PORT}/health`]
+              ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", TLS_UPLOAD_FILES.ca, `https://127.0.0.1:${PATRONI_REST_PORT}/health`]
               : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
             interval: "5s",
             timeout: "3s",
@@ -282,14 +283,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
 
 /** The CA, the node's certificate and its key, where the image's entrypoint expects them. */
 function tlsUploads(tls: PatroniTlsWiring | undefined, nodeName: string): pulumi.Output<{ file: string; content: string }[]> {
-  if (!tls) return pulumi.output([]);
-  const cert = tls.nodeCertificates[nodeName];
-  if (!cert) throw new Error(`no TLS certificate was issued for Patroni node ${nodeName}`);
-  return pulumi.all([tls.caCertPem, cert.certPem, cert.keyPem]).apply(([ca, crt, key]) => [
-    { file: `${TLS_UPLOAD_DIR}/ca.crt`, content: ca },
-    { file: `${TLS_UPLOAD_DIR}/server.crt`, content: crt },
-    { file: `${TLS_UPLOAD_DIR}/server.key`, content: key },
-  ]);
+  const cert = tls?.nodeCertificates[nodeName];
+  if (tls && !cert) throw new Error(`no TLS certificate was issued for Patroni node ${nodeName}`);
+  return tlsFileUploads(TLS_UPLOAD_FILES, tls && cert && { caCertPem: tls.caCertPem, ...cert });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

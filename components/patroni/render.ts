@@ -11,6 +11,7 @@ export const PATRONI_REST_PORT = 8008;
 export const TLS_UPLOAD_DIR = "/etc/dpg-tls";
 export const TLS_DIR = "/var/lib/postgresql/tls";
 export const TLS_FILES = { ca: `${TLS_DIR}/ca.crt`, cert: `${TLS_DIR}/server.crt`, key: `${TLS_DIR}/server.key` } as const;
+export const TLS_UPLOAD_FILES = { ca: `${TLS_UPLOAD_DIR}/ca.crt`, cert: `${TLS_UPLOAD_DIR}/server.crt`, key: `${TLS_UPLOAD_DIR}/server.key` } as const;
 
 /** Role names the cluster uses; superuser is for Patroni and administrators only. */
 export const ROLES = { superuser: "postgres", replication: "replicator", rewind: "rewind_user" } as const;

@@ -2,7 +2,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { TLS_UPLOAD_DIR } from "../patroni/render";
+import { TLS_UPLOAD_FILES } from "../patroni/render";
+import { tlsFileUploads } from "../tls";
 import { serviceSettings } from "../shared/docker";
 import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerSettings, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
 
@@ -133,16 +134,10 @@ export class PgBouncer extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.clusterNetworkName, aliases: [this.containerName] }],
         ports: [{ internal: PGBOUNCER_PORT, external: port, ip: bindAddress }],
         uploads: pulumi.secret(
-          pulumi.all([authFile, args.tls?.caCertPem ?? "", args.tls?.certPem ?? "", args.tls?.keyPem ?? ""]).apply(([auth, ca, crt, key]) => [
+          pulumi.all([authFile, tlsFileUploads(TLS_UPLOAD_FILES, args.tls)]).apply(([auth, tlsFiles]) => [
             { file: PGBOUNCER_CONFIG_PATH, content: renderPgBouncerIni(settings) },
             { file: PGBOUNCER_AUTH_FILE_PATH, content: auth },
-            ...(args.tls
-              ? [
-                  { file: `${TLS_UPLOAD_DIR}/ca.crt`, content: ca },
-                  { file: `${TLS_UPLOAD_DIR}/server.crt`, content: crt },
-                  { file: `${TLS_UPLOAD_DIR}/server.key`, content: key },
-                ]
-              : []),
+            ...tlsFiles,
           ]),
         ),
         healthcheck: {

@@ -31,6 +31,29 @@ export interface ClusterTlsArgs {
   minDaysLeft?: number;
 }
 
+/** Where a container expects its TLS files. */
+export interface TlsFilePaths {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * The uploads that put the CA, a certificate and its key where a container expects them; empty
+ * when TLS is off. The content is secret (the key), so callers pass it on inside pulumi.secret.
+ */
+export function tlsFileUploads(
+  paths: TlsFilePaths,
+  material: { caCertPem: pulumi.Input<string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> } | undefined,
+): pulumi.Output<{ file: string; content: string }[]> {
+  if (!material) return pulumi.output([]);
+  return pulumi.all([material.caCertPem, material.certPem, material.keyPem]).apply(([ca, cert, key]) => [
+    { file: paths.ca, content: ca },
+    { file: paths.cert, content: cert },
+    { file: paths.key, content: key },
+  ]);
+}
+
 export const TLS_DEFAULTS = { certValidityDays: 365, caValidityDays: 3650, minDaysLeft: 30 } as const;
 
 /** What the readiness pack sees of this component. */
