@@ -74,6 +74,12 @@ const backup = config.backup.enabled
     })
   : undefined;
 
+// node_exporter's textfile directory, shared with the nodes: the backup scheduler writes its metrics
+// there. Created before the nodes so the volume takes the nodes' directory owner (postgres).
+const metricsTextfile = config.monitoring.enabled
+  ? new docker.Volume("metrics-textfile", { name: `${prefix}-metrics-textfile`, labels: stackLabels(prefix, "monitoring") })
+  : undefined;
+
 const patroni = new PatroniCluster(
   "patroni",
   {
@@ -95,6 +101,7 @@ const patroni = new PatroniCluster(
     parameters: config.patroni.parameters,
     tls: tls && { caCertPem: tls.caCertPem, nodeCertificates: certificatesFor(patroniNodeHosts) },
     clientCidrs: config.network.clientCidrs,
+    metricsVolumeName: metricsTextfile?.name,
     backup: backup && {
       repoVolumeName: backup.repoVolumeName,
       repoPath: backup.repoPath,
@@ -198,6 +205,8 @@ const monitoring = config.monitoring.enabled
         retentionDays: config.monitoring.retentionDays,
         backupMaxAgeHours: config.monitoring.backupMaxAgeHours,
         caCertPem: tls?.caCertPem,
+        textfileVolumeName: metricsTextfile?.name,
+        certificateExpiries: tls?.expiries,
       },
       { dependsOn: [patroni, haproxy, pgbouncer] },
     )

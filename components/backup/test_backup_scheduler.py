@@ -19,6 +19,20 @@ def at(text):
     return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+class Metrics(unittest.TestCase):
+    def test_textfile_has_the_last_success_per_type_and_the_last_outcome(self):
+        with tempfile.TemporaryDirectory() as d:
+            status = s.Status(os.path.join(d, "status.json"), "pg-1", metrics_path=os.path.join(d, "dpg_backup.prom"))
+            t0 = dt.datetime(2026, 11, 22, 2, 0, tzinfo=dt.timezone.utc)
+            status.record("full", t0, t0 + dt.timedelta(seconds=5), True, "")
+            status.record("incr", t0 + dt.timedelta(days=1), t0 + dt.timedelta(days=1, seconds=3), False, "boom")
+            with open(os.path.join(d, "dpg_backup.prom")) as f:
+                text = f.read()
+        self.assertIn('dpg_backup_last_success_timestamp_seconds{stanza="main",type="full"} %d' % (t0.timestamp() + 5), text)
+        self.assertNotIn('type="incr"', text)
+        self.assertIn('dpg_backup_last_run_success{stanza="main"} 0', text)
+
+
 class CronFields(unittest.TestCase):
     def test_star_range_step_list_names(self):
         self.assertEqual(s.parse_field("*", 1), frozenset(range(24)))

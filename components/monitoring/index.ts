@@ -21,6 +21,7 @@ import {
   receiverKinds,
   renderAlertmanagerConfig,
   renderPostgresExporterQueries,
+  renderCertificateMetrics,
   renderPrometheusConfig,
   scrapedJobs,
 } from "./render";
@@ -121,6 +122,10 @@ export interface MonitoringArgs {
   backupMaxAgeHours?: number;
   /** Grafana image present in the local daemon (not packaged in Debian, no registry offline). Default: none, Grafana not deployed. */
   grafanaImage?: string;
+  /** Volume node_exporter reads *.prom files from; created here when not given. */
+  textfileVolumeName?: pulumi.Input<string>;
+  /** Certificate name → expiry (RFC 3339), exported as dpg_certificate_not_after_timestamp_seconds. */
+  certificateExpiries?: Record<string, pulumi.Input<string>>;
   /** The cluster CA when the cluster serves TLS: exporters verify-full, Patroni scraped over https. */
   caCertPem?: pulumi.Input<string>;
   /** Memory limits in MB per container. */
@@ -317,8 +322,13 @@ export class Monitoring extends pulumi.ComponentResource {
       ),
     );
 
-    // node_exporter, with the textfile volume other components write backup/cert metrics into.
-    const textfile = new docker.Volume(`${name}-textfile`, { name: `${prefix}-metrics-textfile` }, { parent: this });
+    // node_exporter, with the textfile volume other components write backup/cert metrics into
+    // (the Patroni nodes' backup scheduler writes dpg_backup.prom; certificate expiries come from here).
+    const textfileVolumeName =
+      args.textfileVolumeName ?? new docker.Volume(`${name}-textfile`, { name: `${prefix}-metrics-textfile` }, { parent: this }).name;
+    const certificateMetrics = args.certificateExpiries
+      ? pulumi.all(args.certificateExpiries).apply((expiries) => [{ file: `${MONITORING_PATHS.textfileDir}/dpg_certificates.prom`, content: renderCertificateMetrics(expiries) }])
+      : pulumi.output([]);
     if (nodeExporter) {
       containers.push(
         new docker.Container(
@@ -329,7 +339,9 @@ export class Monitoring extends pulumi.ComponentResource {
             image: image.imageId,
             command: SERVICE_COMMANDS.nodeExporter(),
             networksAdvanced: onCluster(names.nodeExporter),
-            volumes: [{ volumeName: textfile.name, containerPath: MONITORING_PATHS.textfileDir, readOnly: true }],
+            // Writable only so the certificate metrics can be uploaded into it at creation.
+            volumes: [{ volumeName: textfileVolumeName, containerPath: MONITORING_PATHS.textfileDir }],
+            uploads: certificateMetrics,
             healthcheck: httpCheck(`http://127.0.0.1:${port.nodeExporter}/`),
             ...limits("nodeExporter"),
           },
@@ -469,7 +481,7 @@ export class Monitoring extends pulumi.ComponentResource {
     this.grafanaUrl = grafana.deploy && publish.grafanaPort ? `http://${bindAddress}:${publish.grafanaPort}` : "";
     this.webhookReceiverUrl = publish.webhookPort ? `http://${bindAddress}:${publish.webhookPort}` : "";
     this.grafanaStatus = grafana.message;
-    this.textfileVolumeName = textfile.name;
+    this.textfileVolumeName = pulumi.output(textfileVolumeName);
     this.registerOutputs({
       prometheusUrl: this.prometheusUrl,
       alertmanagerUrl: this.alertmanagerUrl,

@@ -305,3 +305,17 @@ export function pgbouncerExporterEnv(input: { host: string; port: number; user: 
     `PGBOUNCER_SSL_PARAMS=${sslParams(input.tls)}`,
   ];
 }
+
+/** Prometheus textfile with each certificate's expiry, for the CertificateExpiringSoon rule. */
+export function renderCertificateMetrics(expiries: Record<string, string>): string {
+  const lines = [
+    "# HELP dpg_certificate_not_after_timestamp_seconds When the certificate expires (Unix time).",
+    "# TYPE dpg_certificate_not_after_timestamp_seconds gauge",
+  ];
+  for (const [cert, notAfter] of Object.entries(expiries).sort(([a], [b]) => a.localeCompare(b))) {
+    const seconds = Date.parse(notAfter) / 1000;
+    if (!Number.isFinite(seconds)) throw new Error(`certificate ${cert} has an unreadable expiry ${JSON.stringify(notAfter)}`);
+    lines.push(`dpg_certificate_not_after_timestamp_seconds{cert="${cert}"} ${Math.floor(seconds)}`);
+  }
+  return lines.join("\n") + "\n";
+}

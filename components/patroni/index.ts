@@ -66,6 +66,8 @@ export interface PatroniClusterArgs {
   tls?: PatroniTlsWiring;
   /** Client networks pg_hba admits besides the cluster subnet. Default none. */
   clientCidrs?: string[];
+  /** node_exporter's textfile volume: the backup scheduler writes dpg_backup.prom into it. */
+  metricsVolumeName?: pulumi.Input<string>;
 }
 
 export interface PatroniTlsWiring {
@@ -241,6 +243,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           volumes: [
             { volumeName: volume.name, containerPath: "/var/lib/postgresql/data" },
             ...(args.backup ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
+            ...(args.metricsVolumeName ? [{ volumeName: args.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : []),
           ],
           uploads: pulumi.secret(
             pulumi.all([patroniYml, bootstrapSql, args.backup?.uploads ?? [], tlsUploads(args.tls, nodeName)]).apply(([yml, sql, backupFiles, tlsFiles]) => [

@@ -70,6 +70,8 @@ export class ClusterTls extends pulumi.ComponentResource {
 
   readonly caCertPem: pulumi.Output<string>;
   readonly certificates: Record<string, IssuedCertificate>;
+  /** Certificate name (and "ca") → expiry, RFC 3339: monitored by CertificateExpiringSoon. */
+  readonly expiries: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ClusterTlsArgs, opts?: pulumi.ComponentResourceOptions) {
     const certValidityDays = args.certValidityDays ?? TLS_DEFAULTS.certValidityDays;
@@ -91,6 +93,7 @@ export class ClusterTls extends pulumi.ComponentResource {
     );
 
     this.certificates = {};
+    this.expiries = { ca: ca.validityEndTime };
     for (const request of args.certificates) {
       const key = new tls.PrivateKey(`${name}-${request.name}-key`, { ...KEY }, { parent: this });
       const csr = new tls.CertRequest(
@@ -117,6 +120,7 @@ export class ClusterTls extends pulumi.ComponentResource {
         { parent: this },
       );
       this.certificates[request.name] = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+      this.expiries[request.name] = cert.validityEndTime;
     }
     this.caCertPem = ca.certPem;
     this.registerOutputs({ caCertPem: this.caCertPem });

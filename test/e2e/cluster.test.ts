@@ -199,6 +199,23 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     console.log(`# full backup ${(ms / 1000).toFixed(1)} s, database ${(full.size / 1048576).toFixed(1)} MB, repository ${(full.repoDelta / 1048576).toFixed(1)} MB`);
   });
 
+  it("exports backup and certificate expiry metrics that the backup and certificate alerts read", async () => {
+    const series = async (metric: string) => {
+      const body = await getJson(`${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(`${metric}{cluster="${PREFIX}"}`)}`);
+      return body.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
+    };
+    const backups = await eventually("dpg_backup_last_success_timestamp_seconds in Prometheus", async () => {
+      const r = await series("dpg_backup_last_success_timestamp_seconds");
+      return r.some((x) => x.metric.type === "full") ? r : undefined;
+    }, 90_000, 3000);
+    const fullAge = Date.now() / 1000 - Number(backups.find((x) => x.metric.type === "full")!.value[1]);
+    assert.ok(fullAge >= 0 && fullAge < 3600, `last full backup ${fullAge} s ago`);
+    const certs = await series("dpg_certificate_not_after_timestamp_seconds");
+    assert.ok(certs.length >= 8, `${certs.length} certificate series`);
+    const daysLeft = Math.min(...certs.map((c) => (Number(c.value[1]) - Date.now() / 1000) / 86400));
+    assert.ok(daysLeft > 300, `a certificate expires in ${daysLeft.toFixed(0)} days`);
+  });
+
   it("restores a throwaway copy to a point in time with exactly the rows committed before it", async () => {
     const leader = leaderContainer();
     const copy = `${PREFIX}-pitr`;

@@ -26,6 +26,7 @@ export function installMocks(config: Record<string, string> = {}, stack = "unit"
         if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST----- ${args.name}`;
         if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") {
           state.certPem = `-----BEGIN CERTIFICATE----- ${args.name}`;
+          state.validityEndTime = "2027-11-23T00:00:00Z";
         }
         return { id: args.custom === false ? undefined : `${args.name}-id`, state };
       },

@@ -148,3 +148,13 @@ describe("parameter overrides", () => {
     assert.equal(p.log_statement, "ddl");
   });
 });
+
+describe("certificate metrics", () => {
+  it("exports every certificate's expiry as Unix seconds and refuses an unreadable one", async () => {
+    const { renderCertificateMetrics } = await import("../../components/monitoring/render");
+    const text = renderCertificateMetrics({ "dpg-dev-pg-1": "2027-11-23T00:00:00Z", ca: "2036-11-21T00:00:00Z" });
+    assert.match(text, /^dpg_certificate_not_after_timestamp_seconds\{cert="ca"\} 2110838400$/m);
+    assert.match(text, /^dpg_certificate_not_after_timestamp_seconds\{cert="dpg-dev-pg-1"\} 1826928000$/m);
+    assert.throws(() => renderCertificateMetrics({ x: "soon" }), /certificate x has an unreadable expiry/);
+  });
+});

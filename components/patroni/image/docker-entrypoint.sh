@@ -35,7 +35,10 @@ fi
 # it checks Patroni's /primary before every run, so only the leader backs up.
 BACKUP_SCHEDULE="${BACKUP_SCHEDULE:-/etc/pgbackrest/backup-schedule}"
 if [ "${1:-}" = patroni ] && [ "${DPG_BACKUP_SCHEDULER:-1}" = 1 ] && [ -r "$BACKUP_SCHEDULE" ] && command -v pgbackrest >/dev/null 2>&1; then
+  # Backup metrics for Prometheus go to the shared node_exporter textfile volume when it is mounted.
+  metrics=""
+  [ -d /var/lib/dpg-metrics ] && [ -w /var/lib/dpg-metrics ] && metrics="--metrics-file=/var/lib/dpg-metrics/dpg_backup.prom"
   python3 /usr/local/lib/dpg/dpg_backup_scheduler.py run --schedule "$BACKUP_SCHEDULE" --start-delay 30 \
-    --leader-url "$leader_url" --cafile "$TLS_DIR/ca.crt" &
+    --leader-url "$leader_url" --cafile "$TLS_DIR/ca.crt" $metrics &
 fi
 exec "$@"

@@ -168,17 +168,55 @@ def is_leader(url, timeout=5, cafile=None):
         return False
 
 
-class Status:
-    """JSON status file, rewritten atomically after every run."""
+def write_atomically(path, text):
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
-    def __init__(self, path, node):
+
+def render_metrics(data, stanza):
+    """Prometheus textfile (node_exporter) lines for the alert rules BackupTooOld and BackupFailed."""
+    lines = [
+        "# HELP dpg_backup_last_success_timestamp_seconds End of the last successful pgBackRest backup, by type.",
+        "# TYPE dpg_backup_last_success_timestamp_seconds gauge",
+    ]
+    for backup_type, run in sorted((data.get("last_success_by_type") or {}).items()):
+        finished = dt.datetime.strptime(run["finished"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+        lines.append('dpg_backup_last_success_timestamp_seconds{stanza="%s",type="%s"} %d' % (stanza, backup_type, finished.timestamp()))
+    last = data.get("last_run")
+    if last is not None:
+        lines += [
+            "# HELP dpg_backup_last_run_success 1 when the last scheduled pgBackRest backup succeeded, else 0.",
+            "# TYPE dpg_backup_last_run_success gauge",
+            'dpg_backup_last_run_success{stanza="%s"} %d' % (stanza, 1 if last.get("ok") else 0),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+class Status:
+    """JSON status file (and, when asked, a Prometheus textfile), rewritten atomically after every run."""
+
+    def __init__(self, path, node, metrics_path=None, stanza="main"):
         self.path = path
-        self.data = {"node": node, "last_run": None, "last_success": None, "last_failure": None}
+        self.metrics_path = metrics_path
+        self.stanza = stanza
+        self.data = {"node": node, "last_run": None, "last_success": None, "last_failure": None, "last_success_by_type": {}}
         try:
             with open(path) as f:
                 self.data.update(json.load(f))
         except (OSError, ValueError):
             pass
+        self.data["node"] = node
+        self.write_metrics()
+
+    def write_metrics(self):
+        if not self.metrics_path:
+            return
+        try:
+            write_atomically(self.metrics_path, render_metrics(self.data, self.stanza))
+        except OSError as e:
+            log("cannot write metrics file %s: %s" % (self.metrics_path, e))
 
     def record(self, backup_type, started, finished, ok, detail):
         run = {"type": backup_type, "node": self.data["node"], "started": iso(started), "finished": iso(finished),
@@ -186,16 +224,15 @@ class Status:
         self.data["last_run"] = run
         if ok:
             self.data["last_success"] = run
+            self.data.setdefault("last_success_by_type", {})[backup_type] = run
         else:
             self.data["last_failure"] = dict(run, error=detail[-2000:])
         self.data["updated"] = iso(finished)
+        self.write_metrics()
         if not self.path:
             return
         try:
-            tmp = "%s.%d.tmp" % (self.path, os.getpid())
-            with open(tmp, "w") as f:
-                json.dump(self.data, f, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
+            write_atomically(self.path, json.dumps(self.data, indent=1, sort_keys=True))
         except OSError as e:
             log("cannot write status file %s: %s" % (self.path, e))
 
@@ -267,7 +304,7 @@ def cmd_run(a):
     with open(a.schedule) as f:
         schedule = parse_schedule(f.read())
     node = os.environ.get("HOSTNAME") or os.uname().nodename
-    status = Status(a.status, node)
+    status = Status(a.status, node, metrics_path=a.metrics_file, stanza=a.stanza)
     sched = Scheduler(schedule, a.stanza, status,
                       leader=lambda: is_leader(a.leader_url, cafile=a.cafile),
                       backup=lambda bt: run_backup(a.stanza, bt, a.timeout),
@@ -304,6 +341,7 @@ def main(argv=None):
     r.add_argument("--status", default="/var/lib/pgbackrest/backup-status.json")
     r.add_argument("--leader-url", default="http://127.0.0.1:8008/primary")
     r.add_argument("--cafile", default=None, help="CA bundle for an https --leader-url")
+    r.add_argument("--metrics-file", default=None, help="Prometheus textfile to keep up to date (node_exporter)")
     r.add_argument("--timeout", type=int, default=6 * 3600, help="seconds one backup may take")
     r.add_argument("--start-delay", type=float, default=0)
     c = sub.add_parser("check")
