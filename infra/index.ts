@@ -51,14 +51,14 @@ const tls = config.tls.enabled
       ],
     })
   : undefined;
-const certificatesFor = (names: string[]) => Object.fromEntries(names.map((n) => [n, tls!.certificates[n]]));
+const tlsMaterial = tls && { caCertPem: tls.caCertPem, certificates: tls.certificates };
 
 const etcd = new EtcdCluster("etcd", {
   members: config.etcd.members,
   namePrefix: prefix,
   baseImage: config.baseImage,
   networkName: clusterNetwork.name,
-  tls: tls && { caCertPem: tls.caCertPem, memberCertificates: certificatesFor(etcdMembers) },
+  tls: tlsMaterial,
 });
 
 const backup = config.backup.enabled
@@ -99,7 +99,7 @@ const patroni = new PatroniCluster(
     maxConnections: config.patroni.maxConnections,
     memoryMb: config.patroni.memoryMb,
     parameters: config.patroni.parameters,
-    tls: tls && { caCertPem: tls.caCertPem, nodeCertificates: certificatesFor(patroniNodeHosts) },
+    tls: tlsMaterial,
     clientCidrs: config.network.clientCidrs,
     metricsVolumeName: metricsTextfile?.name,
     backup: backup && {
@@ -168,7 +168,7 @@ const pgbouncer = new PgBouncer("pgbouncer", {
   reservePoolTimeout: config.pgbouncer.reservePoolTimeout,
   maxPreparedStatements: config.pgbouncer.maxPreparedStatements,
   passwordLength: config.secrets.passwordLength,
-  tls: tls && { caCertPem: tls.caCertPem, ...tls.certificates[pgbouncerHost] },
+  tls: tlsMaterial,
 });
 
 const alerting = config.monitoring.alerting;

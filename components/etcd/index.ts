@@ -4,14 +4,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceSettings } from "../shared/docker";
-import { tlsFileUploads } from "../tls";
+import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, renderEtcdConfig } from "./render";
 
-function memberTlsFiles(tls: EtcdTlsWiring | undefined, member: string): pulumi.Output<{ file: string; content: string }[]> {
-  const cert = tls?.memberCertificates[member];
-  if (tls && !cert) throw new Error(`no TLS certificate was issued for etcd member ${member}`);
-  return tlsFileUploads(ETCD_TLS_FILES, tls && cert && { caCertPem: tls.caCertPem, ...cert });
-}
 
 export interface EtcdClusterArgs {
   /** Members to run; odd so a quorum survives losing one. Default 3. */
@@ -24,14 +19,8 @@ export interface EtcdClusterArgs {
   networkName: pulumi.Input<string>;
   /** Memory limit per member in MB. Default 256. */
   memoryMb?: number;
-  /** TLS material from ClusterTls (peer + client, mutual); plaintext when absent. */
-  tls?: EtcdTlsWiring;
-}
-
-export interface EtcdTlsWiring {
-  caCertPem: pulumi.Input<string>;
-  /** Certificate and secret key per member name (server and client use). */
-  memberCertificates: Record<string, { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> }>;
+  /** TLS material from ClusterTls, with a certificate per member name (peer + client, mutual); plaintext when absent. */
+  tls?: TlsMaterial;
 }
 
 /** Member names (also hostnames): known before anything exists, so certificates can name them. */
@@ -88,7 +77,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           volumes: [{ volumeName: volume.name, containerPath: "/var/lib/etcd" }],
           uploads: pulumi.secret(
             pulumi
-              .all([token.hex, memberTlsFiles(args.tls, memberName)])
+              .all([token.hex, tlsUploadsFor(ETCD_TLS_FILES, args.tls, memberName)])
               .apply(([hex, tlsFiles]) => [
                 { file: ETCD_CONFIG_PATH, content: renderEtcdConfig({ name: memberName, memberNames, clusterToken: `${args.namePrefix}-${hex}`, tls }) },
                 ...tlsFiles,

@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceSettings } from "../shared/docker";
-import { tlsFileUploads } from "../tls";
+import { TlsMaterial, tlsUploadsFor } from "../tls";
 import {
   BOOTSTRAP_SQL_PATH,
   PATRONI_CONFIG_PATH,
@@ -62,19 +62,14 @@ export interface PatroniClusterArgs {
   parameters?: Record<string, string | number>;
   /** pgBackRest wiring from the PgBackRest component; no backups when absent. */
   backup?: PatroniBackupWiring;
-  /** TLS material from ClusterTls; plaintext when absent (dev only: prod's policy pack refuses it). */
-  tls?: PatroniTlsWiring;
+  /** TLS material from ClusterTls, with a certificate per node name; plaintext when absent (prod's policy pack refuses that). */
+  tls?: TlsMaterial;
   /** Client networks pg_hba admits besides the cluster subnet. Default none. */
   clientCidrs?: string[];
   /** node_exporter's textfile volume: the backup scheduler writes dpg_backup.prom into it. */
   metricsVolumeName?: pulumi.Input<string>;
 }
 
-export interface PatroniTlsWiring {
-  caCertPem: pulumi.Input<string>;
-  /** Certificate and secret key per node name. */
-  nodeCertificates: Record<string, { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> }>;
-}
 
 /** What a node needs for pgBackRest: the shared repository, its config files, and the hooks. */
 export interface PatroniBackupWiring {
@@ -246,7 +241,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
             ...(args.metricsVolumeName ? [{ volumeName: args.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : []),
           ],
           uploads: pulumi.secret(
-            pulumi.all([patroniYml, bootstrapSql, args.backup?.uploads ?? [], tlsUploads(args.tls, nodeName)]).apply(([yml, sql, backupFiles, tlsFiles]) => [
+            pulumi.all([patroniYml, bootstrapSql, args.backup?.uploads ?? [], tlsUploadsFor(TLS_UPLOAD_FILES, args.tls, nodeName)]).apply(([yml, sql, backupFiles, tlsFiles]) => [
               { file: PATRONI_CONFIG_PATH, content: yml },
               { file: BOOTSTRAP_SQL_PATH, content: sql },
               { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
@@ -284,12 +279,6 @@ export class PatroniCluster extends pulumi.ComponentResource {
   }
 }
 
-/** The CA, the node's certificate and its key, where the image's entrypoint expects them. */
-function tlsUploads(tls: PatroniTlsWiring | undefined, nodeName: string): pulumi.Output<{ file: string; content: string }[]> {
-  const cert = tls?.nodeCertificates[nodeName];
-  if (tls && !cert) throw new Error(`no TLS certificate was issued for Patroni node ${nodeName}`);
-  return tlsFileUploads(TLS_UPLOAD_FILES, tls && cert && { caCertPem: tls.caCertPem, ...cert });
-}
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

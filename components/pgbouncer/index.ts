@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TLS_UPLOAD_FILES } from "../patroni/render";
-import { tlsFileUploads } from "../tls";
+import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { serviceSettings } from "../shared/docker";
 import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerSettings, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
 
@@ -41,8 +41,8 @@ export interface PgBouncerArgs {
   /** Memory limit in MB. Default 128. */
   memoryMb?: number;
   passwordLength?: number;
-  /** TLS material from ClusterTls: the pooler's own certificate and the CA. Plaintext when absent. */
-  tls?: { caCertPem: pulumi.Input<string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
+  /** TLS material from ClusterTls, with a certificate for the pooler's hostname. Plaintext when absent. */
+  tls?: TlsMaterial;
 }
 
 export function pgbouncerHostname(namePrefix: string): string {
@@ -134,7 +134,7 @@ export class PgBouncer extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.clusterNetworkName, aliases: [this.containerName] }],
         ports: [{ internal: PGBOUNCER_PORT, external: port, ip: bindAddress }],
         uploads: pulumi.secret(
-          pulumi.all([authFile, tlsFileUploads(TLS_UPLOAD_FILES, args.tls)]).apply(([auth, tlsFiles]) => [
+          pulumi.all([authFile, tlsUploadsFor(TLS_UPLOAD_FILES, args.tls, pgbouncerHostname(args.namePrefix))]).apply(([auth, tlsFiles]) => [
             { file: PGBOUNCER_CONFIG_PATH, content: renderPgBouncerIni(settings) },
             { file: PGBOUNCER_AUTH_FILE_PATH, content: auth },
             ...tlsFiles,

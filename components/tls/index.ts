@@ -38,16 +38,21 @@ export interface TlsFilePaths {
   key: string;
 }
 
+/** What a component needs to serve TLS: the CA and the certificates issued by name. */
+export interface TlsMaterial {
+  caCertPem: pulumi.Input<string>;
+  certificates: Record<string, { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> }>;
+}
+
 /**
- * The uploads that put the CA, a certificate and its key where a container expects them; empty
- * when TLS is off. The content is secret (the key), so callers pass it on inside pulumi.secret.
+ * The uploads that put the CA, the certificate issued for `name` and its key where a container
+ * expects them; empty when TLS is off. The key is secret, so callers keep the uploads in pulumi.secret.
  */
-export function tlsFileUploads(
-  paths: TlsFilePaths,
-  material: { caCertPem: pulumi.Input<string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> } | undefined,
-): pulumi.Output<{ file: string; content: string }[]> {
+export function tlsUploadsFor(paths: TlsFilePaths, material: TlsMaterial | undefined, name: string): pulumi.Output<{ file: string; content: string }[]> {
   if (!material) return pulumi.output([]);
-  return pulumi.all([material.caCertPem, material.certPem, material.keyPem]).apply(([ca, cert, key]) => [
+  const issued = material.certificates[name];
+  if (!issued) throw new Error(`no TLS certificate was issued for ${name}`);
+  return pulumi.all([material.caCertPem, issued.certPem, issued.keyPem]).apply(([ca, cert, key]) => [
     { file: paths.ca, content: ca },
     { file: paths.cert, content: cert },
     { file: paths.key, content: key },
