@@ -3,7 +3,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceImage, serviceSettings } from "../shared/docker";
+import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, renderEtcdConfig } from "./render";
 
@@ -55,14 +55,11 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const memberNames = etcdMemberNames(args.namePrefix, members);
     const tls = args.tls !== undefined;
     // With TLS every client must present a certificate from the cluster CA (client-cert-auth).
-    const spec: EtcdClusterSpec = { members, image: "dpg/etcd", peerTls: tls, clientTls: tls, authEnabled: tls };
+    const imageArgs = { imageDir: path.join(__dirname, "image"), repository: "dpg/etcd", baseImage: args.baseImage };
+    const spec: EtcdClusterSpec = { members, image: serviceImageName(imageArgs), peerTls: tls, clientTls: tls, authEnabled: tls };
     super(EtcdCluster.__pulumiType, name, spec, opts);
 
-    const image = serviceImage(
-      `${name}-image`,
-      { imageDir: path.join(__dirname, "image"), repository: "dpg/etcd", baseImage: args.baseImage },
-      { parent: this },
-    );
+    const image = serviceImage(`${name}-image`, imageArgs, { parent: this });
     const token = new random.RandomId(`${name}-cluster-token`, { byteLength: 8, prefix: `${args.namePrefix}-` }, { parent: this });
 
     this.containers = memberNames.map((memberName, i) => {

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceImage, serviceSettings } from "../shared/docker";
+import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import {
   BOOTSTRAP_SQL_PATH,
@@ -163,11 +163,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
     };
+    const imageArgs = { imageDir: path.join(__dirname, "image"), repository: "dpg/patroni", baseImage: args.baseImage };
     const parameters = Object.fromEntries(Object.entries(postgresParameters(settings)).map(([k, v]) => [k, String(v)]));
     const spec: PatroniClusterSpec = {
       nodes: a.nodes,
       postgresMajor: a.postgresMajor,
-      image: "dpg/patroni",
+      image: serviceImageName(imageArgs),
       vectorExtension: a.vectorExtension,
       synchronousMode: a.synchronousMode,
       synchronousNodeCount: a.synchronousNodeCount,
@@ -194,11 +195,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const exporter = password("exporter");
     const poolerAuth = password("pooler-auth");
 
-    const image = serviceImage(
-      `${name}-image`,
-      { imageDir: path.join(__dirname, "image"), repository: "dpg/patroni", baseImage: args.baseImage },
-      { parent: this },
-    );
+    const image = serviceImage(`${name}-image`, imageArgs, { parent: this });
 
     const bootstrapSql = pulumi.secret(
       pulumi

@@ -37,13 +37,17 @@ export interface ServiceImageArgs {
   baseImage: string;
 }
 
+/** "repository:tag" of a service image: known before anything is built (policies read it). */
+export function serviceImageName(args: ServiceImageArgs): string {
+  return `${args.repository}:${imageTag(args.imageDir, args.baseImage)}`;
+}
+
 /** Builds a service image from its folder with the docker provider (classic builder, no registry). */
 export function serviceImage(name: string, args: ServiceImageArgs, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
-  const tag = imageTag(args.imageDir, args.baseImage);
   return new docker.RemoteImage(
     name,
     {
-      name: `${args.repository}:${tag}`,
+      name: serviceImageName(args),
       build: {
         context: args.imageDir,
         buildArgs: { BASE_IMAGE: args.baseImage },
