@@ -1,7 +1,6 @@
 // Checks of a cluster's pgBackRest setup that run against any Patroni node container: the e2e
 // test's throwaway node now, and later the nodes of a real `pulumi up` stack.
 import assert from "node:assert/strict";
-import { parse, stringify } from "yaml";
 import { BACKUP_STATUS_PATH, STANZA } from "../../components/backup/render";
 import { docker, eventually, run } from "./cli";
 
@@ -94,21 +93,4 @@ export function pitrRestore(prefix: string, target: string, name: string, extra:
 
 export function pitrCleanup(prefix: string, name: string): void {
   run("bash", ["scripts/pitr-restore.sh", "--prefix", prefix, "--name", name, "--cleanup"], { allowFail: true });
-}
-
-/**
- * What PatroniCluster does with PgBackRest's outputs, applied to a rendered patroni.yml: archive
- * parameters into bootstrap.dcs.postgresql.parameters, restore_command into postgresql.recovery_conf.
- */
-export function withBackup(patroniYml: string, parameters: Record<string, string>, recoveryConf: Record<string, string>): string {
-  const c = parse(patroniYml);
-  c.bootstrap.dcs.postgresql.parameters = { ...c.bootstrap.dcs.postgresql.parameters, ...parameters };
-  if (Object.keys(recoveryConf).length) c.postgresql.recovery_conf = { ...(c.postgresql.recovery_conf ?? {}), ...recoveryConf };
-  return stringify(c, { lineWidth: 0 });
-}
-
-/** The post-bootstrap script with the backup commands after the bootstrap SQL (its `exec` dropped). */
-export function postBootstrapWithBackup(script: string, commands: string[]): string {
-  assert.match(script, /^exec psql /m, "post-bootstrap script changed: update postBootstrapWithBackup");
-  return script.replace(/^exec psql /m, "psql ").replace(/\n*$/, "\n") + commands.join("\n") + "\n";
 }
