@@ -36,7 +36,8 @@ const etcdMembers = etcdMemberNames(prefix, config.etcd.members);
 const patroniNodeHosts = patroniNodeNames(prefix, config.patroni.nodes);
 const haproxyHost = haproxyHostname(prefix);
 const pgbouncerHost = pgbouncerHostname(prefix);
-const hostIps = ["127.0.0.1", ...(config.haproxy.bindAddress === "0.0.0.0" || config.haproxy.bindAddress === "127.0.0.1" ? [] : [config.haproxy.bindAddress])];
+// The host addresses clients connect to (a wildcard bind is no address a certificate can name).
+const hostIps = [...new Set(["127.0.0.1", config.haproxy.bindAddress])].filter((ip) => ip !== "0.0.0.0");
 const tls = config.tls.enabled
   ? new ClusterTls("tls", {
       organization: prefix,
@@ -51,14 +52,13 @@ const tls = config.tls.enabled
       ],
     })
   : undefined;
-const tlsMaterial = tls && { caCertPem: tls.caCertPem, certificates: tls.certificates };
 
 const etcd = new EtcdCluster("etcd", {
   members: config.etcd.members,
   namePrefix: prefix,
   baseImage: config.baseImage,
   networkName: clusterNetwork.name,
-  tls: tlsMaterial,
+  tls,
 });
 
 const backup = config.backup.enabled
@@ -99,7 +99,7 @@ const patroni = new PatroniCluster(
     maxConnections: config.patroni.maxConnections,
     memoryMb: config.patroni.memoryMb,
     parameters: config.patroni.parameters,
-    tls: tlsMaterial,
+    tls,
     clientCidrs: config.network.clientCidrs,
     metricsVolumeName: metricsTextfile?.name,
     backup: backup && {
@@ -168,7 +168,7 @@ const pgbouncer = new PgBouncer("pgbouncer", {
   reservePoolTimeout: config.pgbouncer.reservePoolTimeout,
   maxPreparedStatements: config.pgbouncer.maxPreparedStatements,
   passwordLength: config.secrets.passwordLength,
-  tls: tlsMaterial,
+  tls,
 });
 
 const alerting = config.monitoring.alerting;

@@ -57,20 +57,11 @@ export interface PgBackRestArgs {
 }
 
 /** What the readiness pack sees of this component (secret-free). */
-export interface PgBackRestSpec {
-  stanza: string;
-  fullSchedule: string;
-  diffSchedule?: string;
-  incrSchedule?: string;
-  initialFullBackup: boolean;
-  retentionFull: number;
-  retentionFullType: RetentionType;
-  cipherType: CipherType;
-  walArchiving: boolean;
-  archiveAsync: boolean;
-  archiveTimeoutSeconds: number;
-  repoPath: string;
-}
+export type PgBackRestSpec = Pick<
+  BackupSettings,
+  | "fullSchedule" | "diffSchedule" | "incrSchedule" | "initialFullBackup" | "retentionFull" | "retentionFullType"
+  | "cipherType" | "walArchiving" | "archiveAsync" | "archiveTimeoutSeconds"
+> & { stanza: string; repoPath: string };
 
 export interface NodeUpload {
   file: string;
