@@ -106,7 +106,8 @@ export function serviceSettings(namePrefix: string, component: string, limits: S
     cpus: String(limits.cpus),
     securityOpts: ["no-new-privileges:true"],
     capabilities: { drops: ["ALL"] },
-    sysctls: { "net.core.somaxconn": "8192" },
+    // 001-INF-13 asks for net.core.somaxconn=65535; it is per network namespace, so each container gets it.
+    sysctls: { "net.core.somaxconn": "65535" },
     ulimits: [{ name: "nofile", soft: nofile, hard: nofile }],
     labels: stackLabels(namePrefix, component),
   };

@@ -42,6 +42,8 @@ export interface CatalogItem {
     params?: Record<string, unknown>;
     /** live: what the live collector measures. */
     probe?: string;
+    /** live: the live collector's measurement that decides it (policies/live/judges.ts); absent = not collected yet. */
+    measuredBy?: string;
     /** live: static rules that must pass for the live fact to be possible at all (fail early, with evidence). */
     preconditions?: string[];
     /** not-applicable: one-line reason. */
@@ -73,6 +75,7 @@ function toItem(raw: any, category: Category, file: string): CatalogItem {
     if (check === "static" && !(Array.isArray(raw.decidedBy) && raw.decidedBy.length > 0))
         fail(file, id, "a static item names the rules that decide it (decidedBy)");
     if (check === "live" && typeof raw.probe !== "string") fail(file, id, "a live item says what is measured (probe)");
+    if (raw.measuredBy !== undefined && check !== "live") fail(file, id, "only a live item is measuredBy the collector");
     if (check === "not-applicable" && typeof raw.reason !== "string") fail(file, id, "a not-applicable item needs a reason");
     if (!["static", "live", "attested", "not-applicable"].includes(check)) fail(file, id, `unknown check kind ${check}`);
     const phase = raw.phase as Phase | undefined;
@@ -88,6 +91,7 @@ function toItem(raw: any, category: Category, file: string): CatalogItem {
         ...(raw.decidedBy ? { decidedBy: raw.decidedBy } : {}),
         ...(raw.params ? { params: raw.params } : {}),
         ...(raw.probe ? { probe: raw.probe } : {}),
+        ...(raw.measuredBy ? { measuredBy: raw.measuredBy } : {}),
         ...(raw.preconditions ? { preconditions: raw.preconditions } : {}),
         ...(raw.reason ? { reason: raw.reason } : {}),
         ...(raw.relates ? { relates: raw.relates } : {}),

@@ -24,6 +24,8 @@ export interface Evaluation {
     asOf: string;
     score: Score;
     items: ItemResult[];
+    /** Set by the report when the live collector ran (or why it did not). */
+    live?: { measuredItems: number; skipped?: string };
 }
 
 export function evaluateStack(resources: Parameters<typeof buildModel>[0], cfg: ReadinessConfig): Evaluation {

@@ -8,17 +8,20 @@ export interface ReportArgs {
     outDir?: string;
     evaluationFile?: string;
     engine: "preview" | "analyze";
+    /** Measure the live items on the deployed stack (default); --no-live keeps them "not measured". */
+    live: boolean;
 }
 
 export const USAGE = `usage:
   readiness --catalog [--json]                 print the checklist catalog (no stack, no engine)
-  readiness --stack <name> [--env dev|prod] [--analyze] [--as-of YYYY-MM-DD] [--out <dir>]
-                                               run the pack on the stack, print the table, write reports/<stack>/
+  readiness --stack <name> [--env dev|prod] [--analyze] [--no-live] [--as-of YYYY-MM-DD] [--out <dir>]
+                                               run the pack on the stack, measure the live items on the
+                                               deployed cluster, print the table, write reports/<stack>/
   readiness --evaluation <file> [--json]       render a saved evaluation (written by the readiness-score policy)
 exit codes: 0 ready, 2 ready with warnings, 1 not ready (or error)`;
 
 export function parseArgs(argv: string[]): ReportArgs {
-    const out: ReportArgs = { mode: "help", json: false, engine: "preview" };
+    const out: ReportArgs = { mode: "help", json: false, engine: "preview", live: true };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => {
@@ -32,6 +35,7 @@ export function parseArgs(argv: string[]): ReportArgs {
             case "--stack": out.mode = "stack"; out.stack = value(); break;
             case "--evaluation": out.mode = "render"; out.evaluationFile = value(); break;
             case "--analyze": out.engine = "analyze"; break;
+            case "--no-live": out.live = false; break;
             case "--as-of": out.asOf = value(); break;
             case "--out": out.outDir = value(); break;
             case "--env": {

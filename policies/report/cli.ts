@@ -9,7 +9,9 @@ import { EXIT_CODES } from "../score/score";
 import { parseArgs, ReportArgs, USAGE } from "./args";
 import { parseAnalyzeJson, parsePolicyEvents } from "./events";
 import { buildPolicyConfig, environmentFor } from "./policy-config";
-import { analyzeWithPack, previewWithPack, stackConfig } from "./pulumi";
+import { analyzeWithPack, previewWithPack, stackConfig, stackOutputs } from "./pulumi";
+import { applyLive, collectLive } from "../live/collect";
+import { NotDeployedError, settingsFrom, targetFrom } from "../live/target";
 import { PolicyViolation, renderMarkdown, renderTable, reportDocument } from "./render";
 
 const PACK_DIR = path.resolve(__dirname, "..");
@@ -40,7 +42,21 @@ function show(e: Evaluation, json: boolean, stack: string, violations: PolicyVio
     return EXIT_CODES[e.score.status];
 }
 
-function runStack(a: ReportArgs): number {
+/** Measures the live items when the stack is deployed; otherwise says why they stay unmeasured. */
+async function withLiveFacts(e: Evaluation, stack: string, config: Record<string, unknown>, reportsDir: string): Promise<Evaluation> {
+    let target;
+    try {
+        target = targetFrom(stack, stackOutputs(stack, REPO_ROOT), settingsFrom(config, stack));
+    } catch (err) {
+        if (!(err instanceof NotDeployedError)) throw err;
+        process.stderr.write(`[live] ${err.message}; live items stay "not measured"\n`);
+        return { ...e, live: { measuredItems: 0, skipped: err.message } };
+    }
+    const live = await collectLive(target, catalog(), { reportsDir, log: (l) => process.stderr.write(l + "\n") });
+    return applyLive(e, live);
+}
+
+async function runStack(a: ReportArgs): Promise<number> {
     const stack = a.stack!;
     const outDir = path.resolve(a.outDir ?? path.join(REPO_ROOT, "reports", stack));
     fs.mkdirSync(outDir, { recursive: true });
@@ -69,14 +85,16 @@ function runStack(a: ReportArgs): number {
         process.stderr.write(`the readiness-score policy wrote no evaluation (${reportFile}); pulumi ${a.engine} output:\n${log.slice(-4000)}\n`);
         return 1;
     }
-    const e = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Evaluation;
+    let e = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Evaluation;
+    if (a.live) e = await withLiveFacts(e, stack, config, path.join(REPO_ROOT, "reports"));
+    else e = { ...e, live: { measuredItems: 0, skipped: "--no-live" } };
     writeReports(outDir, stack, e, violations);
     const code = show(e, a.json, stack, violations);
     if (!a.json) process.stdout.write(`reports: ${path.relative(process.cwd(), outDir) || "."}/readiness.{md,json}\n`);
     return code;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
     let a: ReportArgs;
     try {
         a = parseArgs(argv);
@@ -94,7 +112,7 @@ export function main(argv: string[]): number {
                 return show(e, a.json, doc.stack ?? path.basename(a.evaluationFile!), doc.violations ?? []);
             }
             case "stack":
-                return runStack(a);
+                return await runStack(a);
             default:
                 process.stdout.write(USAGE + "\n");
                 return 1;
@@ -108,5 +126,5 @@ export function main(argv: string[]): number {
 if (require.main === module) {
     // `readiness --catalog | head` closes stdout early; that is not an error.
     process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 1));
-    process.exitCode = main(process.argv.slice(2));
+    main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -45,3 +45,10 @@ export function previewWithPack(opts: { stack: string; cwd: string; packDir: str
 export function analyzeWithPack(opts: { stack: string; cwd: string; packDir: string; configFile: string }): RunResult {
     return run(["policy", "analyze", "--stack", opts.stack, "--policy-pack", opts.packDir, "--policy-pack-config", opts.configFile, "--json"], opts.cwd);
 }
+
+/** `pulumi stack output --json --show-secrets`: the live collector logs in to the cluster it measures. */
+export function stackOutputs(stack: string, cwd: string): Record<string, unknown> {
+    const r = run(["stack", "output", "--stack", stack, "--json", "--show-secrets"], cwd);
+    if (r.status !== 0) throw new Error(`pulumi stack output --stack ${stack} failed: ${r.stderr.trim()}`);
+    return JSON.parse(r.stdout || "{}");
+}

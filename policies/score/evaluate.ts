@@ -67,7 +67,9 @@ function decide(item: CatalogItem, items: CatalogItem[], model: Model, attestati
                 const pre = rulesOutcome(item.preconditions, { ...item, params: undefined }, items, model);
                 if (pre.status !== "pass") return { status: pre.status, evidence: `precondition fails: ${pre.evidence}` };
             }
-            return { status: "not-measured", evidence: `not yet measured (live collector pending): ${item.probe}` };
+            return item.measuredBy
+                ? { status: "not-measured", evidence: `not measured at preview; the report's live collector measures it on the deployed stack: ${item.probe}` }
+                : { status: "not-measured", evidence: `not collected yet (no live measurement for it): ${item.probe}` };
         }
         case "attested":
             return checkAttestation(item.id, attestations[item.id], asOf);

@@ -139,7 +139,7 @@ describe("container hardening", () => {
       assert.ok(c.inputs.securityOpts?.includes("no-new-privileges:true"), `${c.inputs.name} securityOpts`);
       const nofile = nofileLimit();
       assert.deepEqual(c.inputs.ulimits, [{ name: "nofile", soft: nofile, hard: nofile }], `${c.inputs.name} ulimits`);
-      assert.equal(c.inputs.sysctls?.["net.core.somaxconn"], "8192");
+      assert.equal(c.inputs.sysctls?.["net.core.somaxconn"], "65535");
     }
   });
 });

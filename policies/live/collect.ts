@@ -1,0 +1,99 @@
+// The live collector: runs each measurement once, judges every live catalog item that names it
+// (`measuredBy`), and folds the outcomes into the evaluation the pack wrote, so the score and the
+// report count measured facts instead of "not yet measured".
+import { CatalogItem } from "../catalog";
+import type { Evaluation } from "../pack/readiness-policy";
+import { computeScore } from "../score/score";
+import {
+    drillFile,
+    gatherBackupCapacity,
+    gatherContainers,
+    gatherEtcd,
+    gatherHost,
+    gatherLoad,
+    gatherPatroni,
+    gatherPostgres,
+    gatherPrometheus,
+    readDrill,
+    systemIdentifier,
+} from "./gather";
+import { JUDGES, LiveOutcome, MeasureName } from "./judges";
+import { LiveTarget } from "./target";
+
+export interface LiveResult extends LiveOutcome {
+    measuredAt: string;
+    measure: MeasureName;
+}
+
+type Gatherers = { [K in MeasureName]: (t: LiveTarget) => Promise<Parameters<(typeof JUDGES)[K][string]>[0]> };
+
+function gatherers(reportsDir: string): Gatherers {
+    return {
+        postgres: gatherPostgres,
+        patroni: gatherPatroni,
+        etcd: gatherEtcd,
+        containers: gatherContainers,
+        host: gatherHost,
+        load: gatherLoad,
+        prometheus: gatherPrometheus,
+        "backup-capacity": gatherBackupCapacity,
+        drills: async (t) => readDrill(drillFile(reportsDir, t.stack), t.stack, await systemIdentifier(t)),
+    };
+}
+
+const MEASURE_TIMEOUT_MS = 120_000;
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout;
+    const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than ${MEASURE_TIMEOUT_MS / 1000} s`)), MEASURE_TIMEOUT_MS)));
+    return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+/** Measures every live item that names a measurement; a measurement that errors leaves its items `unknown`. */
+export async function collectLive(
+    t: LiveTarget,
+    items: CatalogItem[],
+    opts: { reportsDir: string; log?: (line: string) => void },
+): Promise<Map<string, LiveResult>> {
+    const out = new Map<string, LiveResult>();
+    const g = gatherers(opts.reportsDir);
+    const wanted = new Set(items.filter((i) => i.check === "live" && i.measuredBy).map((i) => i.measuredBy as MeasureName));
+    for (const measure of Object.keys(JUDGES) as MeasureName[]) {
+        if (!wanted.has(measure)) continue;
+        const started = Date.now();
+        const judges = JUDGES[measure] as Record<string, (f: unknown) => LiveOutcome>;
+        const its = items.filter((i) => i.measuredBy === measure);
+        let facts: unknown;
+        let error: string | undefined;
+        try {
+            facts = await withTimeout((g[measure] as (t: LiveTarget) => Promise<unknown>)(t), measure);
+        } catch (e) {
+            error = (e as Error).message.split("\n")[0].slice(0, 300);
+        }
+        const measuredAt = new Date().toISOString();
+        for (const item of its) {
+            const judge = judges[item.id];
+            const outcome: LiveOutcome = error
+                ? { status: "unknown", evidence: `${measure} measurement failed: ${error}` }
+                : judge
+                  ? judge(facts)
+                  : { status: "unknown", evidence: `no judge for ${item.id} in measurement ${measure}` };
+            out.set(item.id, { ...outcome, measuredAt, measure });
+        }
+        opts.log?.(`[live] ${measure}: ${its.length} item(s) in ${((Date.now() - started) / 1000).toFixed(1)} s${error ? ` — failed: ${error}` : ""}`);
+    }
+    return out;
+}
+
+/**
+ * Live outcomes replace "not yet measured"; an item whose static precondition already failed keeps that
+ * failure (the measurement cannot make an unsafe declaration pass). The score is computed again.
+ */
+export function applyLive(e: Evaluation, live: Map<string, LiveResult>): Evaluation {
+    const items = e.items.map((i) => {
+        const r = live.get(i.id);
+        if (!r || i.check !== "live" || i.status !== "not-measured") return i;
+        return { ...i, status: r.status, evidence: `${r.evidence} [live ${r.measuredAt.slice(0, 19)}Z]` };
+    });
+    return { ...e, items, score: computeScore(items), live: { measuredItems: live.size } } as Evaluation;
+}

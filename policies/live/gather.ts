@@ -1,0 +1,395 @@
+// Gathers the facts each judge reads, from the running cluster. Read-only except for the load probe,
+// which works on temporary tables of its own session (never WAL-logged, gone when it disconnects).
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ETCD_CLIENT_PORT, ETCD_TLS_FILES } from "../../components/etcd/render";
+import { MONITORING_PORTS } from "../../components/monitoring/render";
+import { PATRONI_REST_PORT, ROLES, TLS_UPLOAD_FILES } from "../../components/patroni/render";
+import { REPO_PATH } from "../../components/backup/render";
+import type { Client } from "pg";
+import {
+    BackupCapacityFacts,
+    ContainerSetFacts,
+    DRILL_MAX_AGE_DAYS,
+    DrillFacts,
+    DrillRecord,
+    EtcdFacts,
+    HostFacts,
+    LoadFacts,
+    PatroniFacts,
+    PostgresFacts,
+    PrometheusFacts,
+} from "./judges";
+import { docker, dockerOk, httpFromContainer, percentile, stackContainers, withClient } from "./sources";
+import { LiveTarget } from "./target";
+
+const RUVECTOR_MIN = "2.0.0";
+const PGDATA_MOUNT = "/var/lib/postgresql/data";
+const ETCD_DATA_MOUNT = "/var/lib/etcd";
+
+/** A Patroni node that is running: the place the collector runs curl from. */
+function runningNode(t: LiveTarget): string {
+    const running = new Set(dockerOk(["ps", "--filter", `label=dpg.stack=${t.namePrefix}`, "--format", "{{.Names}}"]).split("\n"));
+    const node = t.patroniNodes.find((n) => running.has(n));
+    if (!node) throw new Error(`no Patroni node of ${t.namePrefix} is running (${t.patroniNodes.join(", ")})`);
+    return node;
+}
+
+const caFile = (t: LiveTarget) => (t.caCertPem ? TLS_UPLOAD_FILES.ca : undefined);
+
+// ---- PostgreSQL ---------------------------------------------------------------------------------------
+
+/** A session-local table of random vectors with an HNSW index, for plan and latency probes. */
+export async function createProbeTable(c: Client, ext: string, rows: number, dims: number): Promise<void> {
+    await c.query(`CREATE TEMP TABLE dpg_live_probe (id int PRIMARY KEY, v ${ext}(${dims}))`);
+    await c.query(
+        `INSERT INTO dpg_live_probe SELECT g, (SELECT array_agg(random())::real[] FROM generate_series(1, $2) WHERE g > 0)::${ext} FROM generate_series(1, $1) g`,
+        [rows, dims],
+    );
+    await c.query(`CREATE INDEX ON dpg_live_probe USING hnsw (v ${ext}_l2_ops)`);
+    await c.query("ANALYZE dpg_live_probe");
+}
+
+export const randomVector = (dims: number) => `[${Array.from({ length: dims }, () => Math.random().toFixed(4)).join(",")}]`;
+
+function cidr(address: string | null, netmask: string | null): string | null {
+    if (address === null || !netmask) return address;
+    const bits = netmask.includes(":")
+        ? netmask.split(":").reduce((n, h) => n + (parseInt(h || "0", 16).toString(2).match(/1/g)?.length ?? 0), 0)
+        : netmask.split(".").reduce((n, o) => n + (Number(o).toString(2).match(/1/g)?.length ?? 0), 0);
+    return `${address}/${bits}`;
+}
+
+export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
+    const ext = t.config.patroni.vectorExtension;
+    return withClient(t, t.write, t.superuser, async (c) => {
+        const t0 = process.hrtime.bigint();
+        await c.query("SELECT 1");
+        const selectOneMs = Number(process.hrtime.bigint() - t0) / 1e6;
+        const writeIsPrimary = (await c.query("SELECT pg_is_in_recovery() AS r")).rows[0].r === false;
+        const serverVersion = String((await c.query("SHOW server_version")).rows[0].server_version).split(" ")[0];
+        const extRow = (await c.query("SELECT extversion FROM pg_extension WHERE extname = $1", [ext])).rows[0];
+        const vectorExtension: PostgresFacts["vectorExtension"] = { name: ext, version: extRow?.extversion, distanceOk: false };
+        if (extRow) {
+            try {
+                const d = (await c.query(`SELECT '[1,2,3]'::${ext} <-> '[4,5,6]'::${ext} AS d`)).rows[0].d;
+                vectorExtension.distanceOk = Math.abs(Number(d) - Math.sqrt(27)) < 1e-6;
+            } catch (e) {
+                vectorExtension.error = (e as Error).message;
+            }
+        }
+        const replicas = (
+            await c.query(
+                `SELECT application_name, state, sync_state,
+                        COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::float8 AS lag_bytes,
+                        CASE WHEN replay_lsn = pg_current_wal_lsn() THEN 0 ELSE COALESCE(EXTRACT(epoch FROM replay_lag), 0) END::float8 AS lag_s
+                   FROM pg_stat_replication WHERE application_name = ANY($1)`,
+                [t.patroniNodes],
+            )
+        ).rows.map((r) => ({ name: r.application_name, state: r.state, syncState: r.sync_state, lagBytes: Number(r.lag_bytes), lagSeconds: Number(r.lag_s) }));
+        const appRoles = (
+            await c.query(
+                `SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles
+                  WHERE rolcanlogin AND rolname <> ALL($1) ORDER BY rolname`,
+                [[ROLES.superuser, ROLES.replication, ROLES.rewind]],
+            )
+        ).rows.map((r) => ({ name: r.rolname, superuser: r.rolsuper, createrole: r.rolcreaterole, createdb: r.rolcreatedb, replication: r.rolreplication, bypassrls: r.rolbypassrls }));
+        const hbaRules = (await c.query("SELECT type, address, netmask, auth_method, error FROM pg_hba_file_rules")).rows.map((r) => ({
+            type: r.type,
+            address: cidr(r.address, r.netmask),
+            auth: r.auth_method,
+            error: r.error,
+        }));
+        const vectorColumns = (
+            await c.query(
+                `SELECT n.nspname || '.' || c.relname AS tbl, a.attname AS col,
+                        EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+                                 WHERE i.indrelid = c.oid AND a.attnum = ANY(i.indkey) AND am.amname = 'hnsw') AS hnsw
+                   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                   JOIN pg_type ty ON ty.oid = a.atttypid
+                  WHERE ty.typname IN ('vector', 'halfvec', 'ruvector') AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+                    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT a.attisdropped`,
+            )
+        ).rows.map((r) => ({ table: r.tbl, column: r.col, hnsw: r.hnsw }));
+        const hnswIndexes = (
+            await c.query(
+                `SELECT s.schemaname || '.' || s.indexrelname AS name, s.idx_scan FROM pg_stat_user_indexes s
+                   JOIN pg_class ic ON ic.oid = s.indexrelid JOIN pg_am am ON am.oid = ic.relam WHERE am.amname = 'hnsw'`,
+            )
+        ).rows.map((r) => ({ name: r.name, scans: Number(r.idx_scan) }));
+        let probeUsesHnsw = false;
+        let probePlan = "";
+        if (extRow) {
+            await createProbeTable(c, ext, 1000, 16);
+            await c.query("SET enable_seqscan = off"); // the plan must be able to use the index, not be forced off it
+            const plan = (await c.query(`EXPLAIN SELECT id FROM dpg_live_probe ORDER BY v <-> '${randomVector(16)}' LIMIT 10`)).rows.map((r) => r["QUERY PLAN"]).join(" ");
+            await c.query("RESET enable_seqscan");
+            await c.query("DROP TABLE dpg_live_probe");
+            probePlan = plan.replace(/\s+/g, " ").slice(0, 200);
+            probeUsesHnsw = /Index Scan using dpg_live_probe_v_idx/.test(plan);
+        }
+        const tables = (
+            await c.query(
+                `SELECT schemaname || '.' || relname AS name, n_live_tup,
+                        EXTRACT(epoch FROM now() - GREATEST(last_analyze, last_autoanalyze)) / 86400 AS days FROM pg_stat_user_tables`,
+            )
+        ).rows.map((r) => ({ name: r.name, liveRows: Number(r.n_live_tup), lastAnalyzedDaysAgo: r.days === null ? null : Number(r.days) }));
+        const unvalidatedForeignKeys = (await c.query("SELECT conrelid::regclass || '.' || conname AS fk FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")).rows.map((r) => r.fk);
+        const hit = (await c.query("SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = current_database()")).rows[0];
+        return {
+            serverVersion,
+            vectorExtension,
+            requiredVectorVersion: RUVECTOR_MIN,
+            expectedReplicas: Math.max(0, t.patroniNodes.length - 1),
+            replicas,
+            appRoles,
+            hbaRules,
+            allowedCidrs: [t.config.network.subnet, ...t.config.network.clientCidrs],
+            vectorColumns,
+            hnswIndexes,
+            probeUsesHnsw,
+            probePlan,
+            tables,
+            unvalidatedForeignKeys,
+            cacheHit: { hits: Number(hit.blks_hit), reads: Number(hit.blks_read) },
+            selectOneMs,
+            writeIsPrimary,
+        };
+    });
+}
+
+// ---- Patroni, etcd, containers, Prometheus --------------------------------------------------------------
+
+export async function gatherPatroni(t: LiveTarget): Promise<PatroniFacts> {
+    const scheme = t.caCertPem ? "https" : "http";
+    const body = JSON.parse(httpFromContainer(runningNode(t), `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, caFile(t)));
+    return {
+        expectedNodes: t.patroniNodes.length,
+        members: (body.members ?? []).map((m: any) => ({ name: m.name, role: m.role, state: m.state, lagBytes: typeof m.lag === "number" ? m.lag : m.role === "leader" ? 0 : null })),
+    };
+}
+
+export async function gatherEtcd(t: LiveTarget): Promise<EtcdFacts> {
+    const scheme = t.caCertPem ? "https" : "http";
+    const endpoints = t.etcdMembers.map((m) => `${scheme}://${m}:${ETCD_CLIENT_PORT}`);
+    const tlsArgs = t.caCertPem ? [`--cacert=${ETCD_TLS_FILES.ca}`, `--cert=${ETCD_TLS_FILES.cert}`, `--key=${ETCD_TLS_FILES.key}`] : [];
+    let lastError = "";
+    for (const member of t.etcdMembers) {
+        // etcdctl exits 1 when an endpoint is unhealthy but still prints every endpoint's result.
+        const r = docker(["exec", member, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tlsArgs, "--command-timeout=5s", "endpoint", "health", "-w", "json"], 30_000);
+        try {
+            const list = JSON.parse(r.stdout) as Array<{ endpoint: string; health: boolean; error?: string }>;
+            return { expectedMembers: t.etcdMembers.length, endpoints: list.map((e) => ({ endpoint: e.endpoint, healthy: e.health === true, error: e.error })) };
+        } catch {
+            lastError = (r.stderr || r.stdout).trim().slice(0, 200);
+        }
+    }
+    throw new Error(`etcdctl endpoint health answered from no member: ${lastError}`);
+}
+
+export async function gatherContainers(t: LiveTarget): Promise<ContainerSetFacts> {
+    const containers = stackContainers(t);
+    const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
+    const dataMounts = containers
+        .filter((c) => c.component === "patroni" || c.component === "etcd")
+        .map((c) => {
+            const wanted = c.component === "patroni" ? PGDATA_MOUNT : ETCD_DATA_MOUNT;
+            const m = c.mounts.find((x) => x.destination === wanted && x.type === "volume");
+            return { container: c.name, path: wanted, volume: m?.name };
+        });
+    return {
+        containers: containers.map((c) => ({
+            name: c.name,
+            component: c.component,
+            running: c.running,
+            health: c.health,
+            appArmorProfile: c.appArmorProfile,
+            selinux: c.securityOpt.some((o) => o.startsWith("label=")),
+        })),
+        dataMounts,
+        daemonSecurityOptions: (info.SecurityOptions ?? []) as string[],
+    };
+}
+
+function prometheusApi(t: LiveTarget, apiPath: string): any {
+    if (!t.prometheusContainer) throw new Error("monitoring is not deployed (dpg-cluster:monitoring.enabled = false)");
+    const body = JSON.parse(httpFromContainer(runningNode(t), `http://${t.prometheusContainer}:${MONITORING_PORTS.prometheus}${apiPath}`));
+    if (body.status !== "success") throw new Error(`Prometheus ${apiPath}: ${body.error ?? body.status}`);
+    return body.data;
+}
+
+export async function gatherPrometheus(t: LiveTarget): Promise<PrometheusFacts> {
+    const data = prometheusApi(t, "/api/v1/targets?state=active");
+    return {
+        targets: (data.activeTargets ?? []).map((x: any) => ({ job: x.labels?.job ?? x.scrapePool, instance: x.labels?.instance ?? "", health: x.health, lastError: x.lastError ?? "" })),
+    };
+}
+
+// ---- The Docker host ----------------------------------------------------------------------------------
+
+function readProcInt(container: string, file: string): number | null {
+    const r = docker(["exec", container, "cat", file]);
+    return r.status === 0 && /^\d+/.test(r.stdout.trim()) ? parseInt(r.stdout.trim(), 10) : null;
+}
+
+export async function gatherHost(t: LiveTarget): Promise<HostFacts> {
+    const before = Date.now();
+    const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
+    const after = Date.now();
+    const serverVersion = dockerOk(["version", "--format", "{{.Server.Version}}"]).trim();
+    const rootDir = String(info.DockerRootDir ?? "/var/lib/docker");
+    let freeBytes: number | null = null;
+    // statfs works only when the daemon is this machine's; a remote host's disk is not measured here.
+    if (!/^(tcp|ssh):/.test(process.env.DOCKER_HOST ?? "") && fs.existsSync(rootDir)) {
+        const s = fs.statfsSync(rootDir);
+        freeBytes = s.bavail * s.bsize;
+    }
+    let diskAlertRules: string[] = [];
+    if (t.prometheusContainer) {
+        const groups = prometheusApi(t, "/api/v1/rules?type=alert").groups ?? [];
+        diskAlertRules = groups.flatMap((g: any) => g.rules.map((r: any) => r.name)).filter((n: string) => /disk/i.test(n));
+    }
+    const node = runningNode(t);
+    return {
+        serverVersion,
+        dockerRootDir: rootDir,
+        freeBytes,
+        diskAlertRules,
+        clockOffsetSeconds: (Date.parse(info.SystemTime) - (before + after) / 2) / 1000,
+        swappiness: readProcInt(node, "/proc/sys/vm/swappiness"),
+        somaxconn: readProcInt(node, "/proc/sys/net/core/somaxconn"),
+    };
+}
+
+// ---- Load -------------------------------------------------------------------------------------------
+
+const LOAD = { clients: 40, simpleQueries: 300, vectorRows: 5000, vectorDims: 64, vectorQueries: 100 } as const;
+
+/** Device name (as in /proc/diskstats) holding a path, when it is local. */
+function deviceOf(p: string): string | null {
+    if (!fs.existsSync(p)) return null;
+    const dev = fs.statSync(p).dev;
+    const major = Math.floor(dev / 256) & 0xfff;
+    const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    const line = fs.readFileSync("/proc/diskstats", "utf8").split("\n").map((l) => l.trim().split(/\s+/)).find((f) => Number(f[0]) === major && Number(f[1]) === minor);
+    return line ? line[2] : null;
+}
+
+function ioTicks(device: string): number | null {
+    const line = fs.readFileSync("/proc/diskstats", "utf8").split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[2] === device);
+    return line ? Number(line[12]) : null; // field 10 of the stats: ms spent doing I/O
+}
+
+/** `docker stats --no-stream` for the given containers, started now and read when it finishes. */
+function statsLater(names: string[]): Promise<Array<{ name: string; cpu: number; mem: number }>> {
+    return new Promise((resolve) => {
+        const p = spawn("docker", ["stats", "--no-stream", "--format", "{{json .}}", ...names]);
+        let out = "";
+        p.stdout.on("data", (d) => (out += d));
+        const timer = setTimeout(() => p.kill(), 30_000);
+        p.on("close", () => {
+            clearTimeout(timer);
+            resolve(
+                out
+                    .split("\n")
+                    .filter((l) => l.startsWith("{"))
+                    .map((l) => JSON.parse(l))
+                    .map((s) => ({ name: s.Name, cpu: parseFloat(s.CPUPerc), mem: parseFloat(s.MemPerc) })),
+            );
+        });
+    });
+}
+
+function peakMemoryBytes(container: string): number | null {
+    // cgroup v2 (memory.peak) or v1 (memory.max_usage_in_bytes), as the container sees its own cgroup.
+    return readProcInt(container, "/sys/fs/cgroup/memory.peak") ?? readProcInt(container, "/sys/fs/cgroup/memory/memory.max_usage_in_bytes");
+}
+
+export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
+    const ext = t.config.patroni.vectorExtension;
+    const nodes = t.patroniNodes;
+    const limits = new Map(stackContainers(t).filter((c) => nodes.includes(c.name)).map((c) => [c.name, c.memoryLimitBytes]));
+    const cpus = new Map(
+        (JSON.parse(dockerOk(["inspect", ...nodes])) as any[]).map((c) => [String(c.Name).replace(/^\//, ""), Number(c.HostConfig?.NanoCpus ?? 0) / 1e9 || 1]),
+    );
+    const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
+    const device = deviceOf(String(info.DockerRootDir ?? "/var/lib/docker"));
+    const ticks0 = device ? ioTicks(device) : null;
+    const w0 = Date.now();
+    const stats = statsLater(nodes);
+
+    // 1. Concurrency: every client holds a connection at the same time.
+    const via = t.pooler ?? t.write;
+    const c0 = Date.now();
+    const errors: string[] = [];
+    const results = await Promise.all(
+        Array.from({ length: LOAD.clients }, () =>
+            withClient(t, via, t.app, (c) => c.query("SELECT pg_sleep(0.2)").then(() => true)).catch((e: Error) => {
+                errors.push(e.message);
+                return false;
+            }),
+        ),
+    );
+    const concurrencySeconds = (Date.now() - c0) / 1000;
+
+    // 2. Latency: simple queries, then k-NN on a session-local HNSW-indexed table.
+    const timings = async (c: Client, n: number, sql: () => string) => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i++) {
+            const s = process.hrtime.bigint();
+            await c.query(sql());
+            out.push(Number(process.hrtime.bigint() - s) / 1e6);
+        }
+        return out;
+    };
+    const { simple, vector } = await withClient(t, t.write, t.app, async (c) => {
+        const simpleMs = await timings(c, LOAD.simpleQueries, () => "SELECT 1");
+        await createProbeTable(c, ext, LOAD.vectorRows, LOAD.vectorDims);
+        const vectorMs = await timings(c, LOAD.vectorQueries, () => `SELECT id FROM dpg_live_probe ORDER BY v <-> '${randomVector(LOAD.vectorDims)}' LIMIT 10`);
+        return { simple: simpleMs, vector: vectorMs };
+    });
+    const sampled = await stats;
+    const ticks1 = device ? ioTicks(device) : null;
+    const windowMs = Date.now() - w0;
+    const summary = (v: number[]) => ({ samples: v.length, p50: percentile(v, 50), p95: percentile(v, 95), p99: percentile(v, 99) });
+    return {
+        concurrency: { clients: LOAD.clients, succeeded: results.filter(Boolean).length, errors, seconds: concurrencySeconds, via: t.pooler ? `PgBouncer ${via.host}:${via.port}` : `HAProxy ${via.host}:${via.port}` },
+        simple: summary(simple),
+        vector: { ...summary(vector), rows: LOAD.vectorRows, dims: LOAD.vectorDims },
+        postgresCpu: sampled.map((s) => ({ container: s.name, avgPercentOfLimit: s.cpu / (cpus.get(s.name) ?? 1) })),
+        postgresMemory: sampled.map((s) => {
+            const peak = peakMemoryBytes(s.name);
+            const limit = limits.get(s.name) ?? 0;
+            return { container: s.name, currentPercent: s.mem, peakPercent: peak !== null && limit > 0 ? (100 * peak) / limit : s.mem };
+        }),
+        diskBusyPercent: ticks0 !== null && ticks1 !== null && windowMs > 0 ? Math.min(100, (100 * (ticks1 - ticks0)) / windowMs) : null,
+        diskDevice: device ?? String(info.DockerRootDir),
+    };
+}
+
+// ---- Backup repository and drills -------------------------------------------------------------------------
+
+export async function gatherBackupCapacity(t: LiveTarget): Promise<BackupCapacityFacts> {
+    if (!t.config.backup.enabled) throw new Error("backups are off (dpg-cluster:backup.enabled = false)");
+    const out = dockerOk(["exec", runningNode(t), "df", "-B1", "--output=avail", REPO_PATH]).trim().split("\n").pop()!;
+    const databaseBytes = await withClient(t, t.write, t.superuser, async (c) => Number((await c.query("SELECT sum(pg_database_size(datname))::float8 AS b FROM pg_database")).rows[0].b));
+    return { repoFreeBytes: Number(out.trim()), databaseBytes };
+}
+
+export function drillFile(reportsDir: string, stack: string): string {
+    return path.join(reportsDir, stack, "drills.json");
+}
+
+export async function systemIdentifier(t: LiveTarget): Promise<string> {
+    return withClient(t, t.write, t.superuser, async (c) => String((await c.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id));
+}
+
+export function readDrill(file: string, stack: string, clusterId: string, now = new Date()): DrillFacts {
+    if (!fs.existsSync(file)) return { stack, missing: `no failover drill recorded for ${stack} (${file})`, ageDays: Infinity };
+    const record = JSON.parse(fs.readFileSync(file, "utf8")) as DrillRecord;
+    const ageDays = (now.getTime() - Date.parse(record.at)) / 86_400_000;
+    if (record.systemIdentifier !== clusterId) return { stack, missing: `the recorded drill ran on another cluster (system identifier ${record.systemIdentifier}, now ${clusterId})`, ageDays };
+    if (ageDays > DRILL_MAX_AGE_DAYS) return { stack, missing: `the last drill is ${Math.floor(ageDays)} days old (at most ${DRILL_MAX_AGE_DAYS})`, ageDays };
+    return { stack, record, ageDays };
+}

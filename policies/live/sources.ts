@@ -1,0 +1,90 @@
+// The two ways the collector reads the running cluster: SQL over the published endpoints (as a client
+// would, verify-full against the cluster CA) and the Docker Engine through the docker CLI (inspect,
+// stats, and `exec` for the services' own HTTP APIs on the internal network).
+import { spawnSync } from "child_process";
+import { Client } from "pg";
+import { Endpoint, LiveTarget } from "./target";
+
+export interface DockerResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** One bounded docker CLI call; never throws on a non-zero exit (the caller turns it into evidence). */
+export function docker(args: string[], timeoutMs = 30_000): DockerResult {
+    const r = spawnSync("docker", args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    if (r.error) return { status: 1, stdout: "", stderr: r.error.message };
+    return { status: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+export function dockerOk(args: string[], timeoutMs?: number): string {
+    const r = docker(args, timeoutMs);
+    if (r.status !== 0) throw new Error(`docker ${args.slice(0, 2).join(" ")} failed: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
+    return r.stdout;
+}
+
+export interface ContainerFacts {
+    name: string;
+    component: string;
+    running: boolean;
+    health?: string;
+    memoryLimitBytes: number;
+    mounts: Array<{ type: string; name?: string; destination: string }>;
+    appArmorProfile: string;
+    securityOpt: string[];
+}
+
+/** Every container labelled with this stack, inspected. */
+export function stackContainers(t: LiveTarget): ContainerFacts[] {
+    const ids = dockerOk(["ps", "-a", "-q", "--filter", `label=dpg.stack=${t.namePrefix}`]).split("\n").filter(Boolean);
+    if (ids.length === 0) return [];
+    const raw = JSON.parse(dockerOk(["inspect", ...ids])) as any[];
+    return raw.map((c) => ({
+        name: String(c.Name).replace(/^\//, ""),
+        component: c.Config?.Labels?.["dpg.component"] ?? "",
+        running: c.State?.Running === true,
+        health: c.State?.Health?.Status,
+        memoryLimitBytes: Number(c.HostConfig?.Memory ?? 0),
+        mounts: (c.Mounts ?? []).map((m: any) => ({ type: m.Type, name: m.Name, destination: m.Destination })),
+        appArmorProfile: String(c.AppArmorProfile ?? ""),
+        securityOpt: c.HostConfig?.SecurityOpt ?? [],
+    }));
+}
+
+/** A service's HTTP API on the internal network, fetched from inside a cluster container with curl. */
+export function httpFromContainer(container: string, url: string, caFile?: string): string {
+    const args = ["exec", container, "curl", "-fsS", "--max-time", "10", ...(caFile ? ["--cacert", caFile] : []), url];
+    return dockerOk(args, 20_000);
+}
+
+export interface Login {
+    user: string;
+    password: string;
+}
+
+export async function withClient<T>(t: LiveTarget, at: Endpoint, login: Login, fn: (c: Client) => Promise<T>, database = t.database): Promise<T> {
+    const client = new Client({
+        host: at.host,
+        port: at.port,
+        user: login.user,
+        password: login.password,
+        database,
+        connectionTimeoutMillis: 5000,
+        query_timeout: 30_000,
+        ssl: t.caCertPem ? { ca: t.caCertPem } : false,
+    });
+    await client.connect();
+    try {
+        return await fn(client);
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+/** Percentile (nearest rank) of a list of numbers. */
+export function percentile(values: number[], p: number): number {
+    if (values.length === 0) return NaN;
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}

@@ -1,0 +1,206 @@
+// Every live judge passes on healthy facts and fails on unhealthy ones, with the number in its evidence;
+// the catalog and the judges agree on which measurement decides which item.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { catalog } from "../../../policies/catalog";
+import {
+    BackupCapacityFacts,
+    ContainerSetFacts,
+    DrillFacts,
+    EtcdFacts,
+    HostFacts,
+    JUDGES,
+    LoadFacts,
+    MeasureName,
+    PatroniFacts,
+    PostgresFacts,
+    PrometheusFacts,
+    versionAtLeast,
+} from "../../../policies/live/judges";
+import { applyLive, LiveResult } from "../../../policies/live/collect";
+import { readDrill } from "../../../policies/live/gather";
+import { parseEndpoint } from "../../../policies/live/target";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const GiB = 1024 ** 3;
+
+const goodPostgres: PostgresFacts = {
+    serverVersion: "17.2",
+    vectorExtension: { name: "ruvector", version: "2.0.1", distanceOk: true },
+    requiredVectorVersion: "2.0.0",
+    expectedReplicas: 2,
+    replicas: [
+        { name: "pg-2", state: "streaming", syncState: "sync", lagBytes: 0, lagSeconds: 0 },
+        { name: "pg-3", state: "streaming", syncState: "potential", lagBytes: 120, lagSeconds: 0.004 },
+    ],
+    appRoles: [{ name: "app_user", superuser: false, createrole: false, createdb: false, replication: false, bypassrls: false }],
+    hbaRules: [{ type: "hostssl", address: "10.0.0.0/24", auth: "scram-sha-256" }, { type: "hostnossl", address: "0.0.0.0/0", auth: "reject" }, { type: "local", address: null, auth: "peer" }],
+    allowedCidrs: ["10.0.0.0/24"],
+    vectorColumns: [{ table: "app.docs", column: "embedding", hnsw: true }],
+    hnswIndexes: [{ name: "app.docs_embedding_idx", scans: 12 }],
+    probeUsesHnsw: true,
+    probePlan: "Limit -> Index Scan using dpg_live_probe_v_idx",
+    tables: [{ name: "app.docs", liveRows: 10, lastAnalyzedDaysAgo: 0.5 }],
+    unvalidatedForeignKeys: [],
+    cacheHit: { hits: 990, reads: 10 },
+    selectOneMs: 0.8,
+    writeIsPrimary: true,
+};
+const badPostgres: PostgresFacts = {
+    ...goodPostgres,
+    serverVersion: "14.9",
+    vectorExtension: { name: "vector", version: "0.8.0", distanceOk: false, error: "boom" },
+    replicas: [{ name: "pg-2", state: "catchup", syncState: "async", lagBytes: 50 * 1024 ** 2, lagSeconds: 12 }],
+    appRoles: [{ name: "app_user", superuser: true, createrole: false, createdb: true, replication: false, bypassrls: false }],
+    hbaRules: [{ type: "host", address: "0.0.0.0/0", auth: "scram-sha-256" }],
+    vectorColumns: [{ table: "app.docs", column: "embedding", hnsw: false }],
+    hnswIndexes: [{ name: "app.docs_embedding_idx", scans: 0 }],
+    probeUsesHnsw: false,
+    tables: [{ name: "app.docs", liveRows: 10, lastAnalyzedDaysAgo: null }],
+    unvalidatedForeignKeys: ["app.orders.orders_customer_fk"],
+    cacheHit: { hits: 10, reads: 90 },
+    writeIsPrimary: false,
+};
+
+const goodLoad: LoadFacts = {
+    concurrency: { clients: 40, succeeded: 40, errors: [], seconds: 0.9, via: "PgBouncer 127.0.0.1:6432" },
+    simple: { samples: 300, p50: 0.4, p95: 0.9, p99: 1.5 },
+    vector: { samples: 100, p50: 1.1, p95: 2.5, p99: 4, rows: 5000, dims: 64 },
+    postgresCpu: [{ container: "pg-1", avgPercentOfLimit: 20 }],
+    postgresMemory: [{ container: "pg-1", currentPercent: 30, peakPercent: 45 }],
+    diskBusyPercent: 5,
+    diskDevice: "vda",
+};
+const badLoad: LoadFacts = {
+    concurrency: { clients: 40, succeeded: 31, errors: ["too many clients"], seconds: 3, via: "PgBouncer 127.0.0.1:6432" },
+    simple: { samples: 300, p50: 5, p95: 14, p99: 30 },
+    vector: { samples: 100, p50: 30, p95: 75, p99: 90, rows: 5000, dims: 64 },
+    postgresCpu: [{ container: "pg-1", avgPercentOfLimit: 95 }],
+    postgresMemory: [{ container: "pg-1", currentPercent: 85, peakPercent: 97 }],
+    diskBusyPercent: 91,
+    diskDevice: "vda",
+};
+
+const goodHost: HostFacts = { serverVersion: "28.2.2", dockerRootDir: "/var/lib/docker", freeBytes: 150 * GiB, diskAlertRules: ["HostDiskSpaceLow"], clockOffsetSeconds: 0.01, swappiness: 10, somaxconn: 65535 };
+const badHost: HostFacts = { serverVersion: "19.03.1", dockerRootDir: "/var/lib/docker", freeBytes: 10 * GiB, diskAlertRules: [], clockOffsetSeconds: 3.5, swappiness: 60, somaxconn: 4096 };
+
+const drillRecord = {
+    stack: "s",
+    systemIdentifier: "42",
+    at: "2026-11-20T10:00:00Z",
+    failover: { seconds: 9.5, oldLeader: "pg-1", newLeader: "pg-2", committedRows: 100, rowsAfter: 100 },
+    switchover: { seconds: 3.1, from: "pg-2", to: "pg-3", ok: true },
+    reconnect: { ok: true, seconds: 9.6 },
+    rejoin: { ok: true, seconds: 14, member: "pg-1" },
+};
+
+const FIXTURES: { [K in MeasureName]: { good: unknown; bad: unknown } } = {
+    postgres: { good: goodPostgres, bad: badPostgres },
+    patroni: {
+        good: { expectedNodes: 3, members: [{ name: "pg-1", role: "leader", state: "running", lagBytes: 0 }, { name: "pg-2", role: "sync_standby", state: "streaming", lagBytes: 0 }, { name: "pg-3", role: "replica", state: "streaming", lagBytes: 2048 }] } satisfies PatroniFacts,
+        bad: { expectedNodes: 3, members: [{ name: "pg-1", role: "leader", state: "running", lagBytes: 0 }, { name: "pg-2", role: "replica", state: "stopped", lagBytes: null }] } satisfies PatroniFacts,
+    },
+    etcd: {
+        good: { expectedMembers: 3, endpoints: ["a", "b", "c"].map((e) => ({ endpoint: e, healthy: true })) } satisfies EtcdFacts,
+        bad: { expectedMembers: 3, endpoints: [{ endpoint: "a", healthy: true }, { endpoint: "b", healthy: false, error: "context deadline exceeded" }, { endpoint: "c", healthy: true }] } satisfies EtcdFacts,
+    },
+    containers: {
+        good: { containers: [{ name: "pg-1", component: "patroni", running: true, health: "healthy", appArmorProfile: "docker-default", selinux: false }], dataMounts: [{ container: "pg-1", path: "/var/lib/postgresql/data", volume: "pg-1-data" }], daemonSecurityOptions: ["name=apparmor", "name=seccomp,profile=builtin"] } satisfies ContainerSetFacts,
+        bad: { containers: [{ name: "pg-1", component: "patroni", running: true, health: "unhealthy", appArmorProfile: "", selinux: false }], dataMounts: [{ container: "pg-1", path: "/var/lib/postgresql/data" }], daemonSecurityOptions: ["name=seccomp,profile=builtin"] } satisfies ContainerSetFacts,
+    },
+    host: { good: goodHost, bad: badHost },
+    load: { good: goodLoad, bad: badLoad },
+    prometheus: {
+        good: { targets: [{ job: "patroni", instance: "pg-1:8008", health: "up", lastError: "" }] } satisfies PrometheusFacts,
+        bad: { targets: [{ job: "patroni", instance: "pg-1:8008", health: "down", lastError: "connection refused" }] } satisfies PrometheusFacts,
+    },
+    "backup-capacity": {
+        good: { repoFreeBytes: 10 * GiB, databaseBytes: 100 * 1024 ** 2 } satisfies BackupCapacityFacts,
+        bad: { repoFreeBytes: 200 * 1024 ** 2, databaseBytes: 100 * 1024 ** 2 } satisfies BackupCapacityFacts,
+    },
+    drills: {
+        good: { stack: "s", record: drillRecord, ageDays: 3 } satisfies DrillFacts,
+        bad: { stack: "s", missing: "no failover drill recorded for s", ageDays: Infinity } satisfies DrillFacts,
+    },
+};
+
+for (const [measure, judges] of Object.entries(JUDGES) as Array<[MeasureName, Record<string, (f: any) => { status: string; evidence: string }>]>) {
+    test(`live ${measure}: every judge passes on healthy facts and fails on unhealthy ones`, () => {
+        for (const [id, judge] of Object.entries(judges)) {
+            const good = judge(FIXTURES[measure].good);
+            const bad = judge(FIXTURES[measure].bad);
+            assert.equal(good.status, "pass", `${id} on good facts: ${good.evidence}`);
+            assert.equal(bad.status, "fail", `${id} on bad facts: ${bad.evidence}`);
+            assert.ok(bad.evidence.length > 10, `${id} says why it fails`);
+        }
+    });
+}
+
+test("live judges name the figure and the fix where one is a setting", () => {
+    assert.match(JUDGES.postgres["000-DB-01"](badPostgres).evidence, /pgvector 0\.8\.0 installed; the seeds require RuVector ≥ 2\.0\.0.*dpg-cluster:patroni\.vectorExtension/);
+    assert.match(JUDGES.postgres["001-DB-04"](badPostgres).evidence, /host 0\.0\.0\.0\/0.*dpg-cluster:network\.clientCidrs/);
+    assert.match(JUDGES.load["000-PERF-02"](badLoad).evidence, /p95 14\.00 ms \(< 10 ms wanted\)/);
+    assert.match(JUDGES.host["000-INF-06"](badHost).evidence, /10\.0 GB free .*≥ 100 GB.*alert missing/);
+    assert.match(JUDGES.drills["000-HA-02"](FIXTURES.drills.bad as DrillFacts).evidence, /npm run drill -- --stack s/);
+    // A failover that loses a committed row fails even when it is fast.
+    const lossy = { stack: "s", record: { ...drillRecord, failover: { ...drillRecord.failover, rowsAfter: 99 } }, ageDays: 1 };
+    assert.equal(JUDGES.drills["000-HA-02"](lossy).status, "fail");
+});
+
+test("versionAtLeast compares numerically, part by part", () => {
+    assert.ok(versionAtLeast("17.2", "15"));
+    assert.ok(versionAtLeast("20.10.24", "20.10"));
+    assert.ok(!versionAtLeast("0.8.0", "2.0.0"));
+    assert.ok(!versionAtLeast("19.03.1", "20.10"));
+    assert.ok(versionAtLeast("2.0.0", "2.0.0"));
+});
+
+test("catalog and judges agree: every measuredBy names a measurement with a judge for that item, and every judge is used", () => {
+    const items = catalog();
+    for (const i of items.filter((x) => x.measuredBy)) {
+        const judges = (JUDGES as Record<string, Record<string, unknown>>)[i.measuredBy!];
+        assert.ok(judges, `${i.id}: unknown measurement ${i.measuredBy}`);
+        assert.ok(judges[i.id], `${i.id}: measurement ${i.measuredBy} has no judge for it`);
+    }
+    for (const [measure, judges] of Object.entries(JUDGES))
+        for (const id of Object.keys(judges)) assert.equal(items.find((i) => i.id === id)?.measuredBy, measure, `judge ${measure}/${id} is not what the catalog says decides ${id}`);
+});
+
+test("drill records count only for the same cluster and within 30 days", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drill-"));
+    const file = path.join(dir, "drills.json");
+    assert.match(readDrill(file, "s", "42").missing!, /no failover drill recorded/);
+    fs.writeFileSync(file, JSON.stringify(drillRecord));
+    assert.ok(readDrill(file, "s", "42", new Date("2026-11-23T00:00:00Z")).record);
+    assert.match(readDrill(file, "s", "43", new Date("2026-11-23T00:00:00Z")).missing!, /another cluster/);
+    assert.match(readDrill(file, "s", "42", new Date("2027-01-23T00:00:00Z")).missing!, /days old/);
+    fs.rmSync(dir, { recursive: true });
+});
+
+test("applyLive replaces only unmeasured live items and recomputes the score", () => {
+    const base = (id: string, check: "live" | "static", status: "not-measured" | "fail" | "pass") =>
+        ({ id, category: "database", severity: "blocker", source: "x", ref: id, check, scored: true, status, evidence: "e" }) as const;
+    const e = {
+        environment: "dev",
+        asOf: "2026-11-23",
+        items: [base("A", "live", "not-measured"), base("B", "live", "fail"), base("C", "static", "pass")],
+        score: {} as any,
+    };
+    const live = new Map<string, LiveResult>([
+        ["A", { status: "pass", evidence: "measured", measuredAt: "2026-11-23T10:00:00Z", measure: "postgres" }],
+        ["B", { status: "pass", evidence: "measured", measuredAt: "2026-11-23T10:00:00Z", measure: "postgres" }],
+    ]);
+    const out = applyLive(e as any, live);
+    assert.equal(out.items[0].status, "pass");
+    assert.equal(out.items[1].status, "fail", "a failed precondition is not overridden by a measurement");
+    assert.equal(out.score.blockers.passed, 2);
+    assert.equal(out.score.status, "not-ready");
+});
+
+test("endpoints from stack outputs: host:port, 0.0.0.0 reached over loopback, junk refused", () => {
+    assert.deepEqual(parseEndpoint("127.0.0.1:15000", "w"), { host: "127.0.0.1", port: 15000 });
+    assert.deepEqual(parseEndpoint("0.0.0.0:5000", "w"), { host: "127.0.0.1", port: 5000 });
+    assert.throws(() => parseEndpoint("nope", "writeEndpoint"), /writeEndpoint is not host:port/);
+});
