@@ -6,11 +6,14 @@ import { Client } from "pg";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { docker, eventually, pulumi, run } from "../support/cli";
+import { docker, eventually, pulumi, REPO_ROOT, run } from "../support/cli";
 import { alertRuleGroups } from "../../components/monitoring/rules";
 import { assertFullBackupListed, assertRepoEncrypted, databaseTime, listBackups, pitrCleanup, pitrRestore, psql, runBackup, schedulerStatus, switchWalAndWaitArchived } from "../support/backup";
 import { assertRulesLoaded, assertTargetsUp, getJson, waitForWebhookAlert } from "../support/monitoring";
-import { createTestStack, TestStack } from "../support/stack";
+import { createTestStack, readStackConfig, TestStack } from "../support/stack";
+import { catalog } from "../../policies/catalog";
+import { collectLive } from "../../policies/live/collect";
+import { settingsFrom, targetFrom } from "../../policies/live/target";
 
 const PREFIX = "dpg-e2e";
 const WRITE_PORT = 35000;
@@ -250,6 +253,66 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     for (const p of passwords) assert.ok(!exported.includes(p), "a password is in plaintext in pulumi stack export");
     assert.doesNotMatch(exported, /BEGIN (EC |RSA )?PRIVATE KEY/, "a TLS private key is in plaintext in pulumi stack export");
     assert.match(exported, /"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"/, "secrets should be stored as encrypted secret values");
+  });
+
+  it("the readiness report measures the live items on the deployed stack and scores them", () => {
+    const out = path.join(REPO_ROOT, "reports", `${stack.name}-live`);
+    const r = run("node", ["--import", "tsx", "policies/report/cli.ts", "--stack", stack.name, "--out", out], { allowFail: true, timeoutMs: 10 * 60_000 });
+    assert.equal(r.status, 1, r.stdout.slice(-2000) + r.stderr.slice(-2000));
+    const report = JSON.parse(fs.readFileSync(path.join(out, "readiness.json"), "utf8"));
+    const byId = new Map<string, { status: string; evidence: string }>(report.items.map((i: { id: string }) => [i.id, i]));
+    const measured = catalog().filter((i) => i.measuredBy);
+    for (const i of measured) assert.notEqual(byId.get(i.id)?.status, "not-measured", `${i.id} was not measured: ${byId.get(i.id)?.evidence}`);
+    // What this cluster really is: healthy HA, reachable, scraped, least privilege; pgvector, not RuVector.
+    for (const id of ["003-DB-01", "000-HA-01", "003-DIS-01", "000-MON-01", "000-SEC-06", "000-DB-05", "000-PERF-02", "001-INF-05"])
+      assert.equal(byId.get(id)?.status, "pass", `${id}: ${byId.get(id)?.evidence}`);
+    assert.equal(byId.get("000-DB-01")?.status, "fail");
+    assert.match(byId.get("000-DB-01")!.evidence, /pgvector 0\.8\.\d+ installed; the seeds require RuVector ≥ 2\.0\.0/);
+    assert.match(byId.get("000-HA-01")!.evidence, /3\/3 members, 1 leader/);
+    assert.match(byId.get("003-DIS-02")!.evidence, /containers running and healthy|not healthy/);
+    console.log(`# live report: ${r.stdout.trim().split("\n").filter((l) => /READY/.test(l)).pop()}; ${r.stderr.trim().split("\n").filter((l) => l.startsWith("[live]")).join("; ")}`);
+  });
+
+  it("the live collector sees a stopped replica and a stopped etcd member, and the cluster recovers", async () => {
+    const target = targetFrom(stack.name, JSON.parse(pulumi(["stack", "output", "--stack", stack.name, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(stack.name), stack.name));
+    const items = catalog().filter((i) => i.measuredBy === "patroni" || i.measuredBy === "etcd");
+    const replica = (JSON.parse(patroniCluster()).members as Array<{ name: string; role: string }>).find((m) => m.role !== "leader")!.name;
+    docker(["stop", replica]);
+    docker(["stop", `${PREFIX}-etcd-3`]);
+    try {
+      const live = await collectLive(target, items, { reportsDir: path.join(REPO_ROOT, "reports") });
+      assert.equal(live.get("000-HA-01")?.status, "fail", live.get("000-HA-01")?.evidence);
+      assert.match(live.get("000-HA-01")!.evidence, new RegExp(`${replica} replica stopped|2/3 members`));
+      assert.equal(live.get("003-DIS-01")?.status, "fail", live.get("003-DIS-01")?.evidence);
+      assert.match(live.get("003-DIS-01")!.evidence, /2\/3 etcd members healthy.*etcd-3:2379 unhealthy/);
+    } finally {
+      docker(["start", `${PREFIX}-etcd-3`]);
+      docker(["start", replica]);
+    }
+    await eventually("1 leader + 2 streaming replicas again", () => {
+      const m = JSON.parse(patroniCluster()).members as Array<{ role: string; state: string }>;
+      return m.filter((x) => x.role !== "leader" && x.state === "streaming").length === 2 ? true : undefined;
+    }, 120_000);
+    const again = await collectLive(target, items, { reportsDir: path.join(REPO_ROOT, "reports") });
+    assert.equal(again.get("000-HA-01")?.status, "pass", again.get("000-HA-01")?.evidence);
+    assert.equal(again.get("003-DIS-01")?.status, "pass", again.get("003-DIS-01")?.evidence);
+  });
+
+  it("the failover drill kills the leader, loses no acknowledged write, and the report reads its record", async () => {
+    const r = run("node", ["--import", "tsx", "policies/live/drill.ts", "--stack", stack.name], { allowFail: true, timeoutMs: 8 * 60_000 });
+    assert.equal(r.status, 0, r.stdout.slice(-2000) + r.stderr.slice(-3000));
+    const record = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "reports", stack.name, "drills.json"), "utf8"));
+    assert.ok(record.failover.committedRows >= 20, `${record.failover.committedRows} rows written`);
+    assert.equal(record.failover.rowsAfter, record.failover.committedRows, "acknowledged writes lost in the failover");
+    assert.notEqual(record.failover.newLeader, record.failover.oldLeader);
+    assert.ok(record.failover.seconds > 0 && record.failover.seconds < 120, `failover ${record.failover.seconds} s`);
+    assert.equal(record.rejoin.ok, true);
+    assert.equal(record.switchover.ok, true);
+    const target = targetFrom(stack.name, JSON.parse(pulumi(["stack", "output", "--stack", stack.name, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(stack.name), stack.name));
+    const live = await collectLive(target, catalog().filter((i) => i.measuredBy === "drills"), { reportsDir: path.join(REPO_ROOT, "reports") });
+    assert.equal(live.get("003-HA-02")?.status, "pass", live.get("003-HA-02")?.evidence);
+    assert.equal(live.get("000-HA-02")?.status, record.failover.seconds < 30 ? "pass" : "fail", live.get("000-HA-02")?.evidence);
+    console.log(`# drill: ${r.stdout.trim().replace(/\n/g, "; ")}`);
   });
 
   it("leaves no container, volume or network behind after destroy", () => {

@@ -33,3 +33,9 @@ export function createTestStack(name: string, fromStack: string, overrides: Reco
     },
   };
 }
+
+/** `pulumi config --json` of a stack as { "dpg-cluster:key": value }, as the report reads it. */
+export function readStackConfig(name: string): Record<string, unknown> {
+  const raw = JSON.parse(pulumi(["config", "--stack", name, "--json"]).stdout) as Record<string, { value?: string; objectValue?: unknown; secret?: boolean }>;
+  return Object.fromEntries(Object.entries(raw).filter(([, v]) => !v.secret).map(([k, v]) => [k, v.objectValue ?? v.value]));
+}

@@ -1,0 +1,202 @@
+// `npm run drill -- --stack <name>`: the failover and switchover drills the readiness items 000-HA-02,
+// 001-HA-02 and 003-HA-02 ask for, run on the deployed stack and recorded in reports/<stack>/drills.json,
+// which the report reads (same cluster, at most 30 days old).
+//
+// Failover: a client keeps committing rows through HAProxy's write port; the leader's container is
+// killed (SIGKILL: node loss, no clean hand-over); the drill measures kill → first acknowledged write on
+// the new leader, then checks every acknowledged row is there. The old leader is started again and must
+// rejoin as a streaming replica. Switchover: patronictl moves the leader to a replica on purpose.
+import * as fs from "fs";
+import * as path from "path";
+import { Client } from "pg";
+import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "../../components/patroni/render";
+import { stackConfig, stackOutputs } from "../report/pulumi";
+import { drillFile, systemIdentifier } from "./gather";
+import type { DrillRecord } from "./judges";
+import { docker, dockerOk, httpFromContainer } from "./sources";
+import { LiveTarget, settingsFrom, targetFrom } from "./target";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const STEP_LIMIT_MS = 120_000;
+const log = (s: string) => process.stderr.write(`[drill] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Member {
+    name: string;
+    role: string;
+    state: string;
+}
+
+function members(t: LiveTarget, exclude: string[] = []): Member[] {
+    const scheme = t.caCertPem ? "https" : "http";
+    for (const node of t.patroniNodes.filter((n) => !exclude.includes(n))) {
+        try {
+            return JSON.parse(httpFromContainer(node, `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, t.caCertPem ? TLS_UPLOAD_FILES.ca : undefined)).members ?? [];
+        } catch {
+            /* that node is down; ask the next */
+        }
+    }
+    return [];
+}
+
+const healthy = (t: LiveTarget, m: Member[]) =>
+    m.length === t.patroniNodes.length && m.filter((x) => x.role === "leader" && x.state === "running").length === 1 && m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming");
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, limitMs = STEP_LIMIT_MS): Promise<T> {
+    const deadline = Date.now() + limitMs;
+    for (let attempt = 0; Date.now() < deadline && attempt < 10_000; attempt++) {
+        const v = await probe();
+        if (v !== undefined) return v;
+        await sleep(250);
+    }
+    throw new Error(`${what}: not reached within ${limitMs / 1000} s`);
+}
+
+/** One short-lived connection per insert, as a client pool after a failover would: connect, write, close. */
+async function insert(t: LiveTarget, id: number): Promise<boolean> {
+    const c = new Client({
+        host: t.write.host,
+        port: t.write.port,
+        user: t.superuser.user,
+        password: t.superuser.password,
+        database: t.database,
+        ssl: t.caCertPem ? { ca: t.caCertPem } : false,
+        connectionTimeoutMillis: 2000,
+        query_timeout: 3000,
+    });
+    try {
+        await c.connect();
+        await c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]);
+        return true;
+    } catch {
+        return false;
+    } finally {
+        await c.end().catch(() => undefined);
+    }
+}
+
+/** Writes rows until stopped; remembers which inserts were acknowledged and when. */
+function startWriter(t: LiveTarget) {
+    const acked: Array<{ id: number; at: number }> = [];
+    let running = true;
+    let next = 1;
+    const done = (async () => {
+        for (let i = 0; running && i < 100_000; i++) {
+            const id = next++;
+            if (await insert(t, id)) acked.push({ id, at: Date.now() });
+            await sleep(50);
+        }
+    })();
+    return { acked, stop: async () => ((running = false), await done) };
+}
+
+async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
+    const c = new Client({ host: t.write.host, port: t.write.port, user: t.superuser.user, password: t.superuser.password, database: t.database, ssl: t.caCertPem ? { ca: t.caCertPem } : false, connectionTimeoutMillis: 5000 });
+    await c.connect();
+    try {
+        return (await c.query(text)).rows;
+    } finally {
+        await c.end().catch(() => undefined);
+    }
+}
+
+async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover" | "reconnect" | "rejoin">> {
+    const before = await until("a healthy cluster before the failover", () => { const m = members(t); return healthy(t, m) ? m : undefined; });
+    const oldLeader = before.find((m) => m.role === "leader")!.name;
+    await sql(t, "CREATE SCHEMA IF NOT EXISTS dpg_drill; DROP TABLE IF EXISTS dpg_drill.writes; CREATE TABLE dpg_drill.writes (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())");
+    const writer = startWriter(t);
+    await until("writes flowing before the failover", () => (writer.acked.length >= 20 ? true : undefined), 30_000);
+    log(`killing the leader ${oldLeader} (SIGKILL) while a client writes through ${t.write.host}:${t.write.port}`);
+    const killedAt = Date.now();
+    dockerOk(["kill", oldLeader]);
+    let firstAfter: number;
+    try {
+        firstAfter = await until("a write acknowledged by a new leader", () => writer.acked.find((a) => a.at > killedAt)?.at);
+        await sleep(1000);
+    } finally {
+        await writer.stop();
+    }
+    const seconds = (firstAfter - killedAt) / 1000;
+    const after = members(t, [oldLeader]);
+    const newLeader = after.find((m) => m.role === "leader")?.name ?? "?";
+    const present = new Set((await sql<{ id: string }>(t, "SELECT id FROM dpg_drill.writes")).map((r) => Number(r.id)));
+    const kept = writer.acked.filter((a) => present.has(a.id)).length;
+    log(`failover: ${newLeader} took writes ${seconds.toFixed(1)} s after the kill; ${kept}/${writer.acked.length} acknowledged rows present`);
+
+    log(`starting ${oldLeader} again; it must rejoin as a streaming replica`);
+    const startedAt = Date.now();
+    dockerOk(["start", oldLeader]);
+    let rejoinSeconds = 0;
+    let rejoined = false;
+    try {
+        await until(`${oldLeader} streaming again`, () => (members(t).find((m) => m.name === oldLeader && m.state === "streaming") ? true : undefined));
+        rejoinSeconds = (Date.now() - startedAt) / 1000;
+        rejoined = true;
+    } catch (e) {
+        log((e as Error).message);
+    }
+    return {
+        failover: { seconds, oldLeader, newLeader, committedRows: writer.acked.length, rowsAfter: kept },
+        reconnect: { ok: true, seconds },
+        rejoin: { ok: rejoined, seconds: rejoinSeconds, member: oldLeader },
+    };
+}
+
+async function switchoverDrill(t: LiveTarget): Promise<DrillRecord["switchover"]> {
+    const m = await until("a healthy cluster before the switchover", () => { const x = members(t); return healthy(t, x) ? x : undefined; });
+    const from = m.find((x) => x.role === "leader")!.name;
+    const to = (m.find((x) => x.role === "sync_standby") ?? m.find((x) => x.role !== "leader"))!.name;
+    log(`switchover ${from} → ${to} (patronictl)`);
+    const t0 = Date.now();
+    const r = docker(["exec", from, "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", from, "--candidate", to, "--force"], 90_000);
+    if (r.status !== 0) return { seconds: 0, from, to, ok: false, error: (r.stderr || r.stdout).trim().slice(0, 300) };
+    await until(`writes on ${to}`, async () => {
+        try {
+            const [row] = await sql<{ leader: boolean }>(t, "SELECT NOT pg_is_in_recovery() AS leader");
+            return row.leader && members(t).find((x) => x.role === "leader")?.name === to ? true : undefined;
+        } catch {
+            return undefined;
+        }
+    });
+    return { seconds: (Date.now() - t0) / 1000, from, to, ok: true };
+}
+
+export async function main(argv: string[]): Promise<number> {
+    const stackAt = argv.indexOf("--stack");
+    const stack = stackAt >= 0 ? argv[stackAt + 1] : undefined;
+    if (!stack) {
+        process.stderr.write("usage: drill --stack <name> [--allow-prod]\n  kills the stack's Patroni leader, measures the failover, then runs a switchover; records reports/<stack>/drills.json\n");
+        return 1;
+    }
+    const config = settingsFrom(stackConfig(stack, REPO_ROOT), stack);
+    if (config.environment === "prod" && !argv.includes("--allow-prod")) {
+        process.stderr.write(`drill: ${stack} is a prod stack; the drill interrupts writes for up to ~30 s. Pass --allow-prod to run it anyway.\n`);
+        return 1;
+    }
+    const t = targetFrom(stack, stackOutputs(stack, REPO_ROOT), config);
+    const clusterId = await systemIdentifier(t);
+    const fo = await failoverDrill(t);
+    const switchover = await switchoverDrill(t);
+    await sql(t, "DROP SCHEMA IF EXISTS dpg_drill CASCADE").catch((e) => log(`cleanup: ${(e as Error).message}`));
+    const record: DrillRecord = { stack, systemIdentifier: clusterId, at: new Date().toISOString(), ...fo, switchover };
+    const file = drillFile(path.join(REPO_ROOT, "reports"), stack);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
+    process.stdout.write(
+        `failover ${fo.failover.oldLeader} → ${fo.failover.newLeader}: ${fo.failover.seconds.toFixed(1)} s to the first acknowledged write; ` +
+            `${fo.failover.rowsAfter}/${fo.failover.committedRows} acknowledged rows kept; ${fo.rejoin.member} rejoined ${fo.rejoin.ok ? `in ${fo.rejoin.seconds.toFixed(1)} s` : "— NO"}\n` +
+            `switchover ${switchover.from} → ${switchover.to}: ${switchover.ok ? `${switchover.seconds.toFixed(1)} s` : `failed: ${switchover.error}`}\n` +
+            `recorded: ${path.relative(process.cwd(), file)}\n`,
+    );
+    return fo.failover.rowsAfter === fo.failover.committedRows && fo.rejoin.ok && switchover.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => (process.exitCode = code),
+        (e) => {
+            process.stderr.write(`drill: ${(e as Error).message}\n`);
+            process.exitCode = 1;
+        },
+    );
+}
