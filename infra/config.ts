@@ -49,12 +49,15 @@ export const stackConfigSchema = z
         synchronousMode: z.boolean().default(true),
         /** Synchronous standbys when synchronousMode is on. Default 1. */
         synchronousNodeCount: z.number().int().min(1).max(8).default(1),
-        /** Leader lease in seconds; Patroni 4 refuses less than 20. Default 30. */
-        ttl: z.number().int().min(20, "must be at least 20: Patroni 4 ignores shorter leases").max(300).default(30),
-        /** Seconds between Patroni HA loop runs. Default 10. */
-        loopWait: z.number().int().min(1).max(60).default(10),
-        /** Seconds Patroni retries DCS and PostgreSQL operations before demoting. Default 10. */
-        retryTimeout: z.number().int().min(3).max(120).default(10),
+        // A killed leader is replaced after its lease expires (≤ ttl) plus up to one loop, then HAProxy's
+        // rise checks. Patroni's own 30/10/10 measured 40.9 s kill → first write here (npm run drill);
+        // the seeds want < 30 s, so the defaults are the shortest lease Patroni 4 accepts and a short loop.
+        /** Leader lease in seconds; Patroni 4 refuses less than 20. Default 20. */
+        ttl: z.number().int().min(20, "must be at least 20: Patroni 4 ignores shorter leases").max(300).default(20),
+        /** Seconds between Patroni HA loop runs. Default 2. */
+        loopWait: z.number().int().min(1).max(60).default(2),
+        /** Seconds Patroni retries DCS and PostgreSQL operations before demoting (loop_wait + 2 × this ≤ ttl). Default 4. */
+        retryTimeout: z.number().int().min(3).max(120).default(4),
         /** PostgreSQL max_connections. Default 200. */
         maxConnections: z.number().int().min(20).max(10000).default(200),
         /** postgresql.conf overrides merged over the derived defaults, e.g. { log_min_duration_statement: 500 }. Default {}. */

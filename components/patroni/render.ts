@@ -128,6 +128,9 @@ export function pgHba(c: PatroniClusterSettings): string[] {
     // "all" does not match replication connections in pg_hba, so both are rejected explicitly.
     ...(c.tls ? ["hostnossl all all 0.0.0.0/0 reject", "hostnossl replication all 0.0.0.0/0 reject"] : []),
     `${host} all all 127.0.0.1/32 scram-sha-256`,
+    // Patroni reads its own timeline over a local replication connection before it may join a leader
+    // race; without this line no replica can prove it is current and a dead leader is never replaced.
+    `${host} replication ${ROLES.replication} 127.0.0.1/32 scram-sha-256`,
     ...sources.map((cidr) => `${host} replication ${ROLES.replication} ${cidr} scram-sha-256`),
     ...sources.map((cidr) => `${host} all all ${cidr} scram-sha-256`),
     "host all all 0.0.0.0/0 reject",
@@ -182,8 +185,9 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
       bin_dir: `/usr/lib/postgresql/${c.postgresMajor}/bin`,
       pgpass: "/tmp/pgpass",
       // A new replica's pg_basebackup would otherwise wait for a spread checkpoint (up to
-      // checkpoint_timeout x 0.9, i.e. 13 minutes here) before copying anything.
-      basebackup: [{ checkpoint: "fast" }, { "wal-method": "stream" }],
+      // checkpoint_timeout x 0.9, i.e. 13 minutes here) before copying anything. (Patroni sets
+      // --wal-method itself and rejects the whole list if it is given here.)
+      basebackup: [{ checkpoint: "fast" }],
       // Patroni's own connections go over the socket, where the postgres OS user is trusted by peer auth.
       use_unix_socket: true,
       // Replicas and pg_rewind reach the leader by its hostname, verified against the cluster CA.

@@ -11,7 +11,7 @@ import * as path from "path";
 import { Client } from "pg";
 import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "../../components/patroni/render";
 import { stackConfig, stackOutputs } from "../report/pulumi";
-import { drillFile, systemIdentifier } from "./gather";
+import { drillFile } from "./gather";
 import type { DrillRecord } from "./judges";
 import { docker, dockerOk, httpFromContainer } from "./sources";
 import { LiveTarget, settingsFrom, targetFrom } from "./target";
@@ -39,8 +39,16 @@ function members(t: LiveTarget, exclude: string[] = []): Member[] {
     return [];
 }
 
+/**
+ * One running leader, every replica streaming, and in synchronous mode a sync standby named: before that,
+ * Patroni rightly refuses to promote anyone (no replica is known to hold every commit), so a kill would
+ * test nothing but that refusal.
+ */
 const healthy = (t: LiveTarget, m: Member[]) =>
-    m.length === t.patroniNodes.length && m.filter((x) => x.role === "leader" && x.state === "running").length === 1 && m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming");
+    m.length === t.patroniNodes.length &&
+    m.filter((x) => x.role === "leader" && x.state === "running").length === 1 &&
+    m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") &&
+    (!t.config.patroni.synchronousMode || m.some((x) => x.role === "sync_standby"));
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, limitMs = STEP_LIMIT_MS): Promise<T> {
     const deadline = Date.now() + limitMs;
@@ -77,27 +85,36 @@ async function insert(t: LiveTarget, id: number): Promise<boolean> {
 
 /** Writes rows until stopped; remembers which inserts were acknowledged and when. */
 function startWriter(t: LiveTarget) {
-    const acked: Array<{ id: number; at: number }> = [];
+    const acked: Array<{ id: number; startedAt: number; at: number }> = [];
     let running = true;
     let next = 1;
     const done = (async () => {
         for (let i = 0; running && i < 100_000; i++) {
             const id = next++;
-            if (await insert(t, id)) acked.push({ id, at: Date.now() });
+            const startedAt = Date.now();
+            if (await insert(t, id)) acked.push({ id, startedAt, at: Date.now() });
             await sleep(50);
         }
     })();
     return { acked, stop: async () => ((running = false), await done) };
 }
 
+/** SQL as the superuser through the write port; retried while a leader change is still settling. */
 async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
-    const c = new Client({ host: t.write.host, port: t.write.port, user: t.superuser.user, password: t.superuser.password, database: t.database, ssl: t.caCertPem ? { ca: t.caCertPem } : false, connectionTimeoutMillis: 5000 });
-    await c.connect();
-    try {
-        return (await c.query(text)).rows;
-    } finally {
-        await c.end().catch(() => undefined);
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt < 30; attempt++) {
+        const c = new Client({ host: t.write.host, port: t.write.port, user: t.superuser.user, password: t.superuser.password, database: t.database, ssl: t.caCertPem ? { ca: t.caCertPem } : false, connectionTimeoutMillis: 3000 });
+        try {
+            await c.connect();
+            return (await c.query(text)).rows;
+        } catch (e) {
+            lastError = e as Error;
+            await sleep(1000);
+        } finally {
+            await c.end().catch(() => undefined);
+        }
     }
+    throw new Error(`SQL through the write port kept failing for 30 attempts: ${lastError?.message}`);
 }
 
 async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover" | "reconnect" | "rejoin">> {
@@ -111,14 +128,18 @@ async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover
     dockerOk(["kill", oldLeader]);
     let firstAfter: number;
     try {
-        firstAfter = await until("a write acknowledged by a new leader", () => writer.acked.find((a) => a.at > killedAt)?.at);
+        // An insert already in flight at the kill may still be acknowledged by the old leader: only an
+        // insert started after the kill proves the write path is back.
+        firstAfter = await until("a write acknowledged by a new leader", () => writer.acked.find((a) => a.startedAt > killedAt)?.at);
         await sleep(1000);
+    } catch (e) {
+        docker(["start", oldLeader]); // never leave the cluster a node short because the drill failed
+        throw e;
     } finally {
         await writer.stop();
     }
     const seconds = (firstAfter - killedAt) / 1000;
-    const after = members(t, [oldLeader]);
-    const newLeader = after.find((m) => m.role === "leader")?.name ?? "?";
+    const newLeader = members(t, [oldLeader]).find((m) => m.role === "leader" && m.name !== oldLeader)?.name ?? "?";
     const present = new Set((await sql<{ id: string }>(t, "SELECT id FROM dpg_drill.writes")).map((r) => Number(r.id)));
     const kept = writer.acked.filter((a) => present.has(a.id)).length;
     log(`failover: ${newLeader} took writes ${seconds.toFixed(1)} s after the kill; ${kept}/${writer.acked.length} acknowledged rows present`);
@@ -174,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
         return 1;
     }
     const t = targetFrom(stack, stackOutputs(stack, REPO_ROOT), config);
-    const clusterId = await systemIdentifier(t);
+    const clusterId = (await sql<{ id: string }>(t, "SELECT system_identifier::text AS id FROM pg_control_system()"))[0].id;
     const fo = await failoverDrill(t);
     const switchover = await switchoverDrill(t);
     await sql(t, "DROP SCHEMA IF EXISTS dpg_drill CASCADE").catch((e) => log(`cleanup: ${(e as Error).message}`));

@@ -5,6 +5,10 @@ import { T, fix, setting } from "./settings";
 
 const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"; // the docker provider's default `host`
 
+// No setting can fix the topology blockers yet: say so instead of naming a setting that does not exist.
+const SINGLE_HOST_ONLY =
+    "no setting fixes this yet: the program deploys to one Docker host; the Docker Swarm target (3+ hosts joined by an overlay network) is the planned fix";
+
 const of = (m: Model, type: string) => m.resources.filter((r) => r.type === type);
 
 export const dockerHosts: StackRule = {
@@ -17,7 +21,7 @@ export const dockerHosts: StackRule = {
         const hosts = new Set(containers.map((c) => c.providerHost ?? DEFAULT_DOCKER_HOST));
         return containers.length > 0 && hosts.size >= 3
             ? []
-            : [`${containers.length} container(s) run on ${hosts.size} Docker host(s) (${[...hosts].join(", ") || "none"}); one host failure takes the whole cluster down; ${fix(setting("docker", "hosts"), "3 or more Docker hosts")}`];
+            : [`${containers.length} container(s) run on ${hosts.size} Docker host(s) (${[...hosts].join(", ") || "none"}); one host failure takes the whole cluster down; ${SINGLE_HOST_ONLY}`];
     },
 };
 
@@ -29,7 +33,7 @@ export const overlayNetwork: StackRule = {
     evaluate: (m) =>
         of(m, T.network).some((n) => n.props?.driver === "overlay")
             ? []
-            : [`no overlay network is declared (bridge networks stay on one host); ${fix(setting("network", "driver"), '"overlay"')}`],
+            : [`no overlay network is declared (bridge networks stay on one host); ${SINGLE_HOST_ONLY}`],
 };
 
 export const dbNetworkInternal: StackRule = {
@@ -40,7 +44,7 @@ export const dbNetworkInternal: StackRule = {
     evaluate: (m) =>
         of(m, T.network).some((n) => n.props?.internal === true)
             ? []
-            : [`no internal Docker network is declared, so database containers are reachable via the default bridge; ${fix(setting("network", "internal"), "true")}`],
+            : [`no internal Docker network is declared, so database containers are reachable via the default bridge; fix: declare the cluster network with internal: true (infra/index.ts)`],
 };
 
 export const networkSegmentation: StackRule = {
@@ -52,7 +56,7 @@ export const networkSegmentation: StackRule = {
         const nets = of(m, T.network);
         return nets.length >= 2 && nets.some((n) => n.props?.internal === true)
             ? []
-            : [`${nets.length} network(s), ${nets.filter((n) => n.props?.internal === true).length} internal; declare a separate internal database network and a monitoring network; ${fix(setting("network", "segmented"), "true")}`];
+            : [`${nets.length} network(s), ${nets.filter((n) => n.props?.internal === true).length} internal; fix: declare a separate internal database network and an edge network for published ports (infra/index.ts)`];
     },
 };
 

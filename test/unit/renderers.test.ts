@@ -52,6 +52,8 @@ describe("patroni renderer", () => {
     assert.ok(plain.includes("host all all 192.168.7.0/24 scram-sha-256"));
     assert.equal(hba.at(-1), "host all all 0.0.0.0/0 reject");
     assert.ok(!hba.some((l) => /\btrust\b|\bmd5\b/.test(l)), "no trust or md5 lines");
+    // Patroni's own timeline check (before a leader race) is a local replication connection.
+    assert.ok(hba.includes("hostssl replication replicator 127.0.0.1/32 scram-sha-256"));
   });
   it("quotes SQL literals", () => {
     assert.equal(sqlLiteral("it's"), "'it''s'");

@@ -26,6 +26,10 @@ if (argv[0] === "config") {
   }));
   process.exit(0);
 }
+if (argv[0] === "stack" && argv[1] === "output") {
+  process.stdout.write("{}"); // never deployed: the live collector has nothing to measure
+  process.exit(0);
+}
 if (argv[0] === "preview") {
   const cfg = JSON.parse(fs.readFileSync(flag("--policy-pack-config"), "utf8"));
   if (process.env.FAKE_EVALUATION) fs.copyFileSync(process.env.FAKE_EVALUATION, cfg["readiness-score"].reportFile);
@@ -54,7 +58,7 @@ function setup(withEvaluation: boolean) {
 test("--stack: runs config + preview with the pack from the repo root, writes reports, exits 1 when not ready", () => {
     const { r, calls, out } = setup(true);
     assert.equal(r.status, 1, r.stderr);
-    assert.deepEqual(calls.map((c) => c.argv[0]), ["config", "preview"]);
+    assert.deepEqual(calls.map((c) => c.argv[0]), ["config", "preview", "stack"]);
     const preview = calls[1];
     assert.equal(preview.cwd, REPO);
     assert.equal(preview.argv[preview.argv.indexOf("--policy-pack") + 1], path.join(REPO, "policies"));
@@ -66,6 +70,8 @@ test("--stack: runs config + preview with the pack from the repo root, writes re
     const doc = JSON.parse(fs.readFileSync(path.join(out, "readiness.json"), "utf8"));
     assert.equal(doc.stack, "prod");
     assert.equal(doc.violations[0].policyName, "etcd-members");
+    assert.match(doc.live.skipped, /stack prod has no deployed cluster/);
+    assert.match(r.stderr, /live items stay "not measured"/);
     assert.match(fs.readFileSync(path.join(out, "readiness.md"), "utf8"), /# Readiness report: prod/);
     assert.match(r.stdout, /CATEGORY\s+ITEM/);
 });

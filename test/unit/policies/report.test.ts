@@ -29,7 +29,8 @@ test("--catalog --json prints the whole catalog as a JSON array, nothing else on
 });
 
 test("argument parsing: modes, values, errors", () => {
-    assert.deepEqual(parseArgs(["--catalog", "--json"]), { mode: "catalog", json: true, engine: "preview" });
+    assert.deepEqual(parseArgs(["--catalog", "--json"]), { mode: "catalog", json: true, engine: "preview", live: true });
+    assert.equal(parseArgs(["--stack", "dev", "--no-live"]).live, false);
     assert.equal(parseArgs(["--stack", "prod", "--env", "prod", "--analyze"]).engine, "analyze");
     assert.throws(() => parseArgs(["--stack"]), /needs a value/);
     assert.throws(() => parseArgs(["--env", "qa"]), /dev or prod/);
