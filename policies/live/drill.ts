@@ -8,12 +8,11 @@
 // rejoin as a streaming replica. Switchover: patronictl moves the leader to a replica on purpose.
 import * as fs from "fs";
 import * as path from "path";
-import { Client } from "pg";
 import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "../../components/patroni/render";
 import { stackConfig, stackOutputs } from "../report/pulumi";
 import { drillFile } from "./gather";
 import type { DrillRecord } from "./judges";
-import { docker, dockerOk, httpFromContainer } from "./sources";
+import { docker, dockerOk, httpFromContainer, withClient } from "./sources";
 import { LiveTarget, settingsFrom, targetFrom } from "./target";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -62,25 +61,7 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 
 /** One short-lived connection per insert, as a client pool after a failover would: connect, write, close. */
 async function insert(t: LiveTarget, id: number): Promise<boolean> {
-    const c = new Client({
-        host: t.write.host,
-        port: t.write.port,
-        user: t.superuser.user,
-        password: t.superuser.password,
-        database: t.database,
-        ssl: t.caCertPem ? { ca: t.caCertPem } : false,
-        connectionTimeoutMillis: 2000,
-        query_timeout: 3000,
-    });
-    try {
-        await c.connect();
-        await c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]);
-        return true;
-    } catch {
-        return false;
-    } finally {
-        await c.end().catch(() => undefined);
-    }
+    return withClient(t, t.write, t.superuser, (c) => c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]).then(() => true), { connectMs: 2000, queryMs: 3000 }).catch(() => false);
 }
 
 /** Writes rows until stopped; remembers which inserts were acknowledged and when. */
@@ -103,15 +84,11 @@ function startWriter(t: LiveTarget) {
 async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < 30; attempt++) {
-        const c = new Client({ host: t.write.host, port: t.write.port, user: t.superuser.user, password: t.superuser.password, database: t.database, ssl: t.caCertPem ? { ca: t.caCertPem } : false, connectionTimeoutMillis: 3000 });
         try {
-            await c.connect();
-            return (await c.query(text)).rows;
+            return await withClient(t, t.write, t.superuser, async (c) => (await c.query(text)).rows, { connectMs: 3000 });
         } catch (e) {
             lastError = e as Error;
             await sleep(1000);
-        } finally {
-            await c.end().catch(() => undefined);
         }
     }
     throw new Error(`SQL through the write port kept failing for 30 attempts: ${lastError?.message}`);

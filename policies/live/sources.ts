@@ -63,15 +63,21 @@ export interface Login {
     password: string;
 }
 
-export async function withClient<T>(t: LiveTarget, at: Endpoint, login: Login, fn: (c: Client) => Promise<T>, database = t.database): Promise<T> {
+export interface Timeouts {
+    connectMs?: number;
+    queryMs?: number;
+}
+
+/** One connection for `fn`, verify-full against the stack's CA when TLS is on; always closed. */
+export async function withClient<T>(t: LiveTarget, at: Endpoint, login: Login, fn: (c: Client) => Promise<T>, timeouts: Timeouts = {}): Promise<T> {
     const client = new Client({
         host: at.host,
         port: at.port,
         user: login.user,
         password: login.password,
-        database,
-        connectionTimeoutMillis: 5000,
-        query_timeout: 30_000,
+        database: t.database,
+        connectionTimeoutMillis: timeouts.connectMs ?? 5000,
+        query_timeout: timeouts.queryMs ?? 30_000,
         ssl: t.caCertPem ? { ca: t.caCertPem } : false,
     });
     await client.connect();

@@ -30,6 +30,12 @@ export function headline(e: Evaluation): string {
     return `${readinessLabel(s.status)} (${e.environment}, ${e.asOf}): overall ${pct(s.overall)} (${s.overall.passed}/${s.overall.total}), blockers ${s.blockers.passed}/${s.blockers.total}, recommended ${pct(s.recommended)}`;
 }
 
+/** What the live collector did: how many items it measured, or why it did not run. */
+export function liveLine(e: Evaluation): string {
+    if (!e.live) return "live: not run (evaluation from the pack only)";
+    return e.live.skipped ? `live: not measured (${e.live.skipped})` : `live: ${e.live.measuredItems} items measured on the deployed cluster`;
+}
+
 export function renderTable(e: Evaluation, width = 160): string {
     const rows = [["CATEGORY", "ITEM", "SEV", "STATUS", "EVIDENCE"]];
     for (const c of CATEGORIES)
@@ -38,7 +44,7 @@ export function renderTable(e: Evaluation, width = 160): string {
     const w = [28, 58, 8, 22];
     const evidenceWidth = Math.max(20, width - w.reduce((a, b) => a + b + 2, 0));
     const lines = rows.map((r) => [...r.slice(0, 4).map((cell, k) => cut(cell, w[k]).padEnd(w[k])), cut(r[4], evidenceWidth)].join("  ").trimEnd());
-    return [...lines, "", headline(e)].join("\n");
+    return [...lines, "", liveLine(e), headline(e)].join("\n");
 }
 
 const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -49,6 +55,8 @@ export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyV
         `# Readiness report: ${stack}`,
         "",
         `**${headline(e)}**`,
+        "",
+        liveLine(e),
         "",
         "| Category | Passed | Score | Failing blockers |",
         "|---|---|---|---|",
