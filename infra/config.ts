@@ -198,6 +198,13 @@ export const stackConfigSchema = z
       })
       .strict()
       .default({}),
+    benchmark: z
+      .object({
+        /** Throughput the stack must sustain (pgbench tpcb-like, 8 clients, through the write port), read by `npm run bench` and the report. Default 100. */
+        targetTps: z.number().positive().max(1_000_000).default(100),
+      })
+      .strict()
+      .default({}),
     secrets: z
       .object({
         /** Length of every generated password. Default 32. */

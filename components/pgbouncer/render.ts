@@ -37,6 +37,14 @@ export const PGBOUNCER_TLS_FILES = {
   key: "/var/lib/postgresql/tls/server.key",
 } as const;
 
+/**
+ * Server connections PgBouncer may open as the auth_query role. Its pool would otherwise be
+ * default_pool_size (20), above the role's CONNECTION LIMIT 10 (patroni bootstrap.sql): a burst of
+ * new logins then failed with "too many connections for role" and PgBouncer cached the failure
+ * for server_login_retry (measured: 985 of 1,000 concurrent clients with `npm run bench`).
+ */
+export const AUTH_USER_MAX_CONNECTIONS = 5;
+
 /** Server connections one pooler can open per database: pools are capped with max_db_connections. */
 export function serverConnectionsPerDatabase(s: Pick<PgBouncerSettings, "defaultPoolSize" | "reservePoolSize">): number {
   return s.defaultPoolSize + s.reservePoolSize;
@@ -47,6 +55,9 @@ export function renderPgBouncerIni(s: PgBouncerSettings): string {
   const lines = [
     "[databases]",
     ...s.databases.map((db) => `${db} = host=${s.upstreamHost} port=${s.upstreamPort} dbname=${db}`),
+    "",
+    "[users]",
+    `${AUTH_USER} = max_user_connections=${AUTH_USER_MAX_CONNECTIONS}`,
     "",
     "[pgbouncer]",
     "listen_addr = 0.0.0.0",

@@ -5,7 +5,6 @@ import { CatalogItem } from "../catalog";
 import type { Evaluation } from "../pack/readiness-policy";
 import { computeScore } from "../score/score";
 import {
-    drillFile,
     gatherBackupCapacity,
     gatherContainers,
     gatherEtcd,
@@ -14,10 +13,11 @@ import {
     gatherPatroni,
     gatherPostgres,
     gatherPrometheus,
-    readDrill,
+    readRecord,
+    recordFile,
     systemIdentifier,
 } from "./gather";
-import { JUDGES, LiveOutcome, MeasureName } from "./judges";
+import { BenchRecord, DrillRecord, JUDGES, LiveOutcome, MeasureName } from "./judges";
 import { LiveTarget } from "./target";
 
 export interface LiveResult extends LiveOutcome {
@@ -37,7 +37,8 @@ function gatherers(reportsDir: string): Gatherers {
         load: gatherLoad,
         prometheus: gatherPrometheus,
         "backup-capacity": gatherBackupCapacity,
-        drills: async (t) => readDrill(drillFile(reportsDir, t.stack), t.stack, await systemIdentifier(t)),
+        drills: async (t) => readRecord<DrillRecord>(recordFile(reportsDir, t.stack, "drills"), t.stack, await systemIdentifier(t), "failover drill"),
+        bench: async (t) => ({ ...readRecord<BenchRecord>(recordFile(reportsDir, t.stack, "bench"), t.stack, await systemIdentifier(t), "benchmark") }),
     };
 }
 

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "../../components/patroni/render";
 import { stackConfig, stackOutputs } from "../report/pulumi";
-import { drillFile } from "./gather";
+import { recordFile } from "./gather";
 import type { DrillRecord } from "./judges";
 import { docker, dockerOk, httpFromContainer, withClient } from "./sources";
 import { LiveTarget, settingsFrom, targetFrom } from "./target";
@@ -177,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
     const switchover = await switchoverDrill(t);
     await sql(t, "DROP SCHEMA IF EXISTS dpg_drill CASCADE").catch((e) => log(`cleanup: ${(e as Error).message}`));
     const record: DrillRecord = { stack, systemIdentifier: clusterId, at: new Date().toISOString(), ...fo, switchover };
-    const file = drillFile(path.join(REPO_ROOT, "reports"), stack);
+    const file = recordFile(path.join(REPO_ROOT, "reports"), stack, "drills");
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
     process.stdout.write(

@@ -11,9 +11,7 @@ import type { Client } from "pg";
 import {
     BackupCapacityFacts,
     ContainerSetFacts,
-    DRILL_MAX_AGE_DAYS,
-    DrillFacts,
-    DrillRecord,
+    RECORD_MAX_AGE_DAYS,
     EtcdFacts,
     HostFacts,
     LoadFacts,
@@ -377,19 +375,21 @@ export async function gatherBackupCapacity(t: LiveTarget): Promise<BackupCapacit
     return { repoFreeBytes: Number(out.trim()), databaseBytes };
 }
 
-export function drillFile(reportsDir: string, stack: string): string {
-    return path.join(reportsDir, stack, "drills.json");
+/** Where `npm run drill` / `npm run bench` record their results for a stack. */
+export function recordFile(reportsDir: string, stack: string, kind: "drills" | "bench"): string {
+    return path.join(reportsDir, stack, `${kind}.json`);
 }
 
 export async function systemIdentifier(t: LiveTarget): Promise<string> {
     return withClient(t, t.write, t.superuser, async (c) => String((await c.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id));
 }
 
-export function readDrill(file: string, stack: string, clusterId: string, now = new Date()): DrillFacts {
-    if (!fs.existsSync(file)) return { stack, missing: `no failover drill recorded for ${stack} (${file})`, ageDays: Infinity };
-    const record = JSON.parse(fs.readFileSync(file, "utf8")) as DrillRecord;
+/** A recorded drill or benchmark counts only for the same cluster and while it is at most 30 days old. */
+export function readRecord<R extends { systemIdentifier: string; at: string }>(file: string, stack: string, clusterId: string, what: string, now = new Date()): { stack: string; record?: R; missing?: string; ageDays: number } {
+    if (!fs.existsSync(file)) return { stack, missing: `no ${what} recorded for ${stack} (${file})`, ageDays: Infinity };
+    const record = JSON.parse(fs.readFileSync(file, "utf8")) as R;
     const ageDays = (now.getTime() - Date.parse(record.at)) / 86_400_000;
-    if (record.systemIdentifier !== clusterId) return { stack, missing: `the recorded drill ran on another cluster (system identifier ${record.systemIdentifier}, now ${clusterId})`, ageDays };
-    if (ageDays > DRILL_MAX_AGE_DAYS) return { stack, missing: `the last drill is ${Math.floor(ageDays)} days old (at most ${DRILL_MAX_AGE_DAYS})`, ageDays };
+    if (record.systemIdentifier !== clusterId) return { stack, missing: `the recorded ${what} ran on another cluster (system identifier ${record.systemIdentifier}, now ${clusterId})`, ageDays };
+    if (ageDays > RECORD_MAX_AGE_DAYS) return { stack, missing: `the last ${what} is ${Math.floor(ageDays)} days old (at most ${RECORD_MAX_AGE_DAYS})`, ageDays };
     return { stack, record, ageDays };
 }

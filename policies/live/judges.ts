@@ -350,7 +350,8 @@ export interface DrillFacts {
 }
 
 const drillMissing = (f: DrillFacts) => fail(`${f.missing}; run: npm run drill -- --stack ${f.stack}`);
-export const DRILL_MAX_AGE_DAYS = 30;
+/** Drill and benchmark records older than this no longer count. */
+export const RECORD_MAX_AGE_DAYS = 30;
 
 export const drillJudges: Record<string, (f: DrillFacts) => LiveOutcome> = {
     "000-HA-02": (f) => {
@@ -371,6 +372,64 @@ export const drillJudges: Record<string, (f: DrillFacts) => LiveOutcome> = {
     },
 };
 
+// ---- Benchmarks (recorded by `npm run bench`) -----------------------------------------------------------
+
+export interface BenchRecord {
+    stack: string;
+    systemIdentifier: string;
+    at: string;
+    /** Clients connected through PgBouncer at the same time, each running a query. */
+    concurrentClients: { clients: number; succeeded: number; seconds: number; errors: string[] };
+    pgbench: { clients: number; seconds: number; tpcbTps: number; selectOnlyTps: number; failed: number; latencyAvgMs: number };
+    latency: { samples: number; p50: number; p95: number; p99: number };
+    /** Leader CPU during the tpcb-like burst, % of its container limit (highest sample). */
+    burst: { container: string; peakCpuPercentOfLimit: number; cpuLimit: number };
+    targetTps: number;
+}
+
+export interface BenchFacts {
+    stack: string;
+    record?: BenchRecord;
+    missing?: string;
+    ageDays: number;
+}
+
+const benchMissing = (f: BenchFacts) => fail(`${f.missing}; run: npm run bench -- --stack ${f.stack}`);
+
+export const benchJudges: Record<string, (f: BenchFacts) => LiveOutcome> = {
+    "001-MON-09": (f) => {
+        if (!f.record) return benchMissing(f);
+        const { latency: l, pgbench: b } = f.record;
+        const complete = l.samples > 0 && Number.isFinite(l.p95) && Number.isFinite(b.tpcbTps) && b.tpcbTps > 0 && b.failed === 0;
+        if (!complete) return fail(`the recorded baseline is incomplete (${l.samples} latency samples, ${b.tpcbTps} TPS, ${b.failed} failed transactions); run npm run bench -- --stack ${f.stack} again`);
+        return pass(`baseline ${f.record.at.slice(0, 10)}: SELECT 1 p50/p95/p99 ${ms(l.p50)}/${ms(l.p95)}/${ms(l.p99)}; pgbench tpcb-like ${b.tpcbTps.toFixed(0)} TPS, select-only ${b.selectOnlyTps.toFixed(0)} TPS (${b.clients} clients)`);
+    },
+    "001-PERF-01": (f) => {
+        if (!f.record) return benchMissing(f);
+        const c = f.record.concurrentClients;
+        return verdict(
+            c.clients >= 1000 && c.succeeded === c.clients,
+            `${c.succeeded}/${c.clients} clients connected through PgBouncer at once and each ran a query, in ${c.seconds.toFixed(1)} s${c.errors.length ? `; errors: ${c.errors.slice(0, 3).join("; ")}` : ""}`,
+        );
+    },
+    "001-PERF-02": (f) => {
+        if (!f.record) return benchMissing(f);
+        const b = f.record.pgbench;
+        return verdict(
+            b.failed === 0 && b.tpcbTps >= f.record.targetTps,
+            `pgbench tpcb-like ${b.tpcbTps.toFixed(0)} TPS over ${b.seconds} s with ${b.clients} clients, ${b.failed} failed (target ${f.record.targetTps}: dpg-cluster:benchmark.targetTps)`,
+        );
+    },
+    "001-PERF-05": (f) => {
+        if (!f.record) return benchMissing(f);
+        const u = f.record.burst;
+        return verdict(
+            f.record.pgbench.failed === 0 && u.peakCpuPercentOfLimit < 90,
+            `leader ${u.container} peaked at ${u.peakCpuPercentOfLimit.toFixed(0)}% of its ${u.cpuLimit}-CPU limit under the ${f.record.pgbench.clients}-client burst (< 90% leaves burst headroom; fix: raise the PostgreSQL containers' CPU limit)`,
+        );
+    },
+};
+
 /** Every judge by measurement name: the catalog's `measuredBy` names one of these. */
 export const JUDGES = {
     postgres: postgresJudges,
@@ -382,5 +441,6 @@ export const JUDGES = {
     prometheus: prometheusJudges,
     "backup-capacity": backupJudges,
     drills: drillJudges,
+    bench: benchJudges,
 } as const;
 export type MeasureName = keyof typeof JUDGES;

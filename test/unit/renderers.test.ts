@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { renderEtcdConfig } from "../../components/etcd/render";
 import { renderHaproxyConfig } from "../../components/haproxy/render";
 import { pgHba, sqlLiteral } from "../../components/patroni/render";
+import { AUTH_USER_MAX_CONNECTIONS } from "../../components/pgbouncer/render";
 import { clusterSettings, rendered } from "../support/fixtures";
 import { assertGolden } from "../support/golden";
 
@@ -158,5 +159,14 @@ describe("certificate metrics", () => {
     assert.match(text, /^dpg_certificate_not_after_timestamp_seconds\{cert="ca"\} 2110838400$/m);
     assert.match(text, /^dpg_certificate_not_after_timestamp_seconds\{cert="dpg-dev-pg-1"\} 1826928000$/m);
     assert.throws(() => renderCertificateMetrics({ x: "soon" }), /certificate x has an unreadable expiry/);
+  });
+});
+
+describe("pgbouncer auth_query role", () => {
+  it("opens fewer server connections than the role's CONNECTION LIMIT, so a login burst never hits it", () => {
+    const limit = Number(/ROLE pgbouncer_auth LOGIN[^;]*CONNECTION LIMIT (\d+)/.exec(rendered["patroni/bootstrap.sql"]())?.[1]);
+    assert.ok(limit > 0, "bootstrap.sql sets a connection limit for pgbouncer_auth");
+    assert.ok(AUTH_USER_MAX_CONNECTIONS < limit, `max_user_connections ${AUTH_USER_MAX_CONNECTIONS} must stay below ${limit}`);
+    assert.match(rendered["pgbouncer/pgbouncer.ini"](), new RegExp(`^\\[users\\]\\npgbouncer_auth = max_user_connections=${AUTH_USER_MAX_CONNECTIONS}$`, "m"));
   });
 });

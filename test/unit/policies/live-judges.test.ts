@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { catalog } from "../../../policies/catalog";
 import {
     BackupCapacityFacts,
+    BenchFacts,
+    BenchRecord,
     ContainerSetFacts,
     DrillFacts,
     EtcdFacts,
@@ -18,7 +20,7 @@ import {
     versionAtLeast,
 } from "../../../policies/live/judges";
 import { applyLive, LiveResult } from "../../../policies/live/collect";
-import { readDrill } from "../../../policies/live/gather";
+import { readRecord } from "../../../policies/live/gather";
 import { parseEndpoint } from "../../../policies/live/target";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -96,6 +98,17 @@ const drillRecord = {
     rejoin: { ok: true, seconds: 14, member: "pg-1" },
 };
 
+const benchRecord: BenchRecord = {
+    stack: "s",
+    systemIdentifier: "42",
+    at: "2026-11-20T10:00:00Z",
+    concurrentClients: { clients: 1000, succeeded: 1000, seconds: 6.2, errors: [] },
+    pgbench: { clients: 8, seconds: 20, tpcbTps: 850, selectOnlyTps: 4100, failed: 0, latencyAvgMs: 9.4 },
+    latency: { samples: 500, p50: 0.4, p95: 0.8, p99: 1.6 },
+    burst: { container: "pg-1", peakCpuPercentOfLimit: 61, cpuLimit: 1 },
+    targetTps: 100,
+};
+
 const FIXTURES: { [K in MeasureName]: { good: unknown; bad: unknown } } = {
     postgres: { good: goodPostgres, bad: badPostgres },
     patroni: {
@@ -119,6 +132,20 @@ const FIXTURES: { [K in MeasureName]: { good: unknown; bad: unknown } } = {
     "backup-capacity": {
         good: { repoFreeBytes: 10 * GiB, databaseBytes: 100 * 1024 ** 2 } satisfies BackupCapacityFacts,
         bad: { repoFreeBytes: 200 * 1024 ** 2, databaseBytes: 100 * 1024 ** 2 } satisfies BackupCapacityFacts,
+    },
+    bench: {
+        good: { stack: "s", record: benchRecord, ageDays: 3 } satisfies BenchFacts,
+        bad: {
+            stack: "s",
+            ageDays: 1,
+            record: {
+                ...benchRecord,
+                concurrentClients: { clients: 1000, succeeded: 712, seconds: 90, errors: ["no more connections allowed (max_client_conn)"] },
+                pgbench: { ...benchRecord.pgbench, tpcbTps: 40, failed: 3 },
+                burst: { container: "pg-1", peakCpuPercentOfLimit: 100, cpuLimit: 1 },
+                latency: { samples: 0, p50: NaN, p95: NaN, p99: NaN },
+            },
+        } satisfies BenchFacts,
     },
     drills: {
         good: { stack: "s", record: drillRecord, ageDays: 3 } satisfies DrillFacts,
@@ -168,14 +195,14 @@ test("catalog and judges agree: every measuredBy names a measurement with a judg
         for (const id of Object.keys(judges)) assert.equal(items.find((i) => i.id === id)?.measuredBy, measure, `judge ${measure}/${id} is not what the catalog says decides ${id}`);
 });
 
-test("drill records count only for the same cluster and within 30 days", () => {
+test("drill and benchmark records count only for the same cluster and within 30 days", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drill-"));
     const file = path.join(dir, "drills.json");
-    assert.match(readDrill(file, "s", "42").missing!, /no failover drill recorded/);
+    assert.match(readRecord(file, "s", "42", "failover drill").missing!, /no failover drill recorded/);
     fs.writeFileSync(file, JSON.stringify(drillRecord));
-    assert.ok(readDrill(file, "s", "42", new Date("2026-11-23T00:00:00Z")).record);
-    assert.match(readDrill(file, "s", "43", new Date("2026-11-23T00:00:00Z")).missing!, /another cluster/);
-    assert.match(readDrill(file, "s", "42", new Date("2027-01-23T00:00:00Z")).missing!, /days old/);
+    assert.ok(readRecord(file, "s", "42", "failover drill", new Date("2026-11-23T00:00:00Z")).record);
+    assert.match(readRecord(file, "s", "43", "failover drill", new Date("2026-11-23T00:00:00Z")).missing!, /another cluster/);
+    assert.match(readRecord(file, "s", "42", "failover drill", new Date("2027-01-23T00:00:00Z")).missing!, /days old/);
     fs.rmSync(dir, { recursive: true });
 });
 
