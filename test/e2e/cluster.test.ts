@@ -315,6 +315,24 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     console.log(`# drill: ${r.stdout.trim().replace(/\n/g, "; ")}`);
   });
 
+  it("the benchmark serves 1,000 concurrent clients, measures TPS in a scratch database, and the report reads its record", async () => {
+    const r = run("node", ["--import", "tsx", "policies/live/bench.ts", "--stack", stack.name], { allowFail: true, timeoutMs: 8 * 60_000 });
+    assert.equal(r.status, 0, r.stdout.slice(-2000) + r.stderr.slice(-3000));
+    const record = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "reports", stack.name, "bench.json"), "utf8"));
+    assert.equal(record.concurrentClients.succeeded, 1000, JSON.stringify(record.concurrentClients));
+    assert.ok(record.pgbench.tpcbTps > 0 && record.pgbench.selectOnlyTps > 0, JSON.stringify(record.pgbench));
+    assert.equal(record.pgbench.failed, 0);
+    assert.ok(record.latency.samples === 500 && record.latency.p50 <= record.latency.p95 && record.latency.p95 <= record.latency.p99);
+    const databases = await query(WRITE_PORT, stack.output("superuserPassword"), "SELECT datname FROM pg_database", [], "postgres");
+    assert.ok(!databases.rows.some((d: { datname: string }) => d.datname === "dpg_bench"), "the scratch database is dropped");
+    const target = targetFrom(stack.name, JSON.parse(pulumi(["stack", "output", "--stack", stack.name, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(stack.name), stack.name));
+    const live = await collectLive(target, catalog().filter((i) => i.measuredBy === "bench"), { reportsDir: path.join(REPO_ROOT, "reports") });
+    assert.equal(live.get("001-PERF-01")?.status, "pass", live.get("001-PERF-01")?.evidence);
+    assert.equal(live.get("001-MON-09")?.status, "pass", live.get("001-MON-09")?.evidence);
+    assert.equal(live.get("001-PERF-02")?.status, record.pgbench.tpcbTps >= 100 ? "pass" : "fail", live.get("001-PERF-02")?.evidence);
+    console.log(`# bench: ${r.stdout.trim().split("\n").slice(0, 4).join("; ")}`);
+  });
+
   it("leaves no container, volume or network behind after destroy", () => {
     pulumi(["destroy", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 10 * 60_000 });
     assert.deepEqual(stackContainers(), []);
