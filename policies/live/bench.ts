@@ -8,13 +8,12 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { stackConfig, stackOutputs } from "../report/pulumi";
-import { recordFile, systemIdentifier } from "./gather";
+import { systemIdentifier } from "./gather";
 import type { BenchRecord } from "./judges";
-import { dockerOk, percentile, withClient } from "./sources";
-import { LiveTarget, settingsFrom, targetFrom } from "./target";
+import { dockerOk, percentiles, timeQueries, withClient } from "./sources";
+import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
+import { LiveTarget } from "./target";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const BENCH = { concurrentClients: 1000, pgbenchClients: 8, pgbenchThreads: 2, pgbenchSeconds: 20, scale: 10, latencySamples: 500 } as const;
 const SCRATCH_DB = "dpg_bench";
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
@@ -47,16 +46,7 @@ async function concurrentClients(t: LiveTarget): Promise<BenchRecord["concurrent
 }
 
 async function latency(t: LiveTarget): Promise<BenchRecord["latency"]> {
-    const samples = await withClient(t, t.write, t.app, async (c) => {
-        const out: number[] = [];
-        for (let i = 0; i < BENCH.latencySamples; i++) {
-            const s = process.hrtime.bigint();
-            await c.query("SELECT 1");
-            out.push(Number(process.hrtime.bigint() - s) / 1e6);
-        }
-        return out;
-    });
-    return { samples: samples.length, p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) };
+    return percentiles(await withClient(t, t.write, t.app, (c) => timeQueries(c, BENCH.latencySamples, () => "SELECT 1")));
 }
 
 /** pgbench against the write port, as the superuser in the scratch database; the password only in its env. */
@@ -153,40 +143,26 @@ async function run(t: LiveTarget, targetTps: number): Promise<BenchRecord> {
     }
 }
 
+const BENCH_COMMAND: StackCommand = {
+    name: "bench",
+    usage: "1,000 concurrent clients, latency percentiles and pgbench TPS",
+    prodRisk: "the benchmark loads the leader for about a minute",
+};
+
 export async function main(argv: string[]): Promise<number> {
-    const stackAt = argv.indexOf("--stack");
-    const stack = stackAt >= 0 ? argv[stackAt + 1] : undefined;
-    if (!stack) {
-        process.stderr.write("usage: bench --stack <name> [--allow-prod]\n  1,000 concurrent clients, latency percentiles and pgbench TPS; records reports/<stack>/bench.json\n");
-        return 1;
-    }
-    const config = settingsFrom(stackConfig(stack, REPO_ROOT), stack);
-    if (config.environment === "prod" && !argv.includes("--allow-prod")) {
-        process.stderr.write(`bench: ${stack} is a prod stack; the benchmark loads the leader for about a minute. Pass --allow-prod to run it anyway.\n`);
-        return 1;
-    }
-    const t = targetFrom(stack, stackOutputs(stack, REPO_ROOT), config);
-    const r = await run(t, config.benchmark.targetTps);
-    const file = recordFile(path.join(REPO_ROOT, "reports"), stack, "bench");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(r, null, 2) + "\n");
+    const opened = openStack(BENCH_COMMAND, argv);
+    if (typeof opened === "number") return opened;
+    const r = await run(opened.t, opened.config.benchmark.targetTps);
+    const file = saveRecord(BENCH_COMMAND, opened.t.stack, r);
     const c = r.concurrentClients;
     process.stdout.write(
         `concurrent clients: ${c.succeeded}/${c.clients} in ${c.seconds.toFixed(1)} s${c.errors.length ? ` (errors: ${c.errors.join("; ")})` : ""}\n` +
             `SELECT 1 latency p50/p95/p99: ${r.latency.p50.toFixed(2)}/${r.latency.p95.toFixed(2)}/${r.latency.p99.toFixed(2)} ms (${r.latency.samples} samples)\n` +
             `pgbench (${r.pgbench.clients} clients, ${r.pgbench.seconds} s): tpcb-like ${r.pgbench.tpcbTps.toFixed(0)} TPS (avg ${r.pgbench.latencyAvgMs} ms, ${r.pgbench.failed} failed), select-only ${r.pgbench.selectOnlyTps.toFixed(0)} TPS; target ${r.targetTps}\n` +
             `burst: leader ${r.burst.container} peaked at ${r.burst.peakCpuPercentOfLimit.toFixed(0)}% of its ${r.burst.cpuLimit}-CPU limit\n` +
-            `recorded: ${path.relative(process.cwd(), file)}\n`,
+            `recorded: ${file}\n`,
     );
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => (process.exitCode = code),
-        (e) => {
-            process.stderr.write(`bench: ${(e as Error).message}\n`);
-            process.exitCode = 1;
-        },
-    );
-}
+if (require.main === module) runMain(BENCH_COMMAND, main);

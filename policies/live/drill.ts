@@ -6,36 +6,23 @@
 // killed (SIGKILL: node loss, no clean hand-over); the drill measures kill → first acknowledged write on
 // the new leader, then checks every acknowledged row is there. The old leader is started again and must
 // rejoin as a streaming replica. Switchover: patronictl moves the leader to a replica on purpose.
-import * as fs from "fs";
-import * as path from "path";
-import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "../../components/patroni/render";
-import { stackConfig, stackOutputs } from "../report/pulumi";
-import { recordFile } from "./gather";
+import { PatroniMember, patroniMembers } from "./gather";
 import type { DrillRecord } from "./judges";
-import { docker, dockerOk, httpFromContainer, withClient } from "./sources";
-import { LiveTarget, settingsFrom, targetFrom } from "./target";
+import { docker, dockerOk, withClient } from "./sources";
+import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
+import { LiveTarget } from "./target";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const STEP_LIMIT_MS = 120_000;
 const log = (s: string) => process.stderr.write(`[drill] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Member {
-    name: string;
-    role: string;
-    state: string;
-}
-
-function members(t: LiveTarget, exclude: string[] = []): Member[] {
-    const scheme = t.caCertPem ? "https" : "http";
-    for (const node of t.patroniNodes.filter((n) => !exclude.includes(n))) {
-        try {
-            return JSON.parse(httpFromContainer(node, `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, t.caCertPem ? TLS_UPLOAD_FILES.ca : undefined)).members ?? [];
-        } catch {
-            /* that node is down; ask the next */
-        }
+/** /cluster from any node still running; empty while none answers (a node is down mid-drill). */
+function members(t: LiveTarget, exclude: string[] = []): PatroniMember[] {
+    try {
+        return patroniMembers(t, exclude);
+    } catch {
+        return [];
     }
-    return [];
 }
 
 /**
@@ -43,7 +30,7 @@ function members(t: LiveTarget, exclude: string[] = []): Member[] {
  * Patroni rightly refuses to promote anyone (no replica is known to hold every commit), so a kill would
  * test nothing but that refusal.
  */
-const healthy = (t: LiveTarget, m: Member[]) =>
+const healthy = (t: LiveTarget, m: PatroniMember[]) =>
     m.length === t.patroniNodes.length &&
     m.filter((x) => x.role === "leader" && x.state === "running").length === 1 &&
     m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") &&
@@ -159,42 +146,29 @@ async function switchoverDrill(t: LiveTarget): Promise<DrillRecord["switchover"]
     return { seconds: (Date.now() - t0) / 1000, from, to, ok: true };
 }
 
+const DRILL_COMMAND: StackCommand = {
+    name: "drill",
+    usage: "kills the stack's Patroni leader, measures the failover, then runs a switchover",
+    prodRisk: "the drill interrupts writes for up to ~30 s",
+};
+
 export async function main(argv: string[]): Promise<number> {
-    const stackAt = argv.indexOf("--stack");
-    const stack = stackAt >= 0 ? argv[stackAt + 1] : undefined;
-    if (!stack) {
-        process.stderr.write("usage: drill --stack <name> [--allow-prod]\n  kills the stack's Patroni leader, measures the failover, then runs a switchover; records reports/<stack>/drills.json\n");
-        return 1;
-    }
-    const config = settingsFrom(stackConfig(stack, REPO_ROOT), stack);
-    if (config.environment === "prod" && !argv.includes("--allow-prod")) {
-        process.stderr.write(`drill: ${stack} is a prod stack; the drill interrupts writes for up to ~30 s. Pass --allow-prod to run it anyway.\n`);
-        return 1;
-    }
-    const t = targetFrom(stack, stackOutputs(stack, REPO_ROOT), config);
+    const opened = openStack(DRILL_COMMAND, argv);
+    if (typeof opened === "number") return opened;
+    const t = opened.t;
     const clusterId = (await sql<{ id: string }>(t, "SELECT system_identifier::text AS id FROM pg_control_system()"))[0].id;
     const fo = await failoverDrill(t);
     const switchover = await switchoverDrill(t);
     await sql(t, "DROP SCHEMA IF EXISTS dpg_drill CASCADE").catch((e) => log(`cleanup: ${(e as Error).message}`));
-    const record: DrillRecord = { stack, systemIdentifier: clusterId, at: new Date().toISOString(), ...fo, switchover };
-    const file = recordFile(path.join(REPO_ROOT, "reports"), stack, "drills");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
+    const record: DrillRecord = { stack: t.stack, systemIdentifier: clusterId, at: new Date().toISOString(), ...fo, switchover };
+    const file = saveRecord(DRILL_COMMAND, t.stack, record);
     process.stdout.write(
         `failover ${fo.failover.oldLeader} → ${fo.failover.newLeader}: ${fo.failover.seconds.toFixed(1)} s to the first acknowledged write; ` +
             `${fo.failover.rowsAfter}/${fo.failover.committedRows} acknowledged rows kept; ${fo.rejoin.member} rejoined ${fo.rejoin.ok ? `in ${fo.rejoin.seconds.toFixed(1)} s` : "— NO"}\n` +
             `switchover ${switchover.from} → ${switchover.to}: ${switchover.ok ? `${switchover.seconds.toFixed(1)} s` : `failed: ${switchover.error}`}\n` +
-            `recorded: ${path.relative(process.cwd(), file)}\n`,
+            `recorded: ${file}\n`,
     );
     return fo.failover.rowsAfter === fo.failover.committedRows && fo.rejoin.ok && switchover.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => (process.exitCode = code),
-        (e) => {
-            process.stderr.write(`drill: ${(e as Error).message}\n`);
-            process.exitCode = 1;
-        },
-    );
-}
+if (require.main === module) runMain(DRILL_COMMAND, main);

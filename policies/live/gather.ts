@@ -19,17 +19,17 @@ import {
     PostgresFacts,
     PrometheusFacts,
 } from "./judges";
-import { docker, dockerOk, httpFromContainer, percentile, stackContainers, withClient } from "./sources";
+import { docker, dockerOk, httpFromContainer, percentiles, stackContainers, timeQueries, withClient } from "./sources";
 import { LiveTarget } from "./target";
 
 const RUVECTOR_MIN = "2.0.0";
 const PGDATA_MOUNT = "/var/lib/postgresql/data";
 const ETCD_DATA_MOUNT = "/var/lib/etcd";
 
-/** A Patroni node that is running: the place the collector runs curl from. */
-function runningNode(t: LiveTarget): string {
+/** A Patroni node that is running (and not in `exclude`): the place the collector runs curl from. */
+function runningNode(t: LiveTarget, exclude: string[] = []): string {
     const running = new Set(dockerOk(["ps", "--filter", `label=dpg.stack=${t.namePrefix}`, "--format", "{{.Names}}"]).split("\n"));
-    const node = t.patroniNodes.find((n) => running.has(n));
+    const node = t.patroniNodes.find((n) => running.has(n) && !exclude.includes(n));
     if (!node) throw new Error(`no Patroni node of ${t.namePrefix} is running (${t.patroniNodes.join(", ")})`);
     return node;
 }
@@ -159,12 +159,23 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
 
 // ---- Patroni, etcd, containers, Prometheus --------------------------------------------------------------
 
-export async function gatherPatroni(t: LiveTarget): Promise<PatroniFacts> {
+export interface PatroniMember {
+    name: string;
+    role: string;
+    state: string;
+    lag?: number | string;
+}
+
+/** Patroni's `GET /cluster`, asked of the first running node not in `exclude` (TLS verified with the cluster CA). */
+export function patroniMembers(t: LiveTarget, exclude: string[] = []): PatroniMember[] {
     const scheme = t.caCertPem ? "https" : "http";
-    const body = JSON.parse(httpFromContainer(runningNode(t), `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, caFile(t)));
+    return JSON.parse(httpFromContainer(runningNode(t, exclude), `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, caFile(t))).members ?? [];
+}
+
+export async function gatherPatroni(t: LiveTarget): Promise<PatroniFacts> {
     return {
         expectedNodes: t.patroniNodes.length,
-        members: (body.members ?? []).map((m: any) => ({ name: m.name, role: m.role, state: m.state, lagBytes: typeof m.lag === "number" ? m.lag : m.role === "leader" ? 0 : null })),
+        members: patroniMembers(t).map((m) => ({ name: m.name, role: m.role, state: m.state, lagBytes: typeof m.lag === "number" ? m.lag : m.role === "leader" ? 0 : null })),
     };
 }
 
@@ -332,29 +343,19 @@ export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
     const concurrencySeconds = (Date.now() - c0) / 1000;
 
     // 2. Latency: simple queries, then k-NN on a session-local HNSW-indexed table.
-    const timings = async (c: Client, n: number, sql: () => string) => {
-        const out: number[] = [];
-        for (let i = 0; i < n; i++) {
-            const s = process.hrtime.bigint();
-            await c.query(sql());
-            out.push(Number(process.hrtime.bigint() - s) / 1e6);
-        }
-        return out;
-    };
     const { simple, vector } = await withClient(t, t.write, t.app, async (c) => {
-        const simpleMs = await timings(c, LOAD.simpleQueries, () => "SELECT 1");
+        const simpleMs = await timeQueries(c, LOAD.simpleQueries, () => "SELECT 1");
         await createProbeTable(c, ext, LOAD.vectorRows, LOAD.vectorDims);
-        const vectorMs = await timings(c, LOAD.vectorQueries, () => `SELECT id FROM dpg_live_probe ORDER BY v <-> '${randomVector(LOAD.vectorDims)}' LIMIT 10`);
+        const vectorMs = await timeQueries(c, LOAD.vectorQueries, () => `SELECT id FROM dpg_live_probe ORDER BY v <-> '${randomVector(LOAD.vectorDims)}' LIMIT 10`);
         return { simple: simpleMs, vector: vectorMs };
     });
     const sampled = await stats;
     const ticks1 = device ? ioTicks(device) : null;
     const windowMs = Date.now() - w0;
-    const summary = (v: number[]) => ({ samples: v.length, p50: percentile(v, 50), p95: percentile(v, 95), p99: percentile(v, 99) });
     return {
         concurrency: { clients: LOAD.clients, succeeded: results.filter(Boolean).length, errors, seconds: concurrencySeconds, via: t.pooler ? `PgBouncer ${via.host}:${via.port}` : `HAProxy ${via.host}:${via.port}` },
-        simple: summary(simple),
-        vector: { ...summary(vector), rows: LOAD.vectorRows, dims: LOAD.vectorDims },
+        simple: percentiles(simple),
+        vector: { ...percentiles(vector), rows: LOAD.vectorRows, dims: LOAD.vectorDims },
         postgresCpu: sampled.map((s) => ({ container: s.name, avgPercentOfLimit: s.cpu / (cpus.get(s.name) ?? 1) })),
         postgresMemory: sampled.map((s) => {
             const peak = peakMemoryBytes(s.name);

@@ -94,3 +94,19 @@ export function percentile(values: number[], p: number): number {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+
+/** p50/p95/p99 of a list of timings. */
+export function percentiles(values: number[]): { samples: number; p50: number; p95: number; p99: number } {
+    return { samples: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) };
+}
+
+/** Runs `n` queries one after another on one connection; returns each one's time in ms. */
+export async function timeQueries(c: Client, n: number, sql: () => string): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+        const started = process.hrtime.bigint();
+        await c.query(sql());
+        out.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    return out;
+}

@@ -48,6 +48,11 @@ function leaderContainer(): string {
   return leader.name;
 }
 
+/** What the report's live collector measures for this stack: its outputs (secrets included) and settings. */
+function liveTarget(name: string) {
+  return targetFrom(name, JSON.parse(pulumi(["stack", "output", "--stack", name, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(name), name));
+}
+
 function stackContainers(): string[] {
   return docker(["ps", "-a", "--filter", `label=dpg.stack=${PREFIX}`, "--format", "{{.Names}}"]).stdout.split("\n").filter(Boolean);
 }
@@ -274,7 +279,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
   });
 
   it("the live collector sees a stopped replica and a stopped etcd member, and the cluster recovers", async () => {
-    const target = targetFrom(stack.name, JSON.parse(pulumi(["stack", "output", "--stack", stack.name, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(stack.name), stack.name));
+    const target = liveTarget(stack.name);
     const items = catalog().filter((i) => i.measuredBy === "patroni" || i.measuredBy === "etcd");
     const replica = (JSON.parse(patroniCluster()).members as Array<{ name: string; role: string }>).find((m) => m.role !== "leader")!.name;
     docker(["stop", replica]);
@@ -308,7 +313,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.ok(record.failover.seconds > 0 && record.failover.seconds < 120, `failover ${record.failover.seconds} s`);
     assert.equal(record.rejoin.ok, true);
     assert.equal(record.switchover.ok, true);
-    const target = targetFrom(stack.name, JSON.parse(pulumi(["stack", "output", "--stack", stack.name, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(stack.name), stack.name));
+    const target = liveTarget(stack.name);
     const live = await collectLive(target, catalog().filter((i) => i.measuredBy === "drills"), { reportsDir: path.join(REPO_ROOT, "reports") });
     assert.equal(live.get("003-HA-02")?.status, "pass", live.get("003-HA-02")?.evidence);
     assert.equal(live.get("000-HA-02")?.status, record.failover.seconds < 30 ? "pass" : "fail", live.get("000-HA-02")?.evidence);
@@ -325,7 +330,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.ok(record.latency.samples === 500 && record.latency.p50 <= record.latency.p95 && record.latency.p95 <= record.latency.p99);
     const databases = await query(WRITE_PORT, stack.output("superuserPassword"), "SELECT datname FROM pg_database", [], "postgres");
     assert.ok(!databases.rows.some((d: { datname: string }) => d.datname === "dpg_bench"), "the scratch database is dropped");
-    const target = targetFrom(stack.name, JSON.parse(pulumi(["stack", "output", "--stack", stack.name, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(stack.name), stack.name));
+    const target = liveTarget(stack.name);
     const live = await collectLive(target, catalog().filter((i) => i.measuredBy === "bench"), { reportsDir: path.join(REPO_ROOT, "reports") });
     assert.equal(live.get("001-PERF-01")?.status, "pass", live.get("001-PERF-01")?.evidence);
     assert.equal(live.get("001-MON-09")?.status, "pass", live.get("001-MON-09")?.evidence);
