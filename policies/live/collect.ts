@@ -1,6 +1,6 @@
 // The live collector: runs each measurement once, judges every live catalog item that names it
 // (`measuredBy`), and folds the outcomes into the evaluation the pack wrote, so the score and the
-// report count measured facts instead of "not yet measured".
+// report count measured facts instead of "not measured".
 import { CatalogItem } from "../catalog";
 import type { Evaluation } from "../pack/readiness-policy";
 import { computeScore } from "../score/score";
@@ -87,7 +87,7 @@ export async function collectLive(
 }
 
 /**
- * Live outcomes replace "not yet measured"; an item whose static precondition already failed keeps that
+ * Live outcomes replace "not measured"; an item whose static precondition already failed keeps that
  * failure (the measurement cannot make an unsafe declaration pass). The score is computed again.
  */
 export function applyLive(e: Evaluation, live: Map<string, LiveResult>): Evaluation {

@@ -1,4 +1,4 @@
-// Decides every catalog item against the declared stack: static by its rules, live as "not yet measured"
+// Decides every catalog item against the declared stack: static by its rules, live as "not measured" (the report's live collector decides them later)
 // (unless a precondition already fails), attested from the attestations, not-applicable with its reason.
 import { CatalogItem } from "../catalog";
 import { Model, Rule, RuleContext, ruleByName } from "../rules";

@@ -39,7 +39,7 @@ function tally(items: ScoreInput[]): Tally {
     return { passed, total: items.length, percent: items.length === 0 ? 100 : (100 * passed) / items.length };
 }
 
-/** Live items not yet measured, unknowns and missing attestations count as not passed. */
+/** Live items not measured, unknowns and missing attestations count as not passed. */
 export function computeScore(items: ScoreInput[]): Score {
     const counted = items.filter((i) => i.scored && i.status !== "not-applicable");
     const blockerItems = counted.filter((i) => i.severity === "blocker");
