@@ -38,7 +38,7 @@ function gatherers(reportsDir: string): Gatherers {
         prometheus: gatherPrometheus,
         "backup-capacity": gatherBackupCapacity,
         drills: async (t) => readRecord<DrillRecord>(recordFile(reportsDir, t.stack, "drills"), t.stack, await systemIdentifier(t), "failover drill"),
-        bench: async (t) => ({ ...readRecord<BenchRecord>(recordFile(reportsDir, t.stack, "bench"), t.stack, await systemIdentifier(t), "benchmark") }),
+        bench: async (t) => readRecord<BenchRecord>(recordFile(reportsDir, t.stack, "bench"), t.stack, await systemIdentifier(t), "benchmark"),
     };
 }
 
