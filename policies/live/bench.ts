@@ -8,9 +8,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { systemIdentifier } from "./gather";
+import { patroniMembers, systemIdentifier } from "./gather";
 import type { BenchRecord } from "./judges";
-import { dockerOk, percentiles, timeQueries, withClient } from "./sources";
+import { percentiles, stackContainers, timeQueries, withClient } from "./sources";
 import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
 import { LiveTarget } from "./target";
 
@@ -99,10 +99,9 @@ async function run(t: LiveTarget, targetTps: number): Promise<BenchRecord> {
     log(`latency: ${BENCH.latencySamples} × SELECT 1 through the write port`);
     const lat = await latency(t);
 
-    const leader = (await withClient(t, t.write, t.superuser, (c) => c.query("SELECT inet_server_addr()::text AS a"))).rows[0].a as string;
-    const leaderContainer =
-        t.patroniNodes.find((n) => dockerOk(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", n]).split(" ").includes(leader.replace(/\/\d+$/, ""))) ?? t.patroniNodes[0];
-    const cpuLimit = Number(dockerOk(["inspect", "-f", "{{.HostConfig.NanoCpus}}", leaderContainer]).trim()) / 1e9 || 1;
+    const leaderContainer = patroniMembers(t).find((m) => m.role === "leader")?.name;
+    if (!leaderContainer) throw new Error("Patroni reports no leader; the benchmark needs a writable cluster");
+    const cpuLimit = stackContainers(t).find((c) => c.name === leaderContainer)?.cpuLimit ?? 1;
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-bench-"));
     const caFile = t.caCertPem ? path.join(dir, "ca.crt") : undefined;

@@ -6,7 +6,7 @@
 // killed (SIGKILL: node loss, no clean hand-over); the drill measures kill → first acknowledged write on
 // the new leader, then checks every acknowledged row is there. The old leader is started again and must
 // rejoin as a streaming replica. Switchover: patronictl moves the leader to a replica on purpose.
-import { PatroniMember, patroniMembers } from "./gather";
+import { PatroniMember, patroniMembers, systemIdentifier } from "./gather";
 import type { DrillRecord } from "./judges";
 import { docker, dockerOk, withClient } from "./sources";
 import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     const opened = openStack(DRILL_COMMAND, argv);
     if (typeof opened === "number") return opened;
     const t = opened.t;
-    const clusterId = (await sql<{ id: string }>(t, "SELECT system_identifier::text AS id FROM pg_control_system()"))[0].id;
+    const clusterId = await until("the cluster's system identifier", () => systemIdentifier(t).catch(() => undefined), 30_000);
     const fo = await failoverDrill(t);
     const switchover = await switchoverDrill(t);
     await sql(t, "DROP SCHEMA IF EXISTS dpg_drill CASCADE").catch((e) => log(`cleanup: ${(e as Error).message}`));

@@ -318,10 +318,7 @@ function peakMemoryBytes(container: string): number | null {
 export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
     const ext = t.config.patroni.vectorExtension;
     const nodes = t.patroniNodes;
-    const limits = new Map(stackContainers(t).filter((c) => nodes.includes(c.name)).map((c) => [c.name, c.memoryLimitBytes]));
-    const cpus = new Map(
-        (JSON.parse(dockerOk(["inspect", ...nodes])) as any[]).map((c) => [String(c.Name).replace(/^\//, ""), Number(c.HostConfig?.NanoCpus ?? 0) / 1e9 || 1]),
-    );
+    const nodeFacts = new Map(stackContainers(t).filter((c) => nodes.includes(c.name)).map((c) => [c.name, c]));
     const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
     const device = deviceOf(String(info.DockerRootDir ?? "/var/lib/docker"));
     const ticks0 = device ? ioTicks(device) : null;
@@ -356,10 +353,10 @@ export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
         concurrency: { clients: LOAD.clients, succeeded: results.filter(Boolean).length, errors, seconds: concurrencySeconds, via: t.pooler ? `PgBouncer ${via.host}:${via.port}` : `HAProxy ${via.host}:${via.port}` },
         simple: percentiles(simple),
         vector: { ...percentiles(vector), rows: LOAD.vectorRows, dims: LOAD.vectorDims },
-        postgresCpu: sampled.map((s) => ({ container: s.name, avgPercentOfLimit: s.cpu / (cpus.get(s.name) ?? 1) })),
+        postgresCpu: sampled.map((s) => ({ container: s.name, avgPercentOfLimit: s.cpu / (nodeFacts.get(s.name)?.cpuLimit ?? 1) })),
         postgresMemory: sampled.map((s) => {
             const peak = peakMemoryBytes(s.name);
-            const limit = limits.get(s.name) ?? 0;
+            const limit = nodeFacts.get(s.name)?.memoryLimitBytes ?? 0;
             return { container: s.name, currentPercent: s.mem, peakPercent: peak !== null && limit > 0 ? (100 * peak) / limit : s.mem };
         }),
         diskBusyPercent: ticks0 !== null && ticks1 !== null && windowMs > 0 ? Math.min(100, (100 * (ticks1 - ticks0)) / windowMs) : null,

@@ -30,6 +30,8 @@ export interface ContainerFacts {
     running: boolean;
     health?: string;
     memoryLimitBytes: number;
+    /** CPUs the container may use (its --cpus limit; 1 when unlimited, as docker stats counts one core as 100%). */
+    cpuLimit: number;
     mounts: Array<{ type: string; name?: string; destination: string }>;
     appArmorProfile: string;
     securityOpt: string[];
@@ -46,6 +48,7 @@ export function stackContainers(t: LiveTarget): ContainerFacts[] {
         running: c.State?.Running === true,
         health: c.State?.Health?.Status,
         memoryLimitBytes: Number(c.HostConfig?.Memory ?? 0),
+        cpuLimit: Number(c.HostConfig?.NanoCpus ?? 0) / 1e9 || 1,
         mounts: (c.Mounts ?? []).map((m: any) => ({ type: m.Type, name: m.Name, destination: m.Destination })),
         appArmorProfile: String(c.AppArmorProfile ?? ""),
         securityOpt: c.HostConfig?.SecurityOpt ?? [],
