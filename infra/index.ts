@@ -41,9 +41,7 @@ const hostIps = [...new Set(["127.0.0.1", config.haproxy.bindAddress])].filter((
 const tls = config.tls.enabled
   ? new ClusterTls("tls", {
       organization: prefix,
-      certValidityDays: config.tls.certValidityDays,
-      caValidityDays: config.tls.caValidityDays,
-      minDaysLeft: config.tls.minDaysLeft,
+      settings: config.tls,
       certificates: [
         ...etcdMembers.map((m) => ({ name: m, dnsNames: [m, "localhost"], ipAddresses: ["127.0.0.1"] })),
         // Clients reach PostgreSQL through HAProxy (by its name inside, by the host address outside).
@@ -64,13 +62,7 @@ const etcd = new EtcdCluster("etcd", {
 const backup = config.backup.enabled
   ? new PgBackRest("backup", {
       namePrefix: prefix,
-      fullSchedule: config.backup.fullSchedule,
-      diffSchedule: config.backup.diffSchedule,
-      incrSchedule: config.backup.incrSchedule,
-      retentionFull: config.backup.retentionFull,
-      retentionFullType: config.backup.retentionFullType,
-      archiveTimeoutSeconds: config.backup.archiveTimeoutSeconds,
-      retainRepoOnDestroy: config.backup.retainRepoOnDestroy,
+      settings: config.backup,
     })
   : undefined;
 
@@ -160,13 +152,7 @@ const pgbouncer = new PgBouncer("pgbouncer", {
   authUserPassword: patroni.poolerAuthPassword,
   postgresMaxConnections: config.patroni.maxConnections,
   bindAddress: config.haproxy.bindAddress,
-  port: config.pgbouncer.port,
-  poolMode: config.pgbouncer.poolMode,
-  maxClientConn: config.pgbouncer.maxClientConn,
-  defaultPoolSize: config.pgbouncer.defaultPoolSize,
-  reservePoolSize: config.pgbouncer.reservePoolSize,
-  reservePoolTimeout: config.pgbouncer.reservePoolTimeout,
-  maxPreparedStatements: config.pgbouncer.maxPreparedStatements,
+  settings: config.pgbouncer,
   passwordLength: config.secrets.passwordLength,
   tls,
 });

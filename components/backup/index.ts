@@ -5,16 +5,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { BackupSection } from "./settings";
 import {
-  BACKUP_DEFAULTS,
   BACKUP_SCHEDULE_PATH,
   BackupSettings,
-  CipherType,
-  CompressType,
   PGBACKREST_CONFIG_PATH,
   REPO_PATH,
-  RetentionType,
   STANZA,
+  backupRenderInput,
   archiveParameters,
   backupSettingsProblems,
   postBootstrapCommands,
@@ -26,35 +24,12 @@ import {
 export interface PgBackRestArgs {
   /** Prefix of the volume name, e.g. "dpg-dev": the repository is `<prefix>-pgbackrest-repo`. */
   namePrefix: string;
-  /** Cron (UTC) of full backups. Default "0 2 * * 0" (Sunday 02:00). */
-  fullSchedule?: string;
-  /** Cron (UTC) of differential backups. Default none. */
-  diffSchedule?: string;
-  /** Cron (UTC) of incremental backups. Default "0 2 * * 1-6" (Monday–Saturday 02:00). */
-  incrSchedule?: string;
-  /** Full backup as soon as the leader finds none (fresh cluster). Default true. */
-  initialFullBackup?: boolean;
-  /** Full backups kept (count), or days kept (time). Default 2. */
-  retentionFull?: number;
-  /** "count" or "time". Default "count". */
-  retentionFullType?: RetentionType;
-  /** Repository encryption. Default "aes-256-cbc" with a generated passphrase. */
-  cipherType?: CipherType;
-  /** Length of the generated passphrase (≥ 32). Default 64. */
-  passphraseLength?: number;
-  /** WAL archiving from the leader (needed for point-in-time recovery). Default true. */
-  walArchiving?: boolean;
-  /** archive-async: parallel, batched archive-push. Default true. */
-  archiveAsync?: boolean;
-  /** PostgreSQL archive_timeout in seconds (RPO bound of a quiet cluster). Default 60. */
-  archiveTimeoutSeconds?: number;
-  /** pgBackRest process-max. Default 2. */
-  processMax?: number;
-  /** Compression of backups and WAL. Default "zst". */
-  compressType?: CompressType;
-  /** Keep the repository volume on `pulumi destroy`. Default false (destroy removes it). */
-  retainRepoOnDestroy?: boolean;
+  /** dpg-cluster:backup.*, parsed (schedules, retention, archive_timeout, keep-on-destroy). */
+  settings: BackupSection;
 }
+
+/** Length of the generated repository passphrase (pgBackRest asks for at least 20). */
+const PASSPHRASE_LENGTH = 64;
 
 /** What the readiness pack sees of this component (secret-free). */
 export type PgBackRestSpec = Pick<
@@ -88,21 +63,14 @@ export class PgBackRest extends pulumi.ComponentResource {
   readonly settings: BackupSettings;
 
   constructor(name: string, args: PgBackRestArgs, opts?: pulumi.ComponentResourceOptions) {
-    const defined = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Partial<PgBackRestArgs>;
-    const s: BackupSettings = {
-      ...BACKUP_DEFAULTS,
-      ...pick(defined, ["fullSchedule", "diffSchedule", "incrSchedule", "initialFullBackup", "retentionFull", "retentionFullType",
-        "cipherType", "walArchiving", "archiveAsync", "archiveTimeoutSeconds", "processMax", "compressType"]),
-    };
-    const passphraseLength = args.passphraseLength ?? 64;
+    const s: BackupSettings = backupRenderInput(args.settings);
     const problems = backupSettingsProblems(s);
-    if (passphraseLength < 32) problems.push("passphraseLength: must be at least 32");
     if (problems.length) throw new Error(`PgBackRest ${name}: ${problems.join("; ")}`);
     const spec: PgBackRestSpec = {
       stanza: STANZA,
       fullSchedule: s.fullSchedule,
       ...(s.diffSchedule ? { diffSchedule: s.diffSchedule } : {}),
-      ...(s.incrSchedule ? { incrSchedule: s.incrSchedule } : {}),
+      incrSchedule: s.incrSchedule,
       initialFullBackup: s.initialFullBackup,
       retentionFull: s.retentionFull,
       retentionFullType: s.retentionFullType,
@@ -123,9 +91,9 @@ export class PgBackRest extends pulumi.ComponentResource {
           { label: "dpg.component", value: "pgbackrest" },
         ],
       },
-      { parent: this, retainOnDelete: args.retainRepoOnDestroy ?? false },
+      { parent: this, retainOnDelete: args.settings.retainRepoOnDestroy },
     );
-    const passphrase = new random.RandomPassword(`${name}-cipher-pass`, { length: passphraseLength, special: false }, { parent: this });
+    const passphrase = new random.RandomPassword(`${name}-cipher-pass`, { length: PASSPHRASE_LENGTH, special: false }, { parent: this });
 
     this.settings = s;
     this.repoVolumeName = volume.name;
@@ -141,8 +109,4 @@ export class PgBackRest extends pulumi.ComponentResource {
     this.postBootstrapCommands = postBootstrapCommands(s);
     this.registerOutputs({ repoVolumeName: this.repoVolumeName, stanza: this.stanza });
   }
-}
-
-function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
-  return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]])) as Pick<T, K>;
 }

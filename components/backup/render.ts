@@ -2,6 +2,7 @@
 // in-image scheduler reads, and what Patroni must merge (archive parameters, restore_command,
 // post_bootstrap commands).
 import { PGDATA, POSTGRES_PORT } from "../patroni/render";
+import type { BackupSection } from "./settings";
 
 /** One stanza per cluster; every node has the same pg1-path, so one name fits all. */
 export const STANZA = "main";
@@ -20,45 +21,36 @@ export type RetentionType = "count" | "time";
 export type CipherType = "aes-256-cbc" | "none";
 export type CompressType = "zst" | "lz4" | "gz" | "none";
 
-export interface BackupSettings {
-  /** Cron (5 fields, container clock = UTC) of full backups. */
-  fullSchedule: string;
-  /** Cron of differential backups; none when undefined. */
-  diffSchedule?: string;
-  /** Cron of incremental backups; none when undefined. */
-  incrSchedule?: string;
+/** How pgBackRest runs here: fixed by the program (the readiness pack checks them), not stack settings. */
+export interface BackupMechanics {
   /** Take a full backup as soon as the leader finds the stanza without one (fresh cluster). */
   initialFullBackup: boolean;
-  /** Full backups kept (count) or days they are kept (time). WAL older than the oldest kept full is expired. */
-  retentionFull: number;
-  retentionFullType: RetentionType;
   cipherType: CipherType;
   /** archive_mode=on + archive_command on the leader; off = no PITR, only backup-time restores. */
   walArchiving: boolean;
   archiveAsync: boolean;
-  /** archive_timeout: bounds the RPO of archive-only recovery on a quiet cluster. */
-  archiveTimeoutSeconds: number;
   /** Parallel processes of backup/restore and async archive-push/get. */
   processMax: number;
   compressType: CompressType;
 }
 
-export const BACKUP_DEFAULTS: BackupSettings = {
-  // Seed 004: "0 2 * * *" daily incremental, full backups never older than 7 days.
-  fullSchedule: "0 2 * * 0",
-  incrSchedule: "0 2 * * 1-6",
+export const BACKUP_MECHANICS: BackupMechanics = {
   initialFullBackup: true,
-  retentionFull: 2,
-  retentionFullType: "count",
   cipherType: "aes-256-cbc",
   walArchiving: true,
   archiveAsync: true,
-  // Seed 000: RPO < 5 min. A WAL segment is forced at least every minute, archived within seconds.
-  archiveTimeoutSeconds: 60,
   processMax: 2,
   // pgBackRest 2.55 in Debian trixie is built with zstd (checked in test/e2e/backup-tools.test.ts).
   compressType: "zst",
 };
+
+/** What the renderers read: the stack's dpg-cluster:backup.* section plus the fixed mechanics. */
+export type BackupSettings = Omit<BackupSection, "enabled" | "retainRepoOnDestroy"> & BackupMechanics;
+
+export function backupRenderInput(section: BackupSection): BackupSettings {
+  const { enabled: _enabled, retainRepoOnDestroy: _retain, ...schedules } = section;
+  return { ...schedules, ...BACKUP_MECHANICS };
+}
 
 const CRON_RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
 const CRON_NAMES: Record<number, string[]> = {

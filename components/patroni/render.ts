@@ -1,5 +1,6 @@
 // Pure renderers for a Patroni node: patroni.yml and the one-time bootstrap SQL.
 import { stringify } from "yaml";
+import { CONNECTIONS_RESERVED } from "./settings";
 
 export const PATRONI_CONFIG_PATH = "/etc/patroni/patroni.yml";
 export const BOOTSTRAP_SQL_PATH = "/etc/patroni/bootstrap.sql";
@@ -75,7 +76,7 @@ export function memoryParameters(memoryMb: number, maxConnections: number): Reco
 export function postgresParameters(c: PatroniClusterSettings): Record<string, string | number> {
   return {
     max_connections: c.maxConnections,
-    superuser_reserved_connections: 3,
+    superuser_reserved_connections: CONNECTIONS_RESERVED.superuser,
     password_encryption: "scram-sha-256",
     ...memoryParameters(c.memoryMb, c.maxConnections),
     // WAL and checkpoints: spread checkpoints over 15 min, keep enough WAL for a replica to catch up.

@@ -5,7 +5,8 @@ import * as random from "@pulumi/random";
 import { TLS_UPLOAD_FILES } from "../patroni/render";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { serviceSettings } from "../shared/docker";
-import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerSettings, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
+import type { PgbouncerSettings } from "./settings";
+import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerRenderInput, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
 
 export interface PgBouncerArgs {
   namePrefix: string;
@@ -16,31 +17,18 @@ export interface PgBouncerArgs {
   /** HAProxy's write listener on the cluster network. */
   upstreamHost: string;
   upstreamPort: number;
-  /** Databases routed through the pooler. Default ["app"]. */
-  databases?: string[];
+  /** Databases routed through the pooler (the application database). */
+  databases: string[];
   /** Password of the PostgreSQL lookup role pgbouncer_auth. */
   authUserPassword: pulumi.Input<string>;
   /** PostgreSQL max_connections, to show the bound in the spec. */
   postgresMaxConnections: number;
-  /** Host address the port is published on. Default 127.0.0.1. */
-  bindAddress?: string;
-  /** Host port. Default 6432. */
-  port?: number;
-  /** Default "transaction" (seed 004). */
-  poolMode?: "transaction" | "session";
-  /** Default 10000 (seed 004). */
-  maxClientConn?: number;
-  /** Default 25 (seed 004). */
-  defaultPoolSize?: number;
-  /** Default 5 (seed 004). */
-  reservePoolSize?: number;
-  /** Seconds. Default 3 (seed 004). */
-  reservePoolTimeout?: number;
-  /** Default 100. */
-  maxPreparedStatements?: number;
-  /** Memory limit in MB. Default 128. */
-  memoryMb?: number;
-  passwordLength?: number;
+  /** Host address the port is published on (dpg-cluster:haproxy.bindAddress). */
+  bindAddress: string;
+  /** dpg-cluster:pgbouncer.*, parsed. */
+  settings: PgbouncerSettings;
+  /** Length of the generated stats password (dpg-cluster:secrets.passwordLength). */
+  passwordLength: number;
   /** TLS material from ClusterTls, with a certificate for the pooler's hostname. Plaintext when absent. */
   tls?: TlsMaterial;
 }
@@ -49,19 +37,8 @@ export function pgbouncerHostname(namePrefix: string): string {
   return `${namePrefix}-pgbouncer`;
 }
 
-export const PGBOUNCER_DEFAULTS = {
-  databases: ["app"],
-  bindAddress: "127.0.0.1",
-  port: 6432,
-  poolMode: "transaction",
-  maxClientConn: 10000,
-  defaultPoolSize: 25,
-  reservePoolSize: 5,
-  reservePoolTimeout: 3,
-  maxPreparedStatements: 100,
-  memoryMb: 128,
-  passwordLength: 32,
-} as const;
+/** Memory limit of the pooler in MB: ~2 kB per client (seed 004's 10,000) plus its buffers. */
+const PGBOUNCER_MEMORY_MB = 128;
 
 /** What the readiness pack sees of this component. */
 export interface PgBouncerSpec {
@@ -89,21 +66,15 @@ export class PgBouncer extends pulumi.ComponentResource {
   readonly containerName: string;
 
   constructor(name: string, args: PgBouncerArgs, opts?: pulumi.ComponentResourceOptions) {
-    const d = PGBOUNCER_DEFAULTS;
-    const settings: PgBouncerSettings = {
+    const { port, ...pool } = args.settings;
+    const bindAddress = args.bindAddress;
+    const settings: PgBouncerRenderInput = {
+      ...pool,
       upstreamHost: args.upstreamHost,
       upstreamPort: args.upstreamPort,
-      databases: args.databases ?? [...d.databases],
-      poolMode: args.poolMode ?? d.poolMode,
-      maxClientConn: args.maxClientConn ?? d.maxClientConn,
-      defaultPoolSize: args.defaultPoolSize ?? d.defaultPoolSize,
-      reservePoolSize: args.reservePoolSize ?? d.reservePoolSize,
-      reservePoolTimeout: args.reservePoolTimeout ?? d.reservePoolTimeout,
-      maxPreparedStatements: args.maxPreparedStatements ?? d.maxPreparedStatements,
+      databases: args.databases,
       tls: args.tls !== undefined,
     };
-    const bindAddress = args.bindAddress ?? d.bindAddress;
-    const port = args.port ?? d.port;
     const spec: PgBouncerSpec = {
       poolMode: settings.poolMode,
       maxClientConn: settings.maxClientConn,
@@ -119,7 +90,7 @@ export class PgBouncer extends pulumi.ComponentResource {
     };
     super(PgBouncer.__pulumiType, name, spec, opts);
 
-    const stats = new random.RandomPassword(`${name}-stats-password`, { length: args.passwordLength ?? d.passwordLength, special: false }, { parent: this });
+    const stats = new random.RandomPassword(`${name}-stats-password`, { length: args.passwordLength, special: false }, { parent: this });
     const authFile = pulumi.secret(
       pulumi.all([args.authUserPassword, stats.result]).apply(([authUser, statsUser]) => renderAuthFile({ authUser, statsUser })),
     );
@@ -146,7 +117,7 @@ export class PgBouncer extends pulumi.ComponentResource {
           timeout: "3s",
           retries: 3,
         },
-        ...serviceSettings(args.namePrefix, "pgbouncer", { memoryMb: args.memoryMb ?? d.memoryMb, cpus: 0.5 }),
+        ...serviceSettings(args.namePrefix, "pgbouncer", { memoryMb: PGBOUNCER_MEMORY_MB, cpus: 0.5 }),
       },
       { parent: this },
     );

@@ -14,7 +14,7 @@ export const AUTH_USER = "pgbouncer_auth";
 /** PgBouncer-only user allowed to read SHOW STATS/POOLS (the exporter). Not a PostgreSQL role. */
 export const STATS_USER = "pgbouncer_stats";
 
-export interface PgBouncerSettings {
+export interface PgBouncerRenderInput {
   /** Host and port PgBouncer sends server connections to (HAProxy's write listener). */
   upstreamHost: string;
   upstreamPort: number;
@@ -46,11 +46,11 @@ export const PGBOUNCER_TLS_FILES = {
 export const AUTH_USER_MAX_CONNECTIONS = 5;
 
 /** Server connections one pooler can open per database: pools are capped with max_db_connections. */
-export function serverConnectionsPerDatabase(s: Pick<PgBouncerSettings, "defaultPoolSize" | "reservePoolSize">): number {
+export function serverConnectionsPerDatabase(s: Pick<PgBouncerRenderInput, "defaultPoolSize" | "reservePoolSize">): number {
   return s.defaultPoolSize + s.reservePoolSize;
 }
 
-export function renderPgBouncerIni(s: PgBouncerSettings): string {
+export function renderPgBouncerIni(s: PgBouncerRenderInput): string {
   const maxDb = serverConnectionsPerDatabase(s);
   const lines = [
     "[databases]",

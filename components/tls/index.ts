@@ -2,6 +2,7 @@
 // Private keys exist only as Pulumi secrets (encrypted in the state) and as files uploaded into
 // the containers that use them; the CA certificate is exported so clients can verify-full.
 import * as pulumi from "@pulumi/pulumi";
+import type { TlsSettings } from "./settings";
 import * as tls from "@pulumi/tls";
 
 export interface CertificateRequest {
@@ -23,12 +24,8 @@ export interface ClusterTlsArgs {
   /** Organisation in every subject, e.g. the stack's name prefix. */
   organization: string;
   certificates: CertificateRequest[];
-  /** Lifetime of issued certificates in days. Default 365. */
-  certValidityDays?: number;
-  /** Lifetime of the CA in days. Default 3650. */
-  caValidityDays?: number;
-  /** A certificate with fewer days left is re-issued on the next `pulumi up` (seed 000: ≥ 30). Default 30. */
-  minDaysLeft?: number;
+  /** dpg-cluster:tls.* (lifetimes and the re-issue window), parsed. */
+  settings: Pick<TlsSettings, "certValidityDays" | "caValidityDays" | "minDaysLeft">;
 }
 
 /** Where a container expects its TLS files. */
@@ -59,8 +56,6 @@ export function tlsUploadsFor(paths: TlsFilePaths, material: TlsMaterial | undef
   ]);
 }
 
-export const TLS_DEFAULTS = { certValidityDays: 365, caValidityDays: 3650, minDaysLeft: 30 } as const;
-
 /** What the readiness pack sees of this component. */
 export interface ClusterTlsSpec {
   certValidityDays: number;
@@ -79,8 +74,7 @@ export class ClusterTls extends pulumi.ComponentResource {
   readonly expiries: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ClusterTlsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const certValidityDays = args.certValidityDays ?? TLS_DEFAULTS.certValidityDays;
-    const minDaysLeft = args.minDaysLeft ?? TLS_DEFAULTS.minDaysLeft;
+    const { certValidityDays, caValidityDays, minDaysLeft } = args.settings;
     const spec: ClusterTlsSpec = { certValidityDays, minDaysLeft, keyAlgorithm: `${KEY.algorithm}-${KEY.ecdsaCurve}` };
     super(ClusterTls.__pulumiType, name, spec, opts);
 
@@ -90,7 +84,7 @@ export class ClusterTls extends pulumi.ComponentResource {
       {
         privateKeyPem: caKey.privateKeyPem,
         subject: { commonName: `${args.organization} internal CA`, organization: args.organization },
-        validityPeriodHours: (args.caValidityDays ?? TLS_DEFAULTS.caValidityDays) * 24,
+        validityPeriodHours: caValidityDays * 24,
         isCaCertificate: true,
         allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
       },

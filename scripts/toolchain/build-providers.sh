@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds our own bridged Pulumi resource providers from Go modules only
 # (no GitHub, no get.pulumi.com):
-#   pulumi-resource-random  4.21.1  (hashicorp/terraform-provider-random, plugin framework)
-#   pulumi-resource-docker  4.11.2  (kreuzwerker/terraform-provider-docker, SDKv2)
-#   pulumi-resource-tls     5.6.1   (hashicorp/terraform-provider-tls, plugin framework)
-#   pulumi-resource-command 1.2.1   (our own pulumi-go-provider code: command:local:Command only)
-# The versions match the @pulumi/random, @pulumi/docker, @pulumi/tls and
-# @pulumi/command npm packages.
+#   pulumi-resource-random   (hashicorp/terraform-provider-random, plugin framework)
+#   pulumi-resource-docker   (kreuzwerker/terraform-provider-docker, SDKv2)
+#   pulumi-resource-tls      (hashicorp/terraform-provider-tls, plugin framework)
+#   pulumi-resource-command  (our own pulumi-go-provider code: command:local:Command only)
+# Each version is read from the installed npm SDK (@pulumi/<name>, its pulumi.version), the one
+# place it is declared (package.json pins it): the engine looks a plugin up by the SDK's version.
 #
 # Usage: scripts/toolchain/build-providers.sh <output bin dir> [random|docker|tls|command ...]
+#        scripts/toolchain/build-providers.sh --versions     (prints "name version" per provider)
 # Idempotent: a provider whose binary already exists in the bin dir is skipped.
 #
 # Per bridged provider: compile pulumi-tfgen-X, let it write the Pulumi schema
@@ -19,21 +20,33 @@
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-    echo "usage: $0 <output bin dir> [random|docker ...]" >&2
+    echo "usage: $0 <output bin dir> [random|docker ...] | --versions" >&2
     exit 2
 fi
-mkdir -p "$1"
-BIN=$(cd "$1" && pwd)
-shift
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROVIDERS_DIR="$HERE/providers"
+REPO_ROOT=$(cd "$HERE/../.." && pwd)
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 # go.mod/go.sum are committed: never let a build rewrite them.
 export GOFLAGS="$GOFLAGS -mod=readonly"
 
-declare -A VERSIONS=([random]=4.21.1 [docker]=4.11.2 [tls]=5.6.1 [command]=1.2.1)
 declare -A NATIVE=([command]=1)
+declare -A VERSIONS=()
+for dir in "$PROVIDERS_DIR"/*/; do
+    name=$(basename "$dir")
+    [ -f "$dir/go.mod" ] || continue
+    meta="$REPO_ROOT/node_modules/@pulumi/$name/package.json"
+    [ -f "$meta" ] || { echo "no $meta: run npm ci first (provider versions come from the npm SDKs)" >&2; exit 1; }
+    VERSIONS[$name]=$(node -p 'const m = require(process.argv[1]); (m.pulumi && m.pulumi.version) || m.version' "$meta")
+done
+if [ "$1" = "--versions" ]; then
+    for name in $(printf '%s\n' "${!VERSIONS[@]}" | sort); do echo "$name ${VERSIONS[$name]}"; done
+    exit 0
+fi
+mkdir -p "$1"
+BIN=$(cd "$1" && pwd)
+shift
 
 build_one() {
     local name=$1 version=${VERSIONS[$1]}

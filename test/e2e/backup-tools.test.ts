@@ -6,9 +6,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { BACKUP_DEFAULTS, BackupSettings, renderBackupSchedule, renderPgBackRestConf } from "../../components/backup/render";
+import { BackupSettings, renderBackupSchedule, renderPgBackRestConf } from "../../components/backup/render";
 import { docker, REPO_ROOT } from "../support/cli";
 import { ensureImage } from "../support/images";
+import { backupSettings } from "../../components/backup/settings";
+import { backupRenderInput } from "../../components/backup/render";
+
+/** The renderers' input for a stack that sets nothing under dpg-cluster:backup. */
+const BACKUP_DEFAULTS = backupRenderInput(backupSettings.parse({}));
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-backup-"));
 fs.chmodSync(workDir, 0o755);

@@ -2,11 +2,16 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
-  BACKUP_DEFAULTS, BackupSettings, STANZA, archiveParameters, backupSettingsProblems, cronProblem, postBootstrapCommands, recoveryConf,
+  BackupSettings, STANZA, archiveParameters, backupSettingsProblems, cronProblem, postBootstrapCommands, recoveryConf,
   renderBackupSchedule, renderPgBackRestConf,
 } from "../../components/backup/render";
 import { assertGolden } from "../support/golden";
 import { installMocks, ofType, recorded, settle, valueOf } from "../support/mocks";
+import { backupSettings } from "../../components/backup/settings";
+import { backupRenderInput } from "../../components/backup/render";
+
+/** The renderers' input for a stack that sets nothing under dpg-cluster:backup. */
+const BACKUP_DEFAULTS = backupRenderInput(backupSettings.parse({}));
 
 const PASS = "golden-cipher-pass-0123456789abcdef0123456789";
 const timeBased: BackupSettings = { ...BACKUP_DEFAULTS, retentionFullType: "time", retentionFull: 14, diffSchedule: "30 3 * * 3", archiveAsync: false };
@@ -116,7 +121,7 @@ describe("PgBackRest component", () => {
   before(async () => {
     installMocks({}, "unit");
     const { PgBackRest } = await import("../../components/backup");
-    b = new PgBackRest("backup", { namePrefix: "dpg-unit" });
+    b = new PgBackRest("backup", { namePrefix: "dpg-unit", settings: backupSettings.parse({}) });
     await settle();
   });
 
@@ -152,8 +157,9 @@ describe("PgBackRest component", () => {
   it("refuses bad settings before declaring anything", async () => {
     const { PgBackRest } = await import("../../components/backup");
     const before = recorded.length;
-    assert.throws(() => new PgBackRest("bad", { namePrefix: "x", fullSchedule: "0 2 * *", retentionFull: 0, passphraseLength: 8 }),
-      /fullSchedule: .*retentionFull: .*passphraseLength/);
+    // The schema refuses these first; the component refuses them again for callers other than the program.
+    const settings = { ...backupSettings.parse({}), fullSchedule: "0 2 * *", retentionFull: 0 };
+    assert.throws(() => new PgBackRest("bad", { namePrefix: "x", settings }), /fullSchedule: .*retentionFull: /);
     await settle();
     assert.equal(recorded.length, before);
   });
