@@ -101,6 +101,7 @@ const patroni = new PatroniCluster(
       postgresParameters: backup.postgresParameters,
       recoveryConf: backup.recoveryConf,
       postBootstrapCommands: backup.postBootstrapCommands,
+      secretFiles: backup.secretFiles,
     },
     databaseName: config.database.name,
     appUser: config.database.appUser,

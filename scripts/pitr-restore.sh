@@ -78,7 +78,8 @@ if [ -n "$config" ]; then
   conf_source=(cat "$config")
 else
   [ -n "$node" ] || die "no running Patroni node of $prefix to read pgbackrest.conf from: pass --config"
-  conf_source=(docker exec "$node" cat /etc/pgbackrest/pgbackrest.conf)
+  # The file is postgres-only (0600) in the node, so read it as postgres.
+  conf_source=(docker exec -u postgres "$node" cat /etc/pgbackrest/pgbackrest.conf)
 fi
 
 # The copy waits for its pgbackrest.conf (it carries the repository passphrase, so it goes from

@@ -61,6 +61,8 @@ export class PgBackRest extends pulumi.ComponentResource {
   /** The repository passphrase (secret): needed to read the repository without a running node. */
   readonly cipherPassphrase: pulumi.Output<string>;
   readonly settings: BackupSettings;
+  /** The uploads that hold the passphrase: the nodes make them postgres-only (0600). */
+  readonly secretFiles = [PGBACKREST_CONFIG_PATH];
 
   constructor(name: string, args: PgBackRestArgs, opts?: pulumi.ComponentResourceOptions) {
     const s: BackupSettings = backupRenderInput(args.settings);

@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
+import { secretFilesSettings } from "../shared/secret-files";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, renderEtcdConfig } from "./render";
 
@@ -89,6 +90,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
             startPeriod: "10s",
           },
           ...serviceSettings(args.namePrefix, "etcd", { memoryMb, cpus: 0.5 }),
+          // The image's user; its entrypoint is dumb-init alone, which the hand-over execs.
+          ...(args.tls ? secretFilesSettings({ user: "etcd", files: [ETCD_TLS_FILES.key], entrypoint: [] }) : {}),
         },
         { parent: this },
       );

@@ -6,6 +6,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceSettings } from "../shared/docker";
+import { NODE_IMAGE_ENTRYPOINT, NODE_IMAGE_USER } from "../patroni/render";
+import { secretFilesSettings } from "../shared/secret-files";
 import { DASHBOARDS, GRAFANA_PATHS, renderDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./dashboards";
 import {
   ALERTMANAGER_SECRET_FILES,
@@ -147,6 +149,8 @@ export const MONITORING_DEFAULTS = {
 
 /** CPU limit (cores) per container: scraping and evaluating is light at this cluster's size. */
 export const MONITORING_CPUS = { prometheus: 1, alertmanager: 0.25, webhook: 0.25, nodeExporter: 0.25, postgresExporter: 0.25, pgbouncerExporter: 0.25, grafana: 0.5 } as const;
+/** The monitoring image's user (components/monitoring/image); its entrypoint is dumb-init alone. */
+const MONITORING_IMAGE_USER = "prometheus";
 
 /** What the readiness pack sees of this component (secret-free). */
 export interface MonitoringSpec {
@@ -296,11 +300,16 @@ export class Monitoring extends pulumi.ComponentResource {
 
     // Alertmanager: needs the edge network to be published or to reach e-mail/Slack/PagerDuty.
     const amUploads: docker.types.input.ContainerUpload[] = [{ file: MONITORING_PATHS.alertmanagerConfig, content: renderAlertmanagerConfig(amInput) }];
-    // Secret files are root-owned 0644: the service runs unprivileged and alone in its container.
-    const secretFile = (file: string, content: pulumi.Input<string>) => ({ file, content: pulumi.secret(content), permissions: "0644" });
-    if (alerting.email?.password !== undefined) amUploads.push(secretFile(ALERTMANAGER_SECRET_FILES.emailPassword, alerting.email.password));
-    if (alerting.slack) amUploads.push(secretFile(ALERTMANAGER_SECRET_FILES.slackApiUrl, alerting.slack.apiUrl));
-    if (alerting.pagerduty) amUploads.push(secretFile(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey, alerting.pagerduty.routingKey));
+    // Secret files are handed to the service user (0600) before it starts: secretFilesSettings.
+    const secretFile = (file: string, content: pulumi.Input<string>) => ({ file, content: pulumi.secret(content) });
+    const amSecretFiles: string[] = [];
+    const amSecret = (file: string, content: pulumi.Input<string>) => {
+      amSecretFiles.push(file);
+      amUploads.push(secretFile(file, content));
+    };
+    if (alerting.email?.password !== undefined) amSecret(ALERTMANAGER_SECRET_FILES.emailPassword, alerting.email.password);
+    if (alerting.slack) amSecret(ALERTMANAGER_SECRET_FILES.slackApiUrl, alerting.slack.apiUrl);
+    if (alerting.pagerduty) amSecret(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey, alerting.pagerduty.routingKey);
     const amEgress = publish.alertmanagerPort !== undefined || !!(alerting.email || alerting.slack || alerting.pagerduty);
     const amData = new docker.Volume(`${name}-alertmanager-data`, { name: `${names.alertmanager}-data` }, { parent: this });
     containers.push(
@@ -317,6 +326,7 @@ export class Monitoring extends pulumi.ComponentResource {
           uploads: amUploads,
           healthcheck: httpCheck(`http://127.0.0.1:${port.alertmanager}/-/ready`),
           ...limits("alertmanager"),
+          ...(amSecretFiles.length ? secretFilesSettings({ user: MONITORING_IMAGE_USER, files: amSecretFiles, entrypoint: [] }) : {}),
         },
         { parent: this },
       ),
@@ -383,6 +393,7 @@ export class Monitoring extends pulumi.ComponentResource {
               startPeriod: "10s",
             },
             ...limits("postgresExporter"),
+            ...secretFilesSettings({ user: NODE_IMAGE_USER, files: [MONITORING_PATHS.postgresExporterPassword], entrypoint: NODE_IMAGE_ENTRYPOINT }),
           },
           { parent: this },
         ),
@@ -404,6 +415,7 @@ export class Monitoring extends pulumi.ComponentResource {
             uploads: [secretFile(PGBOUNCER_EXPORTER_PASSWORD_FILE, pgb.password), ...caUploads],
             healthcheck: httpCheck(`http://127.0.0.1:${port.pgbouncerExporter}/`),
             ...limits("pgbouncerExporter"),
+            ...secretFilesSettings({ user: MONITORING_IMAGE_USER, files: [PGBOUNCER_EXPORTER_PASSWORD_FILE], entrypoint: [] }),
           },
           { parent: this },
         ),

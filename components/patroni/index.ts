@@ -5,9 +5,12 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
+import { secretFilesSettings } from "../shared/secret-files";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import {
   BOOTSTRAP_SQL_PATH,
+  NODE_IMAGE_ENTRYPOINT,
+  NODE_IMAGE_USER,
   PATRONI_CONFIG_PATH,
   PATRONI_REST_PORT,
   POST_BOOTSTRAP_PATH,
@@ -82,6 +85,8 @@ export interface PatroniBackupWiring {
   recoveryConf: Record<string, string>;
   /** Appended to post_bootstrap: stanza-create and check. */
   postBootstrapCommands: string[];
+  /** Which of the uploads hold secrets (the passphrase): owned by postgres, mode 0600. */
+  secretFiles: string[];
 }
 
 /** Node names (also hostnames): known before anything exists, so certificates can name them. */
@@ -260,6 +265,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
           // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
           stopTimeout: 60,
           ...serviceSettings(args.namePrefix, "patroni", { memoryMb: a.memoryMb, cpus: a.cpus }),
+          ...secretFilesSettings({
+            user: NODE_IMAGE_USER,
+            files: [PATRONI_CONFIG_PATH, BOOTSTRAP_SQL_PATH, ...(args.backup?.secretFiles ?? []), ...(args.tls ? [TLS_UPLOAD_FILES.key] : [])],
+            entrypoint: NODE_IMAGE_ENTRYPOINT,
+          }),
         },
         { parent: this },
       );

@@ -8,6 +8,9 @@ export const POST_BOOTSTRAP_PATH = "/etc/patroni/post-bootstrap.sh";
 export const PGDATA = "/var/lib/postgresql/data/pgdata";
 export const POSTGRES_PORT = 5432;
 export const PATRONI_REST_PORT = 8008;
+/** The node image's user, and its entrypoint after dumb-init (components/patroni/image). */
+export const NODE_IMAGE_USER = "postgres";
+export const NODE_IMAGE_ENTRYPOINT = ["/bin/sh", "/usr/local/bin/docker-entrypoint.sh"];
 /** Where TLS files are uploaded (root-owned), and where the entrypoint keeps the server user's private copy. */
 export const TLS_UPLOAD_DIR = "/etc/dpg-tls";
 export const TLS_DIR = "/var/lib/postgresql/tls";

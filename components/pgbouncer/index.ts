@@ -2,7 +2,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { TLS_UPLOAD_FILES } from "../patroni/render";
+import { NODE_IMAGE_ENTRYPOINT, NODE_IMAGE_USER, TLS_UPLOAD_FILES } from "../patroni/render";
+import { secretFilesSettings } from "../shared/secret-files";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { serviceSettings } from "../shared/docker";
 import type { PgbouncerSettings } from "./settings";
@@ -118,6 +119,12 @@ export class PgBouncer extends pulumi.ComponentResource {
           retries: 3,
         },
         ...serviceSettings(args.namePrefix, "pgbouncer", { memoryMb: PGBOUNCER_MEMORY_MB, cpus: 0.5 }),
+        // The pooler runs from the node image, as postgres.
+        ...secretFilesSettings({
+          user: NODE_IMAGE_USER,
+          files: [PGBOUNCER_AUTH_FILE_PATH, ...(args.tls ? [TLS_UPLOAD_FILES.key] : [])],
+          entrypoint: NODE_IMAGE_ENTRYPOINT,
+        }),
       },
       { parent: this },
     );

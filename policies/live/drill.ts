@@ -133,7 +133,7 @@ async function switchoverDrill(t: LiveTarget): Promise<DrillRecord["switchover"]
     const to = (m.find((x) => x.role === "sync_standby") ?? m.find((x) => x.role !== "leader"))!.name;
     log(`switchover ${from} → ${to} (patronictl)`);
     const t0 = Date.now();
-    const r = docker(["exec", from, "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", from, "--candidate", to, "--force"], 90_000);
+    const r = docker(["exec", "-u", "postgres", from, "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", from, "--candidate", to, "--force"], 90_000);
     if (r.status !== 0) return { seconds: 0, from, to, ok: false, error: (r.stderr || r.stdout).trim().slice(0, 300) };
     await until(`writes on ${to}`, async () => {
         try {

@@ -186,7 +186,7 @@ export async function gatherEtcd(t: LiveTarget): Promise<EtcdFacts> {
     let lastError = "";
     for (const member of t.etcdMembers) {
         // etcdctl exits 1 when an endpoint is unhealthy but still prints every endpoint's result.
-        const r = docker(["exec", member, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tlsArgs, "--command-timeout=5s", "endpoint", "health", "-w", "json"], 30_000);
+        const r = docker(["exec", "-u", "etcd", member, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tlsArgs, "--command-timeout=5s", "endpoint", "health", "-w", "json"], 30_000);
         try {
             const list = JSON.parse(r.stdout) as Array<{ endpoint: string; health: boolean; error?: string }>;
             return { expectedMembers: t.etcdMembers.length, endpoints: list.map((e) => ({ endpoint: e.endpoint, healthy: e.health === true, error: e.error })) };

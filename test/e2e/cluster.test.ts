@@ -143,7 +143,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
 
   it("has 3 healthy etcd members", () => {
     const certs = ["--cacert=/etc/dpg-tls/ca.crt", "--cert=/etc/dpg-tls/server.crt", "--key=/etc/dpg-tls/server.key"];
-    const out = docker(["exec", `${PREFIX}-etcd-1`, "etcdctl", ...certs, "--endpoints=https://127.0.0.1:2379", "endpoint", "health", "--cluster", "-w", "json"]).stdout;
+    const out = docker(["exec", "-u", "etcd", `${PREFIX}-etcd-1`, "etcdctl", ...certs, "--endpoints=https://127.0.0.1:2379", "endpoint", "health", "--cluster", "-w", "json"]).stdout;
     const health = JSON.parse(out) as Array<{ endpoint: string; health: boolean }>;
     assert.equal(health.length, 3, out);
     assert.ok(health.every((h) => h.health), out);
@@ -258,6 +258,28 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     for (const p of passwords) assert.ok(!exported.includes(p), "a password is in plaintext in pulumi stack export");
     assert.doesNotMatch(exported, /BEGIN (EC |RSA )?PRIVATE KEY/, "a TLS private key is in plaintext in pulumi stack export");
     assert.match(exported, /"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"/, "secrets should be stored as encrypted secret values");
+  });
+
+  it("gives every file that holds a secret to its service's user only (0600), and runs no service as root", () => {
+    const secretFiles: Record<string, { user: string; files: string[] }> = {
+      "pg-1": { user: "postgres", files: ["/etc/patroni/patroni.yml", "/etc/patroni/bootstrap.sql", "/etc/pgbackrest/pgbackrest.conf", "/etc/dpg-tls/server.key"] },
+      pgbouncer: { user: "postgres", files: ["/etc/pgbouncer/userlist.txt", "/etc/dpg-tls/server.key"] },
+      "etcd-1": { user: "etcd", files: ["/etc/dpg-tls/server.key"] },
+      "pgexp-1": { user: "postgres", files: ["/etc/postgres_exporter/password"] },
+      "pgbouncer-exporter": { user: "prometheus", files: ["/etc/dpg-monitoring/secrets/pgbouncer-password"] },
+    };
+    for (const [part, { user, files }] of Object.entries(secretFiles)) {
+      const container = `${PREFIX}-${part}`;
+      const modes = docker(["exec", container, "stat", "-c", "%n %U %a", ...files]).stdout.trim().split("\n");
+      assert.deepEqual(modes, files.map((f) => `${f} ${user} 600`), `${container}: ${modes.join("; ")}`);
+      // The root that started the container cannot read them either (no DAC_OVERRIDE): only the service can.
+      assert.notEqual(docker(["exec", container, "cat", files[0]], { allowFail: true }).status, 0, `${container}: root read ${files[0]}`);
+      // PID 1 (dumb-init) and the service run as the user, with no capabilities left.
+      const status = docker(["exec", container, "cat", "/proc/1/status"]).stdout;
+      const uid = docker(["exec", container, "id", "-u", user]).stdout.trim();
+      assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, "m"), `${container}: PID 1 is not ${user}`);
+      assert.match(status, /^CapEff:\s+0+$/m, `${container}: PID 1 keeps capabilities`);
+    }
   });
 
   it("the readiness report measures the live items on the deployed stack and scores them", () => {

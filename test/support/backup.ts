@@ -6,7 +6,7 @@ import { docker, eventually, run } from "./cli";
 
 /** psql as the postgres OS user over the local socket (peer auth); returns trimmed unaligned output. */
 export function psql(container: string, sql: string, db = "postgres"): string {
-  return docker(["exec", container, "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql]).stdout.trim();
+  return docker(["exec", "-u", "postgres", container, "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql]).stdout.trim();
 }
 
 export interface BackupInfo {
@@ -21,7 +21,7 @@ export interface BackupInfo {
 
 /** `pgbackrest info --output=json` of the stanza on a node. */
 export function pgbackrestInfo(container: string): any {
-  const out = docker(["exec", container, "pgbackrest", `--stanza=${STANZA}`, "--output=json", "info"]).stdout;
+  const out = docker(["exec", "-u", "postgres", container, "pgbackrest", `--stanza=${STANZA}`, "--output=json", "info"]).stdout;
   const stanzas = JSON.parse(out);
   const stanza = stanzas.find((s: any) => s.name === STANZA);
   assert.ok(stanza, `stanza ${STANZA} missing from pgbackrest info: ${out}`);
@@ -50,20 +50,20 @@ export function assertFullBackupListed(container: string): BackupInfo {
 
 /** Asserts the repository files are encrypted (OpenSSL "Salted__" header), not plain INI. */
 export function assertRepoEncrypted(container: string): void {
-  const head = docker(["exec", container, "head", "-c", "8", `/var/lib/pgbackrest/backup/${STANZA}/backup.info`]).stdout;
+  const head = docker(["exec", "-u", "postgres", container, "head", "-c", "8", `/var/lib/pgbackrest/backup/${STANZA}/backup.info`]).stdout;
   assert.equal(head, "Salted__", "backup.info should be encrypted");
 }
 
 /** The scheduler's status file on the repository volume, or undefined before its first run. */
 export function schedulerStatus(container: string): any {
-  const r = docker(["exec", container, "cat", BACKUP_STATUS_PATH], { allowFail: true });
+  const r = docker(["exec", "-u", "postgres", container, "cat", BACKUP_STATUS_PATH], { allowFail: true });
   return r.status === 0 ? JSON.parse(r.stdout) : undefined;
 }
 
 /** Runs `pgbackrest backup` on a node; returns its duration in ms. */
 export function runBackup(container: string, type: "full" | "diff" | "incr"): number {
   const t0 = Date.now();
-  docker(["exec", container, "pgbackrest", `--stanza=${STANZA}`, `--type=${type}`, "backup"], { timeoutMs: 30 * 60_000 });
+  docker(["exec", "-u", "postgres", container, "pgbackrest", `--stanza=${STANZA}`, `--type=${type}`, "backup"], { timeoutMs: 30 * 60_000 });
   return Date.now() - t0;
 }
 

@@ -136,10 +136,30 @@ describe("container hardening", () => {
     for (const c of containers) {
       assert.ok(Number(c.inputs.cpus) > 0, `${c.inputs.name} cpus`);
       assert.deepEqual(c.inputs.capabilities?.drops, ["ALL"], `${c.inputs.name} capabilities`);
+      assert.deepEqual(c.inputs.capabilities?.adds ?? [], c.inputs.user === "root" ? ["CHOWN", "SETUID", "SETGID"] : [], `${c.inputs.name} added capabilities`);
       assert.ok(c.inputs.securityOpts?.includes("no-new-privileges:true"), `${c.inputs.name} securityOpts`);
       const nofile = nofileLimit();
       assert.deepEqual(c.inputs.ulimits, [{ name: "nofile", soft: nofile, hard: nofile }], `${c.inputs.name} ulimits`);
       assert.equal(c.inputs.sysctls?.["net.core.somaxconn"], "65535");
+    }
+  });
+
+  it("hands every upload that holds a secret to its service user before the service starts", () => {
+    const containers = ofType("docker:index/container:Container");
+    const secretPaths = /patroni\.yml|bootstrap\.sql|pgbackrest\.conf|server\.key|userlist\.txt|auth_file|password/;
+    for (const c of containers) {
+      const uploads = unsecret(c.inputs.uploads ?? []) as Array<{ file: string }>;
+      const secret = uploads.map((u) => u.file).filter((f) => secretPaths.test(f));
+      if (!secret.length) {
+        assert.notEqual(c.inputs.user, "root", `${c.inputs.name} has no secret file, so no reason to start as root`);
+        continue;
+      }
+      assert.equal(c.inputs.user, "root", `${c.inputs.name} starts as root only to hand over ${secret}`);
+      const entry: string[] = c.inputs.entrypoints;
+      const handed = entry.slice(entry.indexOf("dpg-secret-files") + 2, entry.indexOf("--", entry.indexOf("dpg-secret-files")));
+      assert.deepEqual([...handed].sort(), [...secret].sort(), `${c.inputs.name}: every secret upload is handed over`);
+      assert.deepEqual(c.inputs.capabilities, { drops: ["ALL"], adds: ["CHOWN", "SETUID", "SETGID"] }, `${c.inputs.name} capabilities`);
+      assert.match(entry.join(" "), /exec setpriv --reuid="\$user"/);
     }
   });
 });
