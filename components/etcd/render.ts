@@ -1,4 +1,5 @@
 // Pure renderer of one etcd member's configuration file (etcd --config-file).
+import { TLS_UPLOAD_FILES } from "../tls/paths";
 import { stringify } from "yaml";
 
 export interface EtcdMemberRenderInput {
@@ -18,7 +19,7 @@ export const ETCD_DATA_DIR = "/var/lib/etcd/data";
 export const ETCD_CONFIG_PATH = "/etc/etcd/etcd.yml";
 /** Plain-HTTP port that serves only /metrics and /health, for Prometheus and health checks. */
 export const ETCD_METRICS_PORT = 2381;
-export const ETCD_TLS_FILES = { ca: "/etc/dpg-tls/ca.crt", cert: "/etc/dpg-tls/server.crt", key: "/etc/dpg-tls/server.key" } as const;
+export const ETCD_TLS_FILES = TLS_UPLOAD_FILES;
 
 export function renderEtcdConfig(input: EtcdMemberRenderInput): string {
   if (!input.memberNames.includes(input.name)) {

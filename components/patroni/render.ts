@@ -12,10 +12,9 @@ export const PATRONI_REST_PORT = 8008;
 export const NODE_IMAGE_USER = "postgres";
 export const NODE_IMAGE_ENTRYPOINT = ["/bin/sh", "/usr/local/bin/docker-entrypoint.sh"];
 /** Where TLS files are uploaded (root-owned), and where the entrypoint keeps the server user's private copy. */
-export const TLS_UPLOAD_DIR = "/etc/dpg-tls";
 export const TLS_DIR = "/var/lib/postgresql/tls";
 export const TLS_FILES = { ca: `${TLS_DIR}/ca.crt`, cert: `${TLS_DIR}/server.crt`, key: `${TLS_DIR}/server.key` } as const;
-export const TLS_UPLOAD_FILES = { ca: `${TLS_UPLOAD_DIR}/ca.crt`, cert: `${TLS_UPLOAD_DIR}/server.crt`, key: `${TLS_UPLOAD_DIR}/server.key` } as const;
+export { TLS_UPLOAD_DIR, TLS_UPLOAD_FILES } from "../tls/paths";
 
 /** Role names the cluster uses; superuser is for Patroni and administrators only. */
 export const ROLES = { superuser: "postgres", replication: "replicator", rewind: "rewind_user" } as const;
