@@ -52,7 +52,7 @@ const tls = config.tls.enabled
   : undefined;
 
 const etcd = new EtcdCluster("etcd", {
-  members: config.etcd.members,
+  settings: config.etcd,
   namePrefix: prefix,
   baseImage: config.baseImage,
   networkName: clusterNetwork.name,
@@ -75,22 +75,14 @@ const metricsTextfile = config.monitoring.enabled
 const patroni = new PatroniCluster(
   "patroni",
   {
-    nodes: config.patroni.nodes,
+    settings: config.patroni,
+    database: config.database,
+    passwordLength: config.secrets.passwordLength,
     namePrefix: prefix,
     baseImage: config.baseImage,
     networkName: clusterNetwork.name,
     clusterSubnet: config.network.subnet,
     etcdEndpoints: etcd.clientEndpoints,
-    postgresMajor: config.patroni.postgresMajor,
-    vectorExtension: config.patroni.vectorExtension,
-    synchronousMode: config.patroni.synchronousMode,
-    synchronousNodeCount: config.patroni.synchronousNodeCount,
-    ttl: config.patroni.ttl,
-    loopWait: config.patroni.loopWait,
-    retryTimeout: config.patroni.retryTimeout,
-    maxConnections: config.patroni.maxConnections,
-    memoryMb: config.patroni.memoryMb,
-    parameters: config.patroni.parameters,
     tls,
     clientCidrs: config.network.clientCidrs,
     metricsVolumeName: metricsTextfile?.name,
@@ -103,9 +95,6 @@ const patroni = new PatroniCluster(
       postBootstrapCommands: backup.postBootstrapCommands,
       secretFiles: backup.secretFiles,
     },
-    databaseName: config.database.name,
-    appUser: config.database.appUser,
-    passwordLength: config.secrets.passwordLength,
   },
   { dependsOn: etcd.containers },
 );
@@ -116,13 +105,7 @@ const haproxy = new HAProxy("haproxy", {
   clusterNetworkName: clusterNetwork.name,
   edgeNetworkName: edgeNetwork.name,
   nodes: patroni.nodeNames.map((host) => ({ host, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
-  bindAddress: config.haproxy.bindAddress,
-  writePort: config.haproxy.writePort,
-  readPort: config.haproxy.readPort,
-  statsPort: config.haproxy.statsPort,
-  checkInterMs: config.haproxy.checkInterMs,
-  fall: config.haproxy.fall,
-  rise: config.haproxy.rise,
+  settings: config.haproxy,
   caCertPem: tls?.caCertPem,
 });
 

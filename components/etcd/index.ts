@@ -5,21 +5,20 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
 import { secretFilesSettings } from "../shared/secret-files";
+import type { EtcdSettings } from "./settings";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, renderEtcdConfig } from "./render";
 
 
 export interface EtcdClusterArgs {
-  /** Members to run; odd so a quorum survives losing one. Default 3. */
-  members?: number;
+  /** dpg-cluster:etcd.*, parsed (the member count). */
+  settings: EtcdSettings;
   /** Prefix of container and volume names, e.g. "dpg-dev". */
   namePrefix: string;
   /** Base image the etcd image is built FROM. */
   baseImage: string;
   /** Docker network the members join (internal cluster network). */
   networkName: pulumi.Input<string>;
-  /** Memory limit per member in MB. Default 256. */
-  memoryMb?: number;
   /** TLS material from ClusterTls, with a certificate per member name (peer + client, mutual); plaintext when absent. */
   tls?: TlsMaterial;
 }
@@ -29,7 +28,8 @@ export function etcdMemberNames(namePrefix: string, members: number): string[] {
   return Array.from({ length: members }, (_, i) => `${namePrefix}-etcd-${i + 1}`);
 }
 
-export const ETCD_DEFAULTS = { members: 3, memoryMb: 256 } as const;
+/** Memory limit per member in MB: etcd holds only Patroni's keys here. */
+const MEMBER_MEMORY_MB = 256;
 
 /** What the readiness pack sees of this component (secret-free). */
 export interface EtcdClusterSpec {
@@ -51,8 +51,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
   readonly memberNames: string[];
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const members = args.members ?? ETCD_DEFAULTS.members;
-    const memoryMb = args.memoryMb ?? ETCD_DEFAULTS.memoryMb;
+    const members = args.settings.members;
+    const memoryMb = MEMBER_MEMORY_MB;
     const memberNames = etcdMemberNames(args.namePrefix, members);
     const tls = args.tls !== undefined;
     // With TLS every client must present a certificate from the cluster CA (client-cert-auth).

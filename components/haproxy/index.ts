@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceImage, serviceSettings } from "../shared/docker";
 import { HAPROXY_CA_PATH, HAPROXY_CONFIG_PATH, HAPROXY_PORTS, HaproxyBackendNode, renderHaproxyConfig } from "./render";
+import type { HaproxySettings } from "./settings";
 
 export interface HAProxyArgs {
   namePrefix: string;
@@ -13,22 +14,8 @@ export interface HAProxyArgs {
   /** Network the published ports live on (an internal network cannot publish). */
   edgeNetworkName: pulumi.Input<string>;
   nodes: HaproxyBackendNode[];
-  /** Host address ports are published on. Default 127.0.0.1. */
-  bindAddress?: string;
-  /** Host port routed to the leader. Default 5000. */
-  writePort?: number;
-  /** Host port balanced over replicas. Default 5001. */
-  readPort?: number;
-  /** Host port of the stats page and /metrics. Default 7000. */
-  statsPort?: number;
-  /** Check interval in ms. Default 1000. */
-  checkInterMs?: number;
-  /** Failed checks to mark down. Default 3. */
-  fall?: number;
-  /** Passed checks to mark up. Default 2. */
-  rise?: number;
-  /** Memory limit in MB. Default 128. */
-  memoryMb?: number;
+  /** dpg-cluster:haproxy.*, parsed: bind address, ports and check cadence. */
+  settings: HaproxySettings;
   /** The cluster CA when Patroni's REST API serves TLS. */
   caCertPem?: pulumi.Input<string>;
 }
@@ -37,16 +24,8 @@ export function haproxyHostname(namePrefix: string): string {
   return `${namePrefix}-haproxy`;
 }
 
-export const HAPROXY_DEFAULTS = {
-  bindAddress: "127.0.0.1",
-  writePort: 5000,
-  readPort: 5001,
-  statsPort: 7000,
-  checkInterMs: 1000,
-  fall: 3,
-  rise: 2,
-  memoryMb: 128,
-} as const;
+/** Memory limit in MB: HAProxy holds a few hundred connections here. */
+const HAPROXY_MEMORY_MB = 128;
 
 /** What the readiness pack sees of this component. */
 export interface HAProxySpec {
@@ -70,16 +49,8 @@ export class HAProxy extends pulumi.ComponentResource {
   readonly containerName: string;
 
   constructor(name: string, args: HAProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-    const bindAddress = args.bindAddress ?? HAPROXY_DEFAULTS.bindAddress;
-    const spec: HAProxySpec = {
-      writePort: args.writePort ?? HAPROXY_DEFAULTS.writePort,
-      readPort: args.readPort ?? HAPROXY_DEFAULTS.readPort,
-      statsPort: args.statsPort ?? HAPROXY_DEFAULTS.statsPort,
-      bindAddress,
-      checkInterMs: args.checkInterMs ?? HAPROXY_DEFAULTS.checkInterMs,
-      fall: args.fall ?? HAPROXY_DEFAULTS.fall,
-      rise: args.rise ?? HAPROXY_DEFAULTS.rise,
-    };
+    const bindAddress = args.settings.bindAddress;
+    const spec: HAProxySpec = { ...args.settings };
     super(HAProxy.__pulumiType, name, spec, opts);
 
     const image = serviceImage(
@@ -113,7 +84,7 @@ export class HAProxy extends pulumi.ComponentResource {
           timeout: "5s",
           retries: 3,
         },
-        ...serviceSettings(args.namePrefix, "haproxy", { memoryMb: args.memoryMb ?? HAPROXY_DEFAULTS.memoryMb, cpus: 0.5 }),
+        ...serviceSettings(args.namePrefix, "haproxy", { memoryMb: HAPROXY_MEMORY_MB, cpus: 0.5 }),
       },
       { parent: this },
     );

@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
 import { secretFilesSettings } from "../shared/secret-files";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
+import type { DatabaseSettings, PatroniSettings } from "./settings";
 import {
   BOOTSTRAP_SQL_PATH,
   NODE_IMAGE_ENTRYPOINT,
@@ -23,8 +24,12 @@ import {
 } from "./render";
 
 export interface PatroniClusterArgs {
-  /** PostgreSQL nodes (1 leader + replicas). Default 3. */
-  nodes?: number;
+  /** dpg-cluster:patroni.*, parsed: node count, extension, sync mode, timings, connections, memory, parameters. */
+  settings: PatroniSettings;
+  /** dpg-cluster:database.*, parsed: the application database and its login role. */
+  database: DatabaseSettings;
+  /** Length of generated passwords (dpg-cluster:secrets.passwordLength). */
+  passwordLength: number;
   /** Prefix of container and volume names, e.g. "dpg-dev". */
   namePrefix: string;
   /** Base image the node image is built FROM. */
@@ -35,44 +40,15 @@ export interface PatroniClusterArgs {
   clusterSubnet: string;
   /** etcd client endpoints ("host:port"). */
   etcdEndpoints: string[];
-  /** PostgreSQL major version in the image. Default 17. */
-  postgresMajor?: number;
-  /** Vector extension created in the application database. Default "vector". */
-  vectorExtension?: string;
-  /** Patroni synchronous_mode. Default true. */
-  synchronousMode?: boolean;
-  /** Synchronous standbys. Default 1. */
-  synchronousNodeCount?: number;
-  /** Leader lease seconds. Default 30. */
-  ttl?: number;
-  /** HA loop seconds. Default 10. */
-  loopWait?: number;
-  /** DCS/PostgreSQL retry seconds. Default 10. */
-  retryTimeout?: number;
-  /** PostgreSQL max_connections. Default 200. */
-  maxConnections?: number;
-  /** Application database. Default "app". */
-  databaseName?: string;
-  /** Application login role. Default "app_user". */
-  appUser?: string;
-  /** Length of generated passwords. Default 32. */
-  passwordLength?: number;
-  /** Memory limit per node in MB. Default 1024. */
-  memoryMb?: number;
-  /** CPU limit per node in cores. Default 1. */
-  cpus?: number;
-  /** postgresql.conf overrides merged over the derived defaults. Default {}. */
-  parameters?: Record<string, string | number>;
   /** pgBackRest wiring from the PgBackRest component; no backups when absent. */
   backup?: PatroniBackupWiring;
   /** TLS material from ClusterTls, with a certificate per node name; plaintext when absent (prod's policy pack refuses that). */
   tls?: TlsMaterial;
-  /** Client networks pg_hba admits besides the cluster subnet. Default none. */
-  clientCidrs?: string[];
+  /** Client networks pg_hba admits besides the cluster subnet (dpg-cluster:network.clientCidrs). */
+  clientCidrs: string[];
   /** node_exporter's textfile volume: the backup scheduler writes dpg_backup.prom into it. */
   metricsVolumeName?: pulumi.Input<string>;
 }
-
 
 /** What a node needs for pgBackRest: the shared repository, its config files, and the hooks. */
 export interface PatroniBackupWiring {
@@ -94,22 +70,8 @@ export function patroniNodeNames(namePrefix: string, nodes: number): string[] {
   return Array.from({ length: nodes }, (_, i) => `${namePrefix}-pg-${i + 1}`);
 }
 
-export const PATRONI_DEFAULTS = {
-  nodes: 3,
-  postgresMajor: 17,
-  vectorExtension: "vector",
-  synchronousMode: true,
-  synchronousNodeCount: 1,
-  ttl: 30,
-  loopWait: 10,
-  retryTimeout: 10,
-  maxConnections: 200,
-  databaseName: "app",
-  appUser: "app_user",
-  passwordLength: 32,
-  memoryMb: 1024,
-  cpus: 1,
-} as const;
+/** CPU limit of each node in cores: PostgreSQL and Patroni share it. */
+const NODE_CPUS = 1;
 
 /** What the readiness pack sees of this component (secret-free). */
 export interface PatroniClusterSpec {
@@ -150,7 +112,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
   readonly poolerAuthPassword: pulumi.Output<string>;
 
   constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const a = { ...PATRONI_DEFAULTS, ...stripUndefined(args) };
+    const a = { ...args.settings, databaseName: args.database.name, appUser: args.database.appUser, passwordLength: args.passwordLength, cpus: NODE_CPUS };
     const settings: PatroniClusterSettings = {
       scope: args.namePrefix,
       postgresMajor: a.postgresMajor,
@@ -162,7 +124,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       maxConnections: a.maxConnections,
       memoryMb: a.memoryMb,
       // Archive settings first, so an operator's explicit override still wins.
-      parameterOverrides: { ...(args.backup?.postgresParameters ?? {}), ...(args.parameters ?? {}) },
+      parameterOverrides: { ...(args.backup?.postgresParameters ?? {}), ...a.parameters },
       tls: args.tls !== undefined,
       clientCidrs: args.clientCidrs,
       clusterSubnet: args.clusterSubnet,
@@ -286,7 +248,3 @@ export class PatroniCluster extends pulumi.ComponentResource {
   }
 }
 
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
