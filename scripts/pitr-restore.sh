@@ -22,11 +22,13 @@
 #   --config FILE    pgbackrest.conf to use; default: read from a running node of the stack
 #   --image I        image; default: the image of the stack's Patroni nodes
 #   --wait SECONDS   how long to wait for recovery to finish. Default 900
+#   --record S       write reports/S/pitr.json (the readiness report's 003-BKP-02 / 000-DB-10 record).
+#                    Default: the --stack value; nothing is recorded with --prefix alone
 #   --cleanup        remove the copy's container and volume, then exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stack="" prefix="" target="" name="" config="" image="" wait_s=900 cleanup=0
+stack="" prefix="" target="" name="" config="" image="" wait_s=900 cleanup=0 record=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --stack) stack="$2"; shift 2 ;;
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
     --config) config="$2"; shift 2 ;;
     --image) image="$2"; shift 2 ;;
     --wait) wait_s="$2"; shift 2 ;;
+    --record) record="$2"; shift 2 ;;
     --cleanup) cleanup=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "pitr-restore: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -120,7 +123,17 @@ while :; do
   [ "$(date +%s)" -lt "$deadline" ] || { docker logs --tail 40 "$name" >&2; die "recovery did not finish in $wait_s s"; }
   sleep 1
 done
-echo "pitr-restore: $name is promoted after $(( $(date +%s) - started )) s (restore + WAL replay to $target)"
+seconds=$(( $(date +%s) - started ))
+echo "pitr-restore: $name is promoted after $seconds s (restore + WAL replay to $target)"
+record="${record:-$stack}"
+if [ -n "$record" ]; then
+  # The copy's system identifier is the cluster's (restored from its repository): the report checks it.
+  sysid="$(docker exec "$name" psql -h /var/run/postgresql -U postgres -d postgres -XAtc 'SELECT system_identifier FROM pg_control_system()')"
+  mkdir -p "reports/$record"
+  printf '{\n  "stack": "%s",\n  "systemIdentifier": "%s",\n  "at": "%s",\n  "target": "%s",\n  "seconds": %d,\n  "promoted": true\n}\n' \
+    "$record" "$sysid" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$target" "$seconds" > "reports/$record/pitr.json"
+  echo "pitr-restore: recorded reports/$record/pitr.json"
+fi
 cat <<INFO
 Connect:  docker exec -it $name psql -U postgres -d app
           or from the cluster network: host $name port 5432 (the cluster's roles and passwords as of the target time)

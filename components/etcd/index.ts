@@ -7,7 +7,7 @@ import { serviceImage, serviceImageName, serviceSettings } from "../shared/docke
 import { secretFilesSettings } from "../shared/secret-files";
 import type { EtcdSettings } from "./settings";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
-import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, renderEtcdConfig } from "./render";
+import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, EtcdSecurity, etcdSecurity, renderEtcdConfig } from "./render";
 
 
 export interface EtcdClusterArgs {
@@ -32,12 +32,10 @@ export function etcdMemberNames(namePrefix: string, members: number): string[] {
 const MEMBER_MEMORY_MB = 256;
 
 /** What the readiness pack sees of this component (secret-free). */
-export interface EtcdClusterSpec {
+/** What the readiness pack sees: the security posture read back from the rendered member config. */
+export interface EtcdClusterSpec extends EtcdSecurity {
   members: number;
   image: string;
-  peerTls: boolean;
-  clientTls: boolean;
-  authEnabled: boolean;
 }
 
 export class EtcdCluster extends pulumi.ComponentResource {
@@ -57,7 +55,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const tls = args.tls !== undefined;
     // With TLS every client must present a certificate from the cluster CA (client-cert-auth).
     const imageArgs = { imageDir: path.join(__dirname, "image"), repository: "dpg/etcd", baseImage: args.baseImage };
-    const spec: EtcdClusterSpec = { members, image: serviceImageName(imageArgs), peerTls: tls, clientTls: tls, authEnabled: tls };
+    const rendered = renderEtcdConfig({ name: memberNames[0], memberNames, clusterToken: args.namePrefix, tls });
+    const spec: EtcdClusterSpec = { members, image: serviceImageName(imageArgs), ...etcdSecurity(rendered) };
     super(EtcdCluster.__pulumiType, name, spec, opts);
 
     const image = serviceImage(`${name}-image`, imageArgs, { parent: this });

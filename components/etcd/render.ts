@@ -1,6 +1,6 @@
 // Pure renderer of one etcd member's configuration file (etcd --config-file).
+import { parse, stringify } from "yaml";
 import { TLS_UPLOAD_FILES } from "../tls/paths";
-import { stringify } from "yaml";
 
 export interface EtcdMemberRenderInput {
   /** This member's name, also its hostname on the cluster network. */
@@ -52,4 +52,24 @@ export function renderEtcdConfig(input: EtcdMemberRenderInput): string {
     "logger": "zap",
   };
   return stringify(config, { lineWidth: 0 });
+}
+
+/** What a rendered member config enforces: TLS per listener and certificate authentication of clients/peers. */
+export interface EtcdSecurity {
+  peerTls: boolean;
+  clientTls: boolean;
+  /** client-cert-auth on both listeners: only holders of a cluster-CA certificate get in (etcd's authentication here). */
+  clientCertAuth: boolean;
+}
+
+/** Reads the security posture back from a config renderEtcdConfig produced (the readiness pack judges this). */
+export function etcdSecurity(configYaml: string): EtcdSecurity {
+  const c = parse(configYaml) ?? {};
+  const tlsOn = (urlsKey: string, securityKey: string) =>
+    String(c[urlsKey] ?? "").split(",").every((u) => u.startsWith("https://")) && Boolean(c[securityKey]?.["cert-file"] && c[securityKey]?.["key-file"]);
+  return {
+    peerTls: tlsOn("listen-peer-urls", "peer-transport-security"),
+    clientTls: tlsOn("listen-client-urls", "client-transport-security"),
+    clientCertAuth: c["client-transport-security"]?.["client-cert-auth"] === true && c["peer-transport-security"]?.["client-cert-auth"] === true,
+  };
 }

@@ -158,9 +158,12 @@ export interface MonitoringSpec {
   scrapedJobs: string[];
   /** Alert names. */
   alertRules: string[];
-  /** Receiver kinds: "webhook", "email", "slack", "pagerduty". */
+  /**
+   * Notification channels an operator configured: "webhook" (dpg-cluster:monitoring.alerting.webhookUrl), "email",
+   * "slack", "pagerduty". The built-in webhook receiver is a test sink that notifies nobody, so it is not listed.
+   */
   receivers: string[];
-  /** Dashboard titles. */
+  /** Titles of the dashboards a running Grafana serves: none when Grafana is not deployed. */
   dashboards: string[];
   grafanaDeployed: boolean;
 }
@@ -253,8 +256,9 @@ export class Monitoring extends pulumi.ComponentResource {
       scrapeIntervalSeconds,
       scrapedJobs: jobs,
       alertRules: alertNames(rulesInput),
-      receivers: receiverKinds(amInput),
-      dashboards: DASHBOARDS.map((d) => d.title),
+      receivers: receiverKinds(amInput).filter((k) => k !== "webhook" || alerting.webhookUrl !== undefined),
+      // Rendered dashboards count only where a Grafana serves them (issue 8).
+      dashboards: grafana.deploy ? DASHBOARDS.map((d) => d.title) : [],
       grafanaDeployed: grafana.deploy,
     };
     super(Monitoring.__pulumiType, name, spec, opts);

@@ -16,6 +16,7 @@ import {
   PATRONI_REST_PORT,
   POST_BOOTSTRAP_PATH,
   PatroniClusterSettings,
+  pgHba,
   postgresParameters,
   renderBootstrapSql,
   renderPatroniConfig,
@@ -81,9 +82,9 @@ export interface PatroniClusterSpec {
   vectorExtension: string;
   synchronousMode: boolean;
   synchronousNodeCount: number;
-  usePgRewind: boolean;
-  useReplicationSlots: boolean;
-  tls: { enabled: boolean; hostsslOnly: boolean };
+  tls: { enabled: boolean };
+  /** The pg_hba lines Patroni writes on every node, as rendered (the pack reads hostssl-only and the superuser lock here). */
+  pgHba: string[];
   passwordEncryption: string;
   maxConnections: number;
   parameters: Record<string, string>;
@@ -139,9 +140,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
       vectorExtension: a.vectorExtension,
       synchronousMode: a.synchronousMode,
       synchronousNodeCount: a.synchronousNodeCount,
-      usePgRewind: true,
-      useReplicationSlots: true,
-      tls: { enabled: args.tls !== undefined, hostsslOnly: args.tls !== undefined },
+      tls: { enabled: args.tls !== undefined },
+      pgHba: pgHba(settings),
       passwordEncryption: parameters.password_encryption,
       maxConnections: a.maxConnections,
       parameters,

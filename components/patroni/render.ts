@@ -118,7 +118,7 @@ export function postgresParameters(c: PatroniClusterSettings): Record<string, st
 }
 
 /**
- * pg_hba: the postgres OS user over the socket, password logins (scram) only from the cluster
+ * pg_hba: the superuser only as the postgres OS user over the socket, password logins (scram) only from the cluster
  * network and configured client ranges; with TLS on, only over TLS ("hostssl") and anything
  * without TLS rejected before authentication.
  */
@@ -128,6 +128,9 @@ export function pgHba(c: PatroniClusterSettings): string[] {
   return [
     "local all postgres peer",
     "local all all scram-sha-256",
+    // The superuser is locked to the local socket (001-SEC-01): Patroni (use_unix_socket) and pgBackRest
+    // (pg1-socket-path) reach it there; pg_rewind and replicas use their own roles over TCP.
+    `host all ${ROLES.superuser} 0.0.0.0/0 reject`,
     // "all" does not match replication connections in pg_hba, so both are rejected explicitly.
     ...(c.tls ? ["hostnossl all all 0.0.0.0/0 reject", "hostnossl replication all 0.0.0.0/0 reject"] : []),
     `${host} all all 127.0.0.1/32 scram-sha-256`,

@@ -8,9 +8,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { patroniMembers, systemIdentifier } from "./gather";
+import { leaderNode, patroniMembers, systemIdentifier } from "./gather";
 import type { BenchRecord } from "./judges";
-import { percentiles, stackContainers, timeQueries, withClient } from "./sources";
+import { percentiles, stackContainers, timeQueries, withClient, withLocalSuperuser } from "./sources";
 import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
 import { LiveTarget } from "./target";
 
@@ -49,7 +49,7 @@ async function latency(t: LiveTarget): Promise<BenchRecord["latency"]> {
     return percentiles(await withClient(t, t.write, t.app, (c) => timeQueries(c, BENCH.latencySamples, () => "SELECT 1")));
 }
 
-/** pgbench against the write port, as the superuser in the scratch database; the password only in its env. */
+/** pgbench against the write port, as the application role (owner of the scratch database); the password only in its env. */
 function pgbench(t: LiveTarget, caFile: string | undefined, args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
         const p = spawn("pgbench", [...args, SCRATCH_DB], {
@@ -57,8 +57,8 @@ function pgbench(t: LiveTarget, caFile: string | undefined, args: string[]): Pro
                 ...process.env,
                 PGHOST: t.write.host,
                 PGPORT: String(t.write.port),
-                PGUSER: t.superuser.user,
-                PGPASSWORD: t.superuser.password,
+                PGUSER: t.app.user,
+                PGPASSWORD: t.app.password,
                 PGSSLMODE: caFile ? "verify-full" : "disable",
                 ...(caFile ? { PGSSLROOTCERT: caFile } : {}),
             },
@@ -106,10 +106,11 @@ async function run(t: LiveTarget, targetTps: number): Promise<BenchRecord> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-bench-"));
     const caFile = t.caCertPem ? path.join(dir, "ca.crt") : undefined;
     if (caFile) fs.writeFileSync(caFile, t.caCertPem!);
-    await withClient(t, t.write, t.superuser, async (c) => {
+    // The superuser is refused over TCP (001-SEC-01): the scratch database is made on the leader's local socket.
+    await withLocalSuperuser(t, leaderContainer, async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${SCRATCH_DB}`);
-        await c.query(`CREATE DATABASE ${SCRATCH_DB}`);
-    }, { queryMs: 120_000 });
+        await c.query(`CREATE DATABASE ${SCRATCH_DB} OWNER ${t.app.user}`);
+    }, "postgres", { queryMs: 120_000 });
     try {
         log(`pgbench -i -s ${BENCH.scale} in the scratch database ${SCRATCH_DB}`);
         await pgbench(t, caFile, ["-i", "-q", "-s", String(BENCH.scale)]);
@@ -137,7 +138,7 @@ async function run(t: LiveTarget, targetTps: number): Promise<BenchRecord> {
             targetTps,
         };
     } finally {
-        await withClient(t, t.write, t.superuser, (c) => c.query(`DROP DATABASE IF EXISTS ${SCRATCH_DB} WITH (FORCE)`), { queryMs: 120_000 }).catch((e) => log(`cleanup: ${(e as Error).message}`));
+        await withLocalSuperuser(t, leaderNode(t), (c) => c.query(`DROP DATABASE IF EXISTS ${SCRATCH_DB} WITH (FORCE)`), "postgres", { queryMs: 120_000 }).catch((e) => log(`cleanup: ${(e as Error).message}`));
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }

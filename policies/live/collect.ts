@@ -13,11 +13,13 @@ import {
     gatherPatroni,
     gatherPostgres,
     gatherPrometheus,
+    leaderNode,
     readRecord,
     recordFile,
     systemIdentifier,
 } from "./gather";
-import { BenchRecord, DrillRecord, JUDGES, LiveOutcome, MeasureName } from "./judges";
+import { gatherCertificates } from "./certificates";
+import { AlertTestRecord, BenchRecord, DrillRecord, JUDGES, LiveOutcome, MeasureName, PitrRecord } from "./judges";
 import { LiveTarget } from "./target";
 
 export interface LiveResult extends LiveOutcome {
@@ -39,6 +41,9 @@ function gatherers(reportsDir: string): Gatherers {
         "backup-capacity": gatherBackupCapacity,
         drills: async (t) => readRecord<DrillRecord>(recordFile(reportsDir, t.stack, "drills"), t.stack, await systemIdentifier(t), "failover drill"),
         bench: async (t) => readRecord<BenchRecord>(recordFile(reportsDir, t.stack, "bench"), t.stack, await systemIdentifier(t), "benchmark"),
+        certificates: (t) => gatherCertificates(t, leaderNode(t)),
+        "alert-test": async (t) => readRecord<AlertTestRecord>(recordFile(reportsDir, t.stack, "alert-test"), t.stack, await systemIdentifier(t), "alert test"),
+        pitr: async (t) => readRecord<PitrRecord>(recordFile(reportsDir, t.stack, "pitr"), t.stack, await systemIdentifier(t), "point-in-time restore"),
     };
 }
 

@@ -4,7 +4,8 @@
 //
 // Failover: a client keeps committing rows through HAProxy's write port; the leader's container is
 // killed (SIGKILL: node loss, no clean hand-over); the drill measures kill → first acknowledged write on
-// the new leader, then checks every acknowledged row is there. The old leader is started again and must
+// the new leader, then checks every acknowledged row is there. Reconnect: a second client holds one session
+// open through HAProxy across the kill; it must see that session end, then connect again and write. The old leader is started again and must
 // rejoin as a streaming replica. Switchover: patronictl moves the leader to a replica on purpose.
 import { PatroniMember, patroniMembers, systemIdentifier } from "./gather";
 import type { DrillRecord } from "./judges";
@@ -48,7 +49,7 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 
 /** One short-lived connection per insert, as a client pool after a failover would: connect, write, close. */
 async function insert(t: LiveTarget, id: number): Promise<boolean> {
-    return withClient(t, t.write, t.superuser, (c) => c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]).then(() => true), { connectMs: 2000, queryMs: 3000 }).catch(() => false);
+    return withClient(t, t.write, t.app, (c) => c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]).then(() => true), { connectMs: 2000, queryMs: 3000 }).catch(() => false);
 }
 
 /** Writes rows until stopped; remembers which inserts were acknowledged and when. */
@@ -67,12 +68,12 @@ function startWriter(t: LiveTarget) {
     return { acked, stop: async () => ((running = false), await done) };
 }
 
-/** SQL as the superuser through the write port; retried while a leader change is still settling. */
+/** SQL as the application role through the write port; retried while a leader change is still settling. */
 async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < 30; attempt++) {
         try {
-            return await withClient(t, t.write, t.superuser, async (c) => (await c.query(text)).rows, { connectMs: 3000 });
+            return await withClient(t, t.write, t.app, async (c) => (await c.query(text)).rows, { connectMs: 3000 });
         } catch (e) {
             lastError = e as Error;
             await sleep(1000);
@@ -81,20 +82,73 @@ async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
     throw new Error(`SQL through the write port kept failing for 30 attempts: ${lastError?.message}`);
 }
 
+/**
+ * A long-lived client session through HAProxy, open before the kill. After the kill it must see its session
+ * end (HAProxy drops connections to a server marked down), connect again and write: 003-HA-02 measured,
+ * not assumed.
+ */
+async function startReconnectProbe(t: LiveTarget) {
+    const { Client } = await import("pg");
+    const open = () =>
+        new Client({ host: t.write.host, port: t.write.port, user: t.app.user, password: t.app.password, database: t.database, connectionTimeoutMillis: 2000, query_timeout: 3000, ssl: t.caCertPem ? { ca: t.caCertPem } : false });
+    const first = open();
+    await first.connect();
+    let sessionEndedAt: number | undefined;
+    let sessionError = "";
+    first.on("error", (e) => {
+        sessionEndedAt ??= Date.now();
+        sessionError = e.message;
+    });
+    return {
+        /** Polls the old session until it fails, then reconnects until a write is acknowledged. */
+        async measure(killedAt: number): Promise<DrillRecord["reconnect"]> {
+            const deadline = killedAt + STEP_LIMIT_MS;
+            for (let i = 0; sessionEndedAt === undefined && Date.now() < deadline && i < 1000; i++) {
+                try {
+                    await first.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [-1 - i]);
+                    await sleep(200);
+                } catch (e) {
+                    sessionEndedAt ??= Date.now();
+                    sessionError = (e as Error).message;
+                }
+            }
+            await first.end().catch(() => undefined);
+            if (sessionEndedAt === undefined) return { ok: false, seconds: 0, error: "the session opened before the kill never ended: it was not on the killed leader, so no reconnect was exercised" };
+            for (let i = 0; Date.now() < deadline && i < 1000; i++) {
+                const c = open();
+                try {
+                    await c.connect();
+                    await c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [-100_000 - i]);
+                    return { ok: true, seconds: (Date.now() - killedAt) / 1000, sessionError };
+                } catch {
+                    await sleep(250);
+                } finally {
+                    await c.end().catch(() => undefined);
+                }
+            }
+            return { ok: false, seconds: 0, error: `no new session could write within ${STEP_LIMIT_MS / 1000} s after the kill (old session ended: ${sessionError})` };
+        },
+    };
+}
+
 async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover" | "reconnect" | "rejoin">> {
     const before = await until("a healthy cluster before the failover", () => { const m = members(t); return healthy(t, m) ? m : undefined; });
     const oldLeader = before.find((m) => m.role === "leader")!.name;
     await sql(t, "CREATE SCHEMA IF NOT EXISTS dpg_drill; DROP TABLE IF EXISTS dpg_drill.writes; CREATE TABLE dpg_drill.writes (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())");
     const writer = startWriter(t);
     await until("writes flowing before the failover", () => (writer.acked.length >= 20 ? true : undefined), 30_000);
+    const probe = await startReconnectProbe(t);
     log(`killing the leader ${oldLeader} (SIGKILL) while a client writes through ${t.write.host}:${t.write.port}`);
     const killedAt = Date.now();
     dockerOk(["kill", oldLeader]);
     let firstAfter: number;
+    let reconnect: DrillRecord["reconnect"];
     try {
+        const reconnecting = probe.measure(killedAt);
         // An insert already in flight at the kill may still be acknowledged by the old leader: only an
         // insert started after the kill proves the write path is back.
         firstAfter = await until("a write acknowledged by a new leader", () => writer.acked.find((a) => a.startedAt > killedAt)?.at);
+        reconnect = await reconnecting;
         await sleep(1000);
     } catch (e) {
         docker(["start", oldLeader]); // never leave the cluster a node short because the drill failed
@@ -104,7 +158,7 @@ async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover
     }
     const seconds = (firstAfter - killedAt) / 1000;
     const newLeader = members(t, [oldLeader]).find((m) => m.role === "leader" && m.name !== oldLeader)?.name ?? "?";
-    const present = new Set((await sql<{ id: string }>(t, "SELECT id FROM dpg_drill.writes")).map((r) => Number(r.id)));
+    const present = new Set((await sql<{ id: string }>(t, "SELECT id FROM dpg_drill.writes WHERE id > 0")).map((r) => Number(r.id)));
     const kept = writer.acked.filter((a) => present.has(a.id)).length;
     log(`failover: ${newLeader} took writes ${seconds.toFixed(1)} s after the kill; ${kept}/${writer.acked.length} acknowledged rows present`);
 
@@ -122,7 +176,7 @@ async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover
     }
     return {
         failover: { seconds, oldLeader, newLeader, committedRows: writer.acked.length, rowsAfter: kept },
-        reconnect: { ok: true, seconds },
+        reconnect,
         rejoin: { ok: rejoined, seconds: rejoinSeconds, member: oldLeader },
     };
 }

@@ -1,6 +1,6 @@
 // Gathers the facts each judge reads, from the running cluster. Read-only except for the load probe,
 // which works on temporary tables of its own session (never WAL-logged, gone when it disconnects).
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ETCD_CLIENT_PORT, ETCD_TLS_FILES } from "../../components/etcd/render";
@@ -19,7 +19,7 @@ import {
     PostgresFacts,
     PrometheusFacts,
 } from "./judges";
-import { docker, dockerOk, httpFromContainer, percentiles, stackContainers, timeQueries, withClient } from "./sources";
+import { docker, dockerOk, httpFromContainer, percentiles, stackContainers, timeQueries, withClient, withLocalSuperuser } from "./sources";
 import { LiveTarget } from "./target";
 
 const RUVECTOR_MIN = "2.0.0";
@@ -59,9 +59,22 @@ function cidr(address: string | null, netmask: string | null): string | null {
     return `${address}/${bits}`;
 }
 
+/** A superuser login over TCP through the write port: pg_hba must refuse it (001-SEC-01). */
+async function superuserTcpLogin(t: LiveTarget): Promise<PostgresFacts["superuserTcp"]> {
+    try {
+        await withClient(t, t.write, t.superuser, (c) => c.query("SELECT 1"));
+        return { refused: false, detail: `logged in as ${t.superuser.user} at ${t.write.host}:${t.write.port}` };
+    } catch (e) {
+        const err = e as Error & { code?: string };
+        // 28000 invalid_authorization_specification is pg_hba's "rejects connection"; anything else proves nothing.
+        return { refused: err.code === "28000" && /pg_hba\.conf rejects/.test(err.message), detail: `${err.code ?? "error"}: ${err.message}` };
+    }
+}
+
 export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
     const ext = t.config.patroni.vectorExtension;
-    return withClient(t, t.write, t.superuser, async (c) => {
+    // As a client would: through the write port, as the application role.
+    const front = await withClient(t, t.write, t.app, async (c) => {
         const t0 = process.hrtime.bigint();
         await c.query("SELECT 1");
         const selectOneMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -77,6 +90,11 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
                 vectorExtension.error = (e as Error).message;
             }
         }
+        return { selectOneMs, writeIsPrimary, serverVersion, vectorExtension };
+    });
+    const superuserTcp = await superuserTcpLogin(t);
+    // The catalog facts as the superuser, over the leader's local socket.
+    const inside = await withLocalSuperuser(t, leaderNode(t), async (c) => {
         const replicas = (
             await c.query(
                 `SELECT application_name, state, sync_state,
@@ -86,6 +104,7 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
                 [t.patroniNodes],
             )
         ).rows.map((r) => ({ name: r.application_name, state: r.state, syncState: r.sync_state, lagBytes: Number(r.lag_bytes), lagSeconds: Number(r.lag_s) }));
+        const replicationSlots = (await c.query("SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical'")).rows.map((r) => ({ name: r.slot_name, active: r.active === true }));
         const appRoles = (
             await c.query(
                 `SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles
@@ -113,20 +132,10 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
         const hnswIndexes = (
             await c.query(
                 `SELECT s.schemaname || '.' || s.indexrelname AS name, s.idx_scan FROM pg_stat_user_indexes s
-                   JOIN pg_class ic ON ic.oid = s.indexrelid JOIN pg_am am ON am.oid = ic.relam WHERE am.amname = 'hnsw'`,
+                   JOIN pg_class ic ON ic.oid = s.indexrelid JOIN pg_am am ON am.oid = ic.relam
+                  WHERE am.amname = 'hnsw' AND ic.relpersistence <> 't'`,
             )
         ).rows.map((r) => ({ name: r.name, scans: Number(r.idx_scan) }));
-        let probeUsesHnsw = false;
-        let probePlan = "";
-        if (extRow) {
-            await createProbeTable(c, ext, 1000, 16);
-            await c.query("SET enable_seqscan = off"); // the plan must be able to use the index, not be forced off it
-            const plan = (await c.query(`EXPLAIN SELECT id FROM dpg_live_probe ORDER BY v <-> '${randomVector(16)}' LIMIT 10`)).rows.map((r) => r["QUERY PLAN"]).join(" ");
-            await c.query("RESET enable_seqscan");
-            await c.query("DROP TABLE dpg_live_probe");
-            probePlan = plan.replace(/\s+/g, " ").slice(0, 200);
-            probeUsesHnsw = /Index Scan using dpg_live_probe_v_idx/.test(plan);
-        }
         const tables = (
             await c.query(
                 `SELECT schemaname || '.' || relname AS name, n_live_tup,
@@ -134,27 +143,23 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
             )
         ).rows.map((r) => ({ name: r.name, liveRows: Number(r.n_live_tup), lastAnalyzedDaysAgo: r.days === null ? null : Number(r.days) }));
         const unvalidatedForeignKeys = (await c.query("SELECT conrelid::regclass || '.' || conname AS fk FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")).rows.map((r) => r.fk);
-        const hit = (await c.query("SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = current_database()")).rows[0];
-        return {
-            serverVersion,
-            vectorExtension,
-            requiredVectorVersion: RUVECTOR_MIN,
-            expectedReplicas: Math.max(0, t.patroniNodes.length - 1),
-            replicas,
-            appRoles,
-            hbaRules,
-            allowedCidrs: [t.config.network.subnet, ...t.config.network.clientCidrs],
-            vectorColumns,
-            hnswIndexes,
-            probeUsesHnsw,
-            probePlan,
-            tables,
-            unvalidatedForeignKeys,
-            cacheHit: { hits: Number(hit.blks_hit), reads: Number(hit.blks_read) },
-            selectOneMs,
-            writeIsPrimary,
-        };
+        const hit = (
+            await c.query(
+                `SELECT COALESCE(sum(heap_blks_hit + COALESCE(idx_blks_hit, 0) + COALESCE(toast_blks_hit, 0)), 0)::float8 AS hits,
+                        COALESCE(sum(heap_blks_read + COALESCE(idx_blks_read, 0) + COALESCE(toast_blks_read, 0)), 0)::float8 AS reads
+                   FROM pg_statio_user_tables`,
+            )
+        ).rows[0];
+        return { replicas, replicationSlots, appRoles, hbaRules, vectorColumns, hnswIndexes, tables, unvalidatedForeignKeys, cacheHit: { hits: Number(hit.hits), reads: Number(hit.reads) } };
     });
+    return {
+        ...front,
+        ...inside,
+        superuserTcp,
+        requiredVectorVersion: RUVECTOR_MIN,
+        expectedReplicas: Math.max(0, t.patroniNodes.length - 1),
+        allowedCidrs: [t.config.network.subnet, ...t.config.network.clientCidrs],
+    };
 }
 
 // ---- Patroni, etcd, containers, Prometheus --------------------------------------------------------------
@@ -170,6 +175,13 @@ export interface PatroniMember {
 export function patroniMembers(t: LiveTarget, exclude: string[] = []): PatroniMember[] {
     const scheme = t.caCertPem ? "https" : "http";
     return JSON.parse(httpFromContainer(runningNode(t, exclude), `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, caFile(t))).members ?? [];
+}
+
+/** The Patroni leader's container (from /cluster): where superuser SQL runs, over its local socket. */
+export function leaderNode(t: LiveTarget, exclude: string[] = []): string {
+    const leader = patroniMembers(t, exclude).find((m) => m.role === "leader")?.name;
+    if (!leader) throw new Error(`Patroni of ${t.namePrefix} reports no leader`);
+    return leader;
 }
 
 export async function gatherPatroni(t: LiveTarget): Promise<PatroniFacts> {
@@ -242,10 +254,43 @@ function readProcInt(container: string, file: string): number | null {
     return r.status === 0 && /^\d+/.test(r.stdout.trim()) ? parseInt(r.stdout.trim(), 10) : null;
 }
 
+/** The kernel's NTP state via adjtimex(2) with modes = 0 (read only), the call timedatectl and chronyc rely on. */
+const ADJTIMEX = `
+import ctypes, json
+L = ctypes.c_long
+class Timex(ctypes.Structure):
+    _fields_ = [("modes", ctypes.c_uint), ("offset", L), ("freq", L), ("maxerror", L), ("esterror", L), ("status", ctypes.c_int),
+                ("constant", L), ("precision", L), ("tolerance", L), ("tv_sec", L), ("tv_usec", L), ("tick", L), ("ppsfreq", L),
+                ("jitter", L), ("shift", ctypes.c_int), ("stabil", L), ("jitcnt", L), ("calcnt", L), ("errcnt", L), ("stbcnt", L),
+                ("tai", ctypes.c_int), ("pad", ctypes.c_int * 11)]
+t = Timex()
+state = ctypes.CDLL(None, use_errno=True).adjtimex(ctypes.byref(t))
+print(json.dumps({"state": state, "status": t.status, "maxerror": t.maxerror, "esterror": t.esterror}))
+`;
+const TIME_ERROR = 5;
+const STA_UNSYNC = 0x40;
+
+/** Clock discipline of this machine's kernel, which is the Docker host's when the daemon is local. */
+export function kernelNtpState(): HostFacts["ntp"] {
+    if (/^(tcp|ssh):/.test(process.env.DOCKER_HOST ?? "")) return null;
+    const r = spawnSync("python3", ["-c", ADJTIMEX], { encoding: "utf8", timeout: 10_000 });
+    if (r.status !== 0) return null;
+    const x = JSON.parse(r.stdout) as { state: number; status: number; maxerror: number; esterror: number };
+    return { synchronized: x.state !== TIME_ERROR && (x.status & STA_UNSYNC) === 0, estErrorUs: x.esterror, maxErrorUs: x.maxerror, how: `adjtimex state ${x.state}, status 0x${x.status.toString(16)}` };
+}
+
+/** Docker Compose v2 (plugin) or the standalone docker-compose binary on this machine, or null. */
+export function composeVersion(): string | null {
+    for (const cmd of [["docker", "compose", "version"], ["docker-compose", "version"]]) {
+        const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", timeout: 10_000 });
+        const m = r.status === 0 ? /v?(\d+\.\d+\.\d+)/.exec(r.stdout) : null;
+        if (m) return m[1];
+    }
+    return null;
+}
+
 export async function gatherHost(t: LiveTarget): Promise<HostFacts> {
-    const before = Date.now();
     const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
-    const after = Date.now();
     const serverVersion = dockerOk(["version", "--format", "{{.Server.Version}}"]).trim();
     const rootDir = String(info.DockerRootDir ?? "/var/lib/docker");
     let freeBytes: number | null = null;
@@ -262,10 +307,11 @@ export async function gatherHost(t: LiveTarget): Promise<HostFacts> {
     const node = runningNode(t);
     return {
         serverVersion,
+        composeVersion: composeVersion(),
         dockerRootDir: rootDir,
         freeBytes,
         diskAlertRules,
-        clockOffsetSeconds: (Date.parse(info.SystemTime) - (before + after) / 2) / 1000,
+        ntp: kernelNtpState(),
         swappiness: readProcInt(node, "/proc/sys/vm/swappiness"),
         somaxconn: readProcInt(node, "/proc/sys/net/core/somaxconn"),
     };
@@ -369,17 +415,21 @@ export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
 export async function gatherBackupCapacity(t: LiveTarget): Promise<BackupCapacityFacts> {
     if (!t.config.backup.enabled) throw new Error("backups are off (dpg-cluster:backup.enabled = false)");
     const out = dockerOk(["exec", runningNode(t), "df", "-B1", "--output=avail", REPO_PATH]).trim().split("\n").pop()!;
-    const databaseBytes = await withClient(t, t.write, t.superuser, async (c) => Number((await c.query("SELECT sum(pg_database_size(datname))::float8 AS b FROM pg_database")).rows[0].b));
+    const databaseBytes = await withLocalSuperuser(t, leaderNode(t), async (c) => Number((await c.query("SELECT sum(pg_database_size(datname))::float8 AS b FROM pg_database")).rows[0].b));
     return { repoFreeBytes: Number(out.trim()), databaseBytes };
 }
 
-/** Where `npm run drill` / `npm run bench` record their results for a stack. */
-export function recordFile(reportsDir: string, stack: string, kind: "drills" | "bench"): string {
+/** Records of operator commands: drill, bench, alert-test (npm run …) and pitr (scripts/pitr-restore.sh). */
+export type RecordKind = "drills" | "bench" | "alert-test" | "pitr";
+
+/** Where `npm run drill` / `npm run bench` / `npm run alert-test` / scripts/pitr-restore.sh record their results for a stack. */
+export function recordFile(reportsDir: string, stack: string, kind: RecordKind): string {
     return path.join(reportsDir, stack, `${kind}.json`);
 }
 
+/** The cluster's system identifier, as the superuser on a running node's local socket (every member shares it). */
 export async function systemIdentifier(t: LiveTarget): Promise<string> {
-    return withClient(t, t.write, t.superuser, async (c) => String((await c.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id));
+    return withLocalSuperuser(t, runningNode(t), async (c) => String((await c.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id), "postgres");
 }
 
 /** A recorded drill or benchmark counts only for the same cluster and while it is at most 30 days old. */

@@ -11,11 +11,16 @@ export interface LiveOutcome {
 const pass = (evidence: string): LiveOutcome => ({ status: "pass", evidence });
 const fail = (evidence: string): LiveOutcome => ({ status: "fail", evidence });
 const verdict = (ok: boolean, evidence: string): LiveOutcome => (ok ? pass(evidence) : fail(evidence));
+/** Nothing to judge (no vector column, too little traffic, no clock daemon state): counted as not passed. */
+const noData = (evidence: string): LiveOutcome => ({ status: "unknown", evidence: `no data: ${evidence}` });
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(2)} MB`;
 
 /** "17.2" ≥ "15", "0.8.0" < "2.0.0": numeric, part by part. */
+/** Block accesses of application tables below which a cache hit ratio is no data (an idle cluster reads ~nothing). */
+export const MIN_CACHE_ACCESSES = 10_000;
+
 export function versionAtLeast(actual: string, wanted: string): boolean {
     const a = actual.split(/[.-]/).map((x) => parseInt(x, 10) || 0);
     const w = wanted.split(/[.-]/).map((x) => parseInt(x, 10) || 0);
@@ -49,13 +54,16 @@ export interface PostgresFacts {
     hbaRules: Array<{ type: string; address: string | null; auth: string; error?: string | null }>;
     allowedCidrs: string[];
     vectorColumns: Array<{ table: string; column: string; hnsw: boolean }>;
+    /** HNSW indexes on application tables and how often the planner used them (pg_stat_user_indexes). */
     hnswIndexes: Array<{ name: string; scans: number }>;
-    /** The probe's own k-NN query on a temporary HNSW-indexed table: does the planner use the index? */
-    probeUsesHnsw: boolean;
-    probePlan: string;
     tables: Array<{ name: string; liveRows: number; lastAnalyzedDaysAgo: number | null }>;
     unvalidatedForeignKeys: string[];
+    /** Shared-buffer hits and reads of application tables and their indexes (pg_statio_user_tables). */
     cacheHit: { hits: number; reads: number };
+    /** Physical replication slots on the leader (Patroni names them after the members, dashes as underscores). */
+    replicationSlots: Array<{ name: string; active: boolean }>;
+    /** A superuser login over TCP through the write port: refused (by pg_hba) or not. */
+    superuserTcp: { refused: boolean; detail: string };
     selectOneMs: number;
     /** The write endpoint reached a server out of recovery (the leader). */
     writeIsPrimary: boolean;
@@ -87,14 +95,17 @@ export const postgresJudges: Record<string, (f: PostgresFacts) => LiveOutcome> =
     },
     "001-DB-08": (f) => {
         const missing = f.vectorColumns.filter((c) => !c.hnsw);
-        if (f.vectorColumns.length === 0) return pass(`no vector column in database yet, so none lacks an HNSW index`);
+        if (f.vectorColumns.length === 0) return noData("no vector column in the application database yet, so there is no index to check");
         return verdict(missing.length === 0, missing.length ? `no HNSW index on ${missing.map((c) => `${c.table}.${c.column}`).join(", ")}` : `${f.vectorColumns.length} vector column(s), each with an HNSW index`);
     },
+    // Only the application's own indexes count: a probe table built to be searched proves nothing about them.
     "000-PERF-08": (f) => {
+        if (f.hnswIndexes.length === 0) return noData("no HNSW index on an application table yet");
         const unused = f.hnswIndexes.filter((i) => i.scans === 0);
-        const plan = f.probeUsesHnsw ? "a k-NN probe query uses its HNSW index" : `a k-NN probe query does not use its HNSW index (plan: ${f.probePlan})`;
-        const app = f.hnswIndexes.length === 0 ? "no application HNSW index yet" : unused.length ? `unused HNSW indexes: ${unused.map((i) => i.name).join(", ")}` : `${f.hnswIndexes.length} HNSW index(es), all scanned`;
-        return verdict(f.probeUsesHnsw && unused.length === 0, `${plan}; ${app}`);
+        return verdict(
+            unused.length === 0,
+            unused.length ? `HNSW indexes never used by a query (idx_scan = 0): ${unused.map((i) => i.name).join(", ")}` : `${f.hnswIndexes.length} application HNSW index(es), each used by queries (${f.hnswIndexes.map((i) => `${i.name} ${i.scans} scans`).join(", ")})`,
+        );
     },
     "001-DB-11": (f) => {
         const stale = f.tables.filter((t) => t.liveRows > 0 && (t.lastAnalyzedDaysAgo === null || t.lastAnalyzedDaysAgo > 7));
@@ -103,9 +114,20 @@ export const postgresJudges: Record<string, (f: PostgresFacts) => LiveOutcome> =
     "001-DB-17": (f) => verdict(f.unvalidatedForeignKeys.length === 0, f.unvalidatedForeignKeys.length ? `NOT VALID foreign keys: ${f.unvalidatedForeignKeys.join(", ")}` : "no foreign key left NOT VALID"),
     "001-PERF-08": (f) => {
         const total = f.cacheHit.hits + f.cacheHit.reads;
-        const ratio = total === 0 ? 1 : f.cacheHit.hits / total;
-        return verdict(ratio > 0.9, `buffer cache hit ratio ${(ratio * 100).toFixed(2)}% (${f.cacheHit.hits} hits, ${f.cacheHit.reads} reads; > 90% wanted)`);
+        if (total < MIN_CACHE_ACCESSES) return noData(`application tables saw ${total} block accesses (${f.cacheHit.hits} hits, ${f.cacheHit.reads} reads); a hit ratio means something from ${MIN_CACHE_ACCESSES} on`);
+        const ratio = f.cacheHit.hits / total;
+        return verdict(ratio > 0.9, `buffer cache hit ratio of application tables ${(ratio * 100).toFixed(2)}% (${f.cacheHit.hits} hits, ${f.cacheHit.reads} reads; > 90% wanted)`);
     },
+    "001-DB-05": (f) => {
+        const expected = f.expectedReplicas;
+        if (expected === 0) return noData("a single-node cluster has no replica to keep a slot for");
+        const slotOf = (name: string) => f.replicationSlots.find((s) => s.name === name.replace(/[^a-z0-9_]/gi, "_").toLowerCase());
+        const used = f.replicas.filter((r) => slotOf(r.name)?.active);
+        const list = f.replicationSlots.map((s) => `${s.name} ${s.active ? "active" : "inactive"}`).join(", ") || "none";
+        return verdict(used.length === expected, `${used.length}/${expected} replicas stream through an active physical slot on the leader (slots: ${list})`);
+    },
+    "001-SEC-01": (f) =>
+        verdict(f.superuserTcp.refused, f.superuserTcp.refused ? `a superuser login over TCP through the write port was refused: ${f.superuserTcp.detail}` : `the superuser logged in over TCP through the write port (${f.superuserTcp.detail}); it must be limited to the local socket`),
     "003-DB-01": (f) =>
         verdict(f.writeIsPrimary, `SELECT 1 through the write endpoint answered in ${ms(f.selectOneMs)} from ${f.writeIsPrimary ? "the leader" : "a server in recovery (no writable leader behind the write port)"} (PostgreSQL ${f.serverVersion})`),
 };
@@ -214,10 +236,17 @@ export const containerJudges: Record<string, (f: ContainerSetFacts) => LiveOutco
 
 export interface HostFacts {
     serverVersion: string;
+    /** `docker compose version` (plugin) or `docker-compose version`; null when neither is installed. */
+    composeVersion: string | null;
     dockerRootDir: string;
     freeBytes: number | null;
     diskAlertRules: string[];
-    clockOffsetSeconds: number;
+    /**
+     * The kernel's NTP discipline state of the Docker host (adjtimex: what timedatectl and chronyc read). The
+     * daemon's clock and this machine's are the same kernel clock, so comparing them measures nothing.
+     * null when it cannot be read (remote Docker host, no python3 here).
+     */
+    ntp: { synchronized: boolean; estErrorUs: number; maxErrorUs: number; how: string } | null;
     swappiness: number | null;
     somaxconn: number | null;
 }
@@ -229,7 +258,11 @@ const diskJudge = (minGb: number) => (f: HostFacts) =>
         : verdict(f.freeBytes >= minGb * GiB, `${gb(f.freeBytes)} free under ${f.dockerRootDir} (≥ ${minGb} GB wanted)`);
 
 export const hostJudges: Record<string, (f: HostFacts) => LiveOutcome> = {
-    "000-INF-01": (f) => verdict(versionAtLeast(f.serverVersion, "20.10"), `Docker Engine ${f.serverVersion} on the one host the stack targets (≥ 20.10; Compose is not used by this deployment)`),
+    "000-INF-01": (f) => {
+        const engine = versionAtLeast(f.serverVersion, "20.10");
+        const compose = f.composeVersion !== null && versionAtLeast(f.composeVersion.replace(/^v/, ""), "2.0");
+        return verdict(engine && compose, `Docker Engine ${f.serverVersion} (≥ 20.10 wanted); Docker Compose ${f.composeVersion === null ? "not installed (neither the compose plugin nor docker-compose)" : f.composeVersion} (≥ 2.0 wanted)`);
+    },
     "001-INF-01": (f) => verdict(versionAtLeast(f.serverVersion, "20.10"), `Docker Engine ${f.serverVersion} answers on the stack's host (≥ 20.10)`),
     "000-INF-04": diskJudge(20),
     "000-INF-05": diskJudge(50),
@@ -238,7 +271,16 @@ export const hostJudges: Record<string, (f: HostFacts) => LiveOutcome> = {
         const alert = f.diskAlertRules.length > 0;
         return verdict(space.status === "pass" && alert, `${space.evidence}; disk-space alert ${alert ? `loaded (${f.diskAlertRules.join(", ")})` : "missing from Prometheus"}`);
     },
-    "001-INF-12": (f) => verdict(Math.abs(f.clockOffsetSeconds) < 0.5, `Docker host clock differs from this machine's by ${f.clockOffsetSeconds.toFixed(3)} s (< 0.5 s wanted)`),
+    "001-INF-12": (f) => {
+        if (f.ntp === null) return noData("the Docker host's clock synchronisation state cannot be read from here");
+        const n = f.ntp;
+        return verdict(
+            n.synchronized && n.maxErrorUs < 500_000,
+            n.synchronized
+                ? `kernel clock synchronised (${n.how}): estimated error ${(n.estErrorUs / 1000).toFixed(1)} ms, maximum error ${(n.maxErrorUs / 1000).toFixed(1)} ms (< 500 ms wanted)`
+                : `kernel clock not synchronised by NTP (${n.how}: STA_UNSYNC set, maximum error ${(n.maxErrorUs / 1000).toFixed(0)} ms); run chrony or systemd-timesyncd on the host`,
+        );
+    },
     "001-INF-13": (f) => {
         const ok = f.swappiness !== null && f.swappiness <= 10 && f.somaxconn !== null && f.somaxconn >= 65535;
         return verdict(ok, `vm.swappiness=${f.swappiness ?? "?"} (≤ 10 wanted; a host setting), net.core.somaxconn=${f.somaxconn ?? "?"} in the PostgreSQL containers (≥ 65535 wanted)`);
@@ -337,7 +379,8 @@ export interface DrillRecord {
     at: string;
     failover: { seconds: number; oldLeader: string; newLeader: string; committedRows: number; rowsAfter: number };
     switchover: { seconds: number; from: string; to: string; ok: boolean; error?: string };
-    reconnect: { ok: boolean; seconds: number; error?: string };
+    /** A session opened through HAProxy before the kill: how it ended, and when a new session wrote again. */
+    reconnect: { ok: boolean; seconds: number; error?: string; sessionError?: string };
     rejoin: { ok: boolean; seconds: number; member: string };
 }
 
@@ -368,8 +411,101 @@ export const drillJudges: Record<string, (f: DrillFacts) => LiveOutcome> = {
     "003-HA-02": (f) => {
         if (!f.record) return drillMissing(f);
         const r = f.record.reconnect;
-        return verdict(r.ok, `a client through HAProxy ${r.ok ? `wrote to the new leader ${r.seconds.toFixed(1)} s after the old one stopped` : `did not reconnect: ${r.error}`}; ${f.record.rejoin.member} rejoined as a replica ${f.record.rejoin.ok ? `in ${f.record.rejoin.seconds.toFixed(1)} s` : "— no"}`);
+        return verdict(r.ok, `a client session through HAProxy ${r.ok ? `ended with the old leader (${r.sessionError ?? "?"}); the client reconnected and wrote ${r.seconds.toFixed(1)} s after the kill` : `did not reconnect: ${r.error}`}; ${f.record.rejoin.member} rejoined as a replica ${f.record.rejoin.ok ? `in ${f.record.rejoin.seconds.toFixed(1)} s` : "— no"}`);
     },
+};
+
+// ---- Certificates served by the running endpoints ----------------------------------------------------------
+
+export interface ServedCertificate {
+    /** What was asked, e.g. "PostgreSQL 127.0.0.1:5000" or "etcd dpg-dev-etcd-1:2379". */
+    endpoint: string;
+    subject?: string;
+    issuer?: string;
+    notBefore?: string;
+    notAfter?: string;
+    /** The chain verified against the stack's CA (the handshake failed otherwise). */
+    verified: boolean;
+    error?: string;
+}
+
+export interface CertificateFacts {
+    now: string;
+    certificates: ServedCertificate[];
+}
+
+const daysLeft = (c: ServedCertificate, now: string) => (Date.parse(c.notAfter ?? "") - Date.parse(now)) / 86_400_000;
+const certList = (f: CertificateFacts) => f.certificates.map((c) => (c.notAfter ? `${c.endpoint} ${Math.floor(daysLeft(c, f.now))} d` : `${c.endpoint} (${c.error ?? "no certificate"})`)).join("; ");
+
+export const certificateJudges: Record<string, (f: CertificateFacts) => LiveOutcome> = {
+    "000-INF-07": (f) => {
+        if (f.certificates.length === 0) return noData("no TLS endpoint answered");
+        const bad = f.certificates.filter((c) => !c.notAfter || !(daysLeft(c, f.now) >= 30));
+        return verdict(bad.length === 0, `days until expiry of the served certificates (≥ 30 wanted): ${certList(f)}`);
+    },
+    "001-SEC-03": (f) => {
+        if (f.certificates.length === 0) return noData("no TLS endpoint answered");
+        const now = Date.parse(f.now);
+        const bad = f.certificates.filter(
+            (c) => !c.verified || !c.notAfter || c.subject === c.issuer || Date.parse(c.notBefore ?? "") > now || Date.parse(c.notAfter) <= now,
+        );
+        const why = (c: ServedCertificate) => (!c.verified ? `not verified against the cluster CA${c.error ? `: ${c.error}` : ""}` : c.subject === c.issuer ? "self-signed" : "outside its validity");
+        return verdict(
+            bad.length === 0,
+            bad.length ? `invalid certificates: ${bad.map((c) => `${c.endpoint} ${why(c)}`).join("; ")}` : `${f.certificates.length} endpoints serve certificates issued by the cluster CA (${[...new Set(f.certificates.map((c) => c.issuer))].join(", ")}), valid now: ${certList(f)}`,
+        );
+    },
+};
+
+// ---- Records of operator commands: the alert test and the point-in-time restore ------------------------------
+
+export interface AlertTestRecord {
+    stack: string;
+    systemIdentifier: string;
+    at: string;
+    alertName: string;
+    /** Per configured channel (Alertmanager integration): notifications sent and failed while the test alert was out. */
+    channels: Array<{ integration: string; sent: number; failed: number }>;
+}
+
+export interface PitrRecord {
+    stack: string;
+    /** Of the restored copy: equal to the cluster's, since it is restored from the cluster's own repository. */
+    systemIdentifier: string;
+    at: string;
+    target: string;
+    seconds: number;
+    promoted: boolean;
+}
+
+export interface RecordFacts<R> {
+    stack: string;
+    record?: R;
+    missing?: string;
+    ageDays: number;
+}
+
+export const alertTestJudges: Record<string, (f: RecordFacts<AlertTestRecord>) => LiveOutcome> = {
+    "000-MON-12": (f) => {
+        if (!f.record) return fail(`${f.missing}; run: npm run alert-test -- --stack ${f.stack}`);
+        const r = f.record;
+        const bad = r.channels.filter((c) => c.sent < 1 || c.failed > 0);
+        return verdict(
+            r.channels.length > 0 && bad.length === 0,
+            `test alert ${r.alertName} ${r.at.slice(0, 19)}Z: ${r.channels.map((c) => `${c.integration} ${c.sent} sent, ${c.failed} failed`).join("; ") || "no channel configured"}`,
+        );
+    },
+};
+
+const pitrJudge = (f: RecordFacts<PitrRecord>) => {
+    if (!f.record) return fail(`${f.missing}; run: scripts/pitr-restore.sh --stack ${f.stack} --target '<time>' (then --cleanup)`);
+    const r = f.record;
+    return verdict(r.promoted, `point-in-time restore ${r.at.slice(0, 10)} to ${r.target} into a copy ${r.promoted ? `promoted after ${r.seconds} s` : "did not finish"}`);
+};
+
+export const pitrJudges: Record<string, (f: RecordFacts<PitrRecord>) => LiveOutcome> = {
+    "003-BKP-02": pitrJudge,
+    "000-DB-10": pitrJudge,
 };
 
 // ---- Benchmarks (recorded by `npm run bench`) -----------------------------------------------------------
@@ -442,5 +578,8 @@ export const JUDGES = {
     "backup-capacity": backupJudges,
     drills: drillJudges,
     bench: benchJudges,
+    certificates: certificateJudges,
+    "alert-test": alertTestJudges,
+    pitr: pitrJudges,
 } as const;
 export type MeasureName = keyof typeof JUDGES;

@@ -1,7 +1,9 @@
-// The two ways the collector reads the running cluster: SQL over the published endpoints (as a client
-// would, verify-full against the cluster CA) and the Docker Engine through the docker CLI (inspect,
-// stats, and `exec` for the services' own HTTP APIs on the internal network).
-import { spawnSync } from "child_process";
+// The ways the collector reads the running cluster: SQL over the published endpoints (as a client
+// would, verify-full against the cluster CA), SQL as the superuser over a node's local socket (the only
+// place pg_hba admits it), and the Docker Engine through the docker CLI (inspect, stats, and `exec` for
+// the services' own HTTP APIs on the internal network).
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import { Duplex } from "stream";
 import { Client } from "pg";
 import { Endpoint, LiveTarget } from "./target";
 
@@ -83,6 +85,91 @@ export async function withClient<T>(t: LiveTarget, at: Endpoint, login: Login, f
         query_timeout: timeouts.queryMs ?? 30_000,
         ssl: t.caCertPem ? { ca: t.caCertPem } : false,
     });
+    await client.connect();
+    try {
+        return await fn(client);
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+/** Copies bytes between docker exec's stdio and PostgreSQL's unix socket inside the container. */
+const SOCKET_BRIDGE = `
+import os, socket, threading
+s = socket.socket(socket.AF_UNIX)
+s.connect("/var/run/postgresql/.s.PGSQL.5432")
+def up():
+    while True:
+        d = os.read(0, 65536)
+        if not d:
+            break
+        s.sendall(d)
+    s.shutdown(socket.SHUT_WR)
+threading.Thread(target=up, daemon=True).start()
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    os.write(1, d)
+`;
+
+/**
+ * A socket-like stream to PostgreSQL's local socket in `container`, for node-pg's `stream` option: the
+ * superuser is refused over TCP (001-SEC-01), so superuser SQL goes where Patroni's own does, as the
+ * postgres OS user (peer authentication), through docker exec.
+ */
+class LocalSocketStream extends Duplex {
+    private child?: ChildProcess;
+    constructor(private readonly container: string) {
+        super();
+    }
+    setNoDelay(): this {
+        return this;
+    }
+    setKeepAlive(): this {
+        return this;
+    }
+    connect(): this {
+        const child = spawn("docker", ["exec", "-i", "-u", "postgres", this.container, "python3", "-c", SOCKET_BRIDGE], { stdio: ["pipe", "pipe", "pipe"] });
+        this.child = child;
+        let stderr = "";
+        child.stderr!.on("data", (d) => (stderr += d));
+        child.stdout!.on("data", (d) => {
+            if (!this.push(d)) child.stdout!.pause();
+        });
+        child.on("error", (e) => this.destroy(e));
+        child.on("close", (code) => {
+            if (code !== 0 && stderr) this.destroy(new Error(`local socket of ${this.container}: ${stderr.trim().split("\n").pop()}`));
+            else this.push(null);
+        });
+        child.on("spawn", () => this.emit("connect"));
+        return this;
+    }
+    _read(): void {
+        this.child?.stdout?.resume();
+    }
+    _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
+        this.child?.stdin?.write(chunk, done) ?? done(new Error("not connected"));
+    }
+    _final(done: () => void): void {
+        this.child?.stdin?.end();
+        done();
+    }
+    _destroy(e: Error | null, done: (e: Error | null) => void): void {
+        this.child?.kill();
+        done(e);
+    }
+}
+
+/** One superuser session over the local socket of `container` (a Patroni node); always closed. */
+export async function withLocalSuperuser<T>(t: LiveTarget, container: string, fn: (c: Client) => Promise<T>, database = t.database, timeouts: Timeouts = {}): Promise<T> {
+    const client = new Client({
+        user: "postgres",
+        database,
+        stream: () => new LocalSocketStream(container) as never,
+        connectionTimeoutMillis: timeouts.connectMs ?? 15_000,
+        query_timeout: timeouts.queryMs ?? 60_000,
+    } as never);
     await client.connect();
     try {
         return await fn(client);

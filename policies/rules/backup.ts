@@ -1,6 +1,7 @@
 // pgBackRest: schedule, retention, encryption, WAL archiving (000 "Backup System" and the recommended PITR/encryption).
-import { ResourceRule } from "./types";
-import { T, fix, setting } from "./settings";
+import { Model, ResourceRule, StackRule } from "./types";
+import { ownerComponent } from "./urn";
+import { T, fix, noSetting, pgParam, setting } from "./settings";
 
 const absent = `no ${T.backup} component is declared; enable backups (${setting("backup", "enabled")} = true)`;
 
@@ -46,7 +47,7 @@ export const backupEncryption = rule({
     check: (p) =>
         p.cipherType === "aes-256-cbc"
             ? []
-            : [`backups are stored unencrypted (cipher "${p.cipherType ?? "none"}"); ${fix(setting("backup", "cipherType"), '"aes-256-cbc"')}`],
+            : [`backups are stored unencrypted (cipher "${p.cipherType ?? "none"}"); ${noSetting("components/backup (repo-cipher-type)")}`],
 });
 
 export const backupWalArchiving = rule({
@@ -54,14 +55,38 @@ export const backupWalArchiving = rule({
     description: "WAL is archived to the backup repository (point-in-time recovery).",
     severity: "advisory",
     check: (p, ctx) => {
-        if (!p.walArchiving) return [`WAL archiving is off, so there is no point-in-time recovery; ${fix(setting("backup", "walArchiving"), "true")}`];
+        if (!p.walArchiving) return [`WAL archiving is off, so there is no point-in-time recovery; ${fix(setting("backup", "enabled"), "true")}`];
         // Cross-check with the rendered PostgreSQL parameters when the whole stack is known.
         const patroni = ctx.model?.resources.find((r) => r.type === T.patroni)?.props;
         const mode = patroni?.parameters?.archive_mode;
         if (patroni && mode !== undefined && !["on", "always"].includes(String(mode)))
-            return [`pgBackRest expects WAL but PostgreSQL has archive_mode "${mode}"; set dpg-cluster:patroni.parameters.archive_mode to on`];
+            return [`pgBackRest expects WAL but PostgreSQL has archive_mode "${mode}"; ${fix(pgParam("archive_mode"), "on")}`];
         return [];
     },
 });
 
-export const backupRules = [backupSchedule, backupRetention, backupEncryption, backupWalArchiving];
+/** Volume drivers / local-driver mount types that put the data on another machine. */
+const REMOTE_VOLUME = /^(nfs|nfs4|cifs|smb|ceph|cephfs|glusterfs)$/i;
+
+/** Whether any repository volume the backup component declares lives off the cluster's host. */
+function repoRule(name: string, description: string, what: string): StackRule {
+    return {
+        kind: "stack",
+        name,
+        description,
+        severity: "advisory",
+        evaluate: (m: Model) => {
+            if (!m.resources.some((r) => r.type === T.backup)) return [absent];
+            const vols = m.resources.filter((r) => r.type === T.volume && ownerComponent(r.urn) === "backup");
+            const remote = vols.filter((v) => (v.props?.driver && v.props.driver !== "local") || REMOTE_VOLUME.test(String(v.props?.driverOpts?.type ?? "")));
+            return remote.length > 0
+                ? []
+                : [`the pgBackRest repository is ${vols.length === 1 ? `one local Docker volume (${vols[0].name})` : `${vols.length} local volume(s)`} on the cluster's own host, so ${what}; ${noSetting("components/backup (a second repository: S3 or an NFS/Ceph volume)")}`];
+        },
+    };
+}
+
+export const backupOffsite = repoRule("backup-offsite", "Backups are copied to a remote location (a repository off the cluster's host).", "losing the host loses the backups too");
+export const backupSharedStorage = repoRule("backup-shared-storage", "The backup repository is on shared storage (NFS/Ceph) every node can restore from.", "only this host can restore from it");
+
+export const backupRules = [backupSchedule, backupRetention, backupEncryption, backupWalArchiving, backupOffsite, backupSharedStorage];

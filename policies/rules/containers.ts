@@ -1,6 +1,6 @@
 // Docker containers: limits, health checks, restart policy, fd limits, credentials in env, published ports.
 import { ResourceRule, RuleContext } from "./types";
-import { PASSWORD_LENGTH, T, fix, setting } from "./settings";
+import { PASSWORD_LENGTH, T, fix, noSetting, setting } from "./settings";
 import { DB_PATH_COMPONENTS, DB_PORTS, ownerComponent } from "./urn";
 
 const absent = `no ${T.container} is declared`;
@@ -9,6 +9,11 @@ const WILDCARD = ["", "0.0.0.0", "::", "[::]", "*"];
 /** The component a container belongs to, for naming its settings (falls back to a generic key). */
 function owner(ctx: RuleContext): string {
     return ownerComponent(ctx.urn) ?? "containers";
+}
+
+/** The stack setting of a container's memory limit, where one exists (only the PostgreSQL nodes have one). */
+function memorySetting(ctx: RuleContext): string {
+    return owner(ctx) === "patroni" ? fix(setting("patroni", "memoryMb"), "a limit in MB") : noSetting(`components/${owner(ctx)}`);
 }
 
 function onDbPath(props: any, ctx: RuleContext): boolean {
@@ -28,7 +33,7 @@ export const containerMemoryLimit = rule({
     check: (p, ctx) =>
         Number(p.memory) > 0
             ? []
-            : [`container ${ctx.name} has no memory limit, so one runaway process can starve the host; ${fix(setting(owner(ctx), "memoryMb"), "a limit in MB")}`],
+            : [`container ${ctx.name} has no memory limit, so one runaway process can starve the host; ${memorySetting(ctx)}`],
 });
 
 export const containerHealthcheck = rule({
@@ -39,7 +44,7 @@ export const containerHealthcheck = rule({
         const tests: unknown[] = p.healthcheck?.tests ?? [];
         return tests.length > 0 && tests[0] !== "NONE"
             ? []
-            : [`container ${ctx.name} has no health check, so failures go undetected; declare healthcheck.tests in the ${owner(ctx)} component (e.g. ["CMD-SHELL","pg_isready"]) and keep ${setting(owner(ctx), "healthcheck")} enabled`];
+            : [`container ${ctx.name} has no health check, so failures go undetected; ${noSetting(`components/${owner(ctx)} (declare healthcheck.tests)`)}`];
     },
 });
 
@@ -50,7 +55,7 @@ export const containerRestartPolicy = rule({
     check: (p, ctx) =>
         ["unless-stopped", "always", "on-failure"].includes(String(p.restart))
             ? []
-            : [`container ${ctx.name} has restart "${p.restart ?? "no"}" (the Docker default), so it stays down after a crash; ${fix(setting(owner(ctx), "restart"), '"unless-stopped"')}`],
+            : [`container ${ctx.name} has restart "${p.restart ?? "no"}" (the Docker default), so it stays down after a crash; ${noSetting(`components/${owner(ctx)} (restart: "unless-stopped")`)}`],
 });
 
 export const containerNofileUlimit = rule({
@@ -113,18 +118,37 @@ export const dbPortsNotPublic = {
         }
         if (ctx.type === T.pgbouncer) {
             return WILDCARD.includes(String(p.bindAddress ?? ""))
-                ? [`PgBouncer listens on all interfaces (${p.bindAddress || "default"}); ${fix(setting("pgbouncer", "bindAddress"), '"127.0.0.1" or a private address')}`]
+                ? [`PgBouncer listens on all interfaces (${p.bindAddress || "default"}); ${fix(setting("haproxy", "bindAddress"), '"127.0.0.1" or a private address')} (PgBouncer publishes on it)`]
                 : [];
         }
         if (!onDbPath(p, ctx)) return [];
         const open = (p.ports ?? []).filter((port: any) => WILDCARD.includes(String(port.ip ?? "")));
         return open.length === 0
             ? []
-            : [`container ${ctx.name} publishes ${open.map((o: any) => `${o.internal}→${o.external ?? "random"}`).join(", ")} on 0.0.0.0 (Docker's default when ip is unset); ${fix(setting(owner(ctx), "bindAddress"), '"127.0.0.1"')} or drop the published port`];
+            : [`container ${ctx.name} publishes ${open.map((o: any) => `${o.internal}→${o.external ?? "random"}`).join(", ")} on 0.0.0.0 (Docker's default when ip is unset); ${fix(setting("haproxy", "bindAddress"), '"127.0.0.1"')} (every published port binds to it) or drop the published port`];
     },
 } satisfies ResourceRule;
 
+/** Log drivers whose files Docker itself rotates when max-size is set (json-file, local) or that hand logs to the host. */
+const HOST_LOG_DRIVERS = ["journald", "syslog", "fluentd", "gelf", "awslogs", "splunk", "gcplogs", "loki"];
+
+export const containerLogRotation = rule({
+    name: "container-log-rotation",
+    description: "Every container's logs are rotated (json-file/local with max-size and max-file, or shipped to the host's log service).",
+    severity: "advisory",
+    check: (p, ctx) => {
+        const driver = String(p.logDriver ?? "json-file");
+        if (HOST_LOG_DRIVERS.includes(driver)) return [];
+        const opts = p.logOpts ?? {};
+        const rotated = ["json-file", "local"].includes(driver) && opts["max-size"] !== undefined && (driver === "local" || opts["max-file"] !== undefined);
+        return rotated
+            ? []
+            : [`container ${ctx.name} logs with ${driver} without max-size/max-file, so its log grows until the disk is full; ${noSetting(`components/${owner(ctx)} (logOpts, as components/shared/docker.ts serviceSettings sets)`)}`];
+    },
+});
+
 export const containerRules = [
+    containerLogRotation,
     containerMemoryLimit,
     containerHealthcheck,
     containerRestartPolicy,

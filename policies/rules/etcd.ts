@@ -1,6 +1,6 @@
 // etcd, Patroni's DCS: quorum size, TLS, authentication (001 HA "Etcd cluster healthy (3+ nodes)", 003 "etcd authentication").
 import { ResourceRule } from "./types";
-import { T, fix, setting } from "./settings";
+import { T, TLS_ENABLED, fix, setting } from "./settings";
 
 const absent = `no ${T.etcd} component is declared`;
 
@@ -34,27 +34,27 @@ export const etcdQuorum: ResourceRule = {
 export const etcdTls: ResourceRule = {
     kind: "resource",
     name: "etcd-tls",
-    description: "etcd peer and client traffic use TLS.",
+    description: "etcd peer and client traffic use TLS (read from the rendered member config).",
     severity: "blocker",
     types: [T.etcd],
     absent,
     check: (p) => [
-        ...(p.peerTls ? [] : [`etcd peer traffic is plaintext; ${fix(setting("etcd", "peerTls"), "true")}`]),
-        ...(p.clientTls ? [] : [`etcd client traffic (Patroni → etcd) is plaintext; ${fix(setting("etcd", "clientTls"), "true")}`]),
+        ...(p.peerTls ? [] : [`etcd peer traffic is plaintext in the rendered config; ${fix(TLS_ENABLED, "true")}`]),
+        ...(p.clientTls ? [] : [`etcd client traffic (Patroni → etcd) is plaintext in the rendered config; ${fix(TLS_ENABLED, "true")}`]),
     ],
 };
 
 export const etcdAuth: ResourceRule = {
     kind: "resource",
     name: "etcd-auth",
-    description: "etcd requires authentication (it holds Patroni's leader key).",
+    description: "etcd requires authentication (it holds Patroni's leader key): client-cert-auth on both listeners in the rendered config.",
     severity: "blocker",
     types: [T.etcd],
     absent,
     check: (p) =>
-        p.authEnabled
+        p.clientCertAuth
             ? []
-            : [`etcd accepts unauthenticated clients, which could rewrite Patroni's leader key; ${fix(setting("etcd", "authEnabled"), "true")}`],
+            : [`etcd accepts clients without a cluster-CA certificate (no client-cert-auth), which could rewrite Patroni's leader key; ${fix(TLS_ENABLED, "true")}`],
 };
 
 export const etcdRules = [etcdMembers, etcdQuorum, etcdTls, etcdAuth];

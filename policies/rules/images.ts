@@ -1,6 +1,6 @@
 // Pinned image versions: a tag other than latest, or a digest (a moving tag changes the cluster on the next pull).
 import { ResourceRule, RuleContext } from "./types";
-import { T, fix, setting } from "./settings";
+import { T, noSetting } from "./settings";
 import { ownerComponent } from "./urn";
 
 const FLOATING_TAGS = ["latest", "main", "master", "edge", "nightly", "dev"];
@@ -17,9 +17,10 @@ export function unpinnedReason(image: unknown): string | undefined {
     return FLOATING_TAGS.includes(tag.toLowerCase()) ? `"${ref}" uses the floating tag :${tag}` : undefined;
 }
 
-function imageSetting(ctx: RuleContext): string {
-    const key = ctx.type === T.etcd ? "etcd" : ctx.type === T.patroni ? "patroni" : ownerComponent(ctx.urn) ?? "images";
-    return setting(key, "image");
+/** Where an image is chosen: every service image is built by its component, FROM dpg-cluster:baseImage. */
+function imageHome(ctx: RuleContext): string {
+    const key = ctx.type === T.etcd ? "etcd" : ctx.type === T.patroni ? "patroni" : ownerComponent(ctx.urn);
+    return key ? `components/${key}` : "infra/index.ts";
 }
 
 export const pinnedImages: ResourceRule = {
@@ -32,7 +33,7 @@ export const pinnedImages: ResourceRule = {
     check: (p, ctx) => {
         const image = ctx.type === T.remoteImage ? p.name : p.image;
         const why = unpinnedReason(image);
-        return why ? [`${ctx.name}: ${why}; ${fix(imageSetting(ctx), "a versioned tag or @sha256 digest")}`] : [];
+        return why ? [`${ctx.name}: ${why}; ${noSetting(`${imageHome(ctx)} (a versioned tag or @sha256 digest)`)}`] : [];
     },
 };
 

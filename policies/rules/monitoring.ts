@@ -1,7 +1,7 @@
 // Prometheus / Alertmanager / Grafana spec. Required dashboards and alert patterns come from the catalog's
 // item params (000 "Required dashboards", "Critical alerts"), so the data and the policy cannot drift apart.
 import { ResourceRule, RuleContext } from "./types";
-import { T, fix, setting } from "./settings";
+import { T, fix, noSetting, setting } from "./settings";
 
 const absent = `no ${T.monitoring} component is declared; enable monitoring (${setting("monitoring", "enabled")} = true)`;
 
@@ -29,7 +29,7 @@ export const prometheusScrapeCoverage = rule({
         const missing = requiredJobs(ctx).filter((j) => !have.has(j));
         return missing.length === 0
             ? []
-            : [`Prometheus does not scrape ${missing.join(", ")}; add them to ${setting("monitoring", "scrapedJobs")}`];
+            : [`Prometheus does not scrape ${missing.join(", ")}; ${noSetting("components/monitoring (a job per deployed component)")}`];
     },
 });
 
@@ -45,18 +45,18 @@ export const criticalAlertRules = rule({
             .map((q) => String(q.alert));
         return missing.length === 0
             ? []
-            : [`alert rules miss: ${missing.join("; ")}; add them to ${setting("monitoring", "alertRules")}`];
+            : [`alert rules miss: ${missing.join("; ")}; ${noSetting("components/monitoring/rules.ts")}`];
     },
 });
 
 export const alertmanagerReceiver = rule({
     name: "alertmanager-receiver",
-    description: "Alertmanager has at least one notification receiver.",
+    description: "Alertmanager notifies a person: an e-mail, Slack, PagerDuty or operator webhook channel (the built-in webhook receiver is a test sink).",
     severity: "blocker",
     check: (p) =>
         (p.receivers ?? []).length > 0
             ? []
-            : [`Alertmanager has no receiver, so alerts notify nobody; ${fix(setting("monitoring", "alerting.webhookUrl"), "a webhook URL")} (or set monitoring.alerting.email/slack/pagerduty)`],
+            : [`Alertmanager has no notification channel (only the built-in test sink, which notifies nobody); ${fix(setting("monitoring", "alerting.email"), "{ to, from, smarthost }")} (or ${setting("monitoring", "alerting.slack")}, ${setting("monitoring", "alerting.pagerduty")}, ${setting("monitoring", "alerting.webhookUrl")})`],
 });
 
 export const alertEscalation = rule({
@@ -76,12 +76,16 @@ function dashboardPresent(have: string[], q: Record<string, unknown>): boolean {
 
 export const grafanaDashboards = rule({
     name: "grafana-dashboards",
-    description: "The four required Grafana dashboards are configured (provisioned by the program).",
+    description: "The four required Grafana dashboards are served by a running Grafana (provisioned by the program).",
     severity: "blocker",
     check: (p, ctx) => {
+        // The spec lists a dashboard only where a deployed Grafana serves it.
         const have = (p.dashboards ?? []).map((d: string) => String(d).toLowerCase());
         const missing = ctx.params.filter((q) => typeof q.dashboard === "string" && !dashboardPresent(have, q)).map((q) => String(q.dashboard));
-        return missing.length === 0 ? [] : [`Grafana lacks the dashboard(s) ${missing.join(", ")}; add them to ${setting("monitoring", "dashboards")}`];
+        if (missing.length === 0) return [];
+        return p.grafanaDeployed
+            ? [`Grafana does not serve the dashboard(s) ${missing.join(", ")}; ${noSetting("components/monitoring/dashboards.ts")}`]
+            : [`no Grafana serves the dashboard(s) ${missing.join(", ")} (Grafana is not deployed); ${fix(setting("monitoring", "grafanaImage"), "a Grafana image present in the local Docker daemon")}`];
     },
 });
 
@@ -101,7 +105,7 @@ export const grafanaProvisioned = rule({
     check: (p) =>
         p.grafanaDeployed && (p.dashboards ?? []).length > 0
             ? []
-            : [`no dashboards are provisioned by the program; ${fix(setting("monitoring", "grafanaImage"), "a Grafana image present in the local Docker daemon")} and list ${setting("monitoring", "dashboards")}`],
+            : [`no dashboards are provisioned by the program (no Grafana runs); ${fix(setting("monitoring", "grafanaImage"), "a Grafana image present in the local Docker daemon")}`],
 });
 
 export const monitoringRules = [

@@ -1,6 +1,6 @@
 // Patroni/PostgreSQL cluster spec: size, version, extension, replication mode, TLS, auth, failure detection.
 import { ResourceRule } from "./types";
-import { T, TLS_ENABLED, TLS_HOSTSSL_ONLY, fix, pgParam, setting } from "./settings";
+import { T, TLS_ENABLED, fix, noSetting, pgParam, setting } from "./settings";
 
 const absent = `no ${T.patroni} component is declared`;
 const OFF = ["off", "false", "0", "no", ""];
@@ -53,21 +53,6 @@ export const synchronousReplication = rule({
     },
 });
 
-export const pgRewind = rule({
-    name: "pg-rewind",
-    description: "pg_rewind is on, so a failed old leader rejoins as a replica instead of needing a full re-clone.",
-    severity: "blocker", // 000 HA failover requirement: the old leader must come back without manual work
-    check: (p) => (p.usePgRewind ? [] : [`use_pg_rewind is off; ${fix(setting("patroni", "usePgRewind"), "true")}`]),
-});
-
-export const replicationSlots = rule({
-    name: "replication-slots",
-    description: "Patroni manages replication slots, so the primary keeps WAL a lagging replica still needs.",
-    severity: "advisory",
-    check: (p) =>
-        p.useReplicationSlots ? [] : [`replication slots are off; ${fix(setting("patroni", "useReplicationSlots"), "true")}`],
-});
-
 export const postgresTls = rule({
     name: "postgres-tls",
     description: "PostgreSQL serves TLS.",
@@ -81,14 +66,53 @@ export const postgresTls = rule({
     },
 });
 
+/** Rendered pg_hba lines that admit TCP clients without TLS ("host" or "hostnossl" lines that do not reject). */
+export function plaintextHbaLines(lines: string[]): string[] {
+    return lines.filter((l) => {
+        const f = l.trim().split(/\s+/);
+        return (f[0] === "host" || f[0] === "hostnossl") && f[f.length - 1] !== "reject";
+    });
+}
+
 export const hostsslOnly = rule({
     name: "hostssl-only",
-    description: "pg_hba.conf accepts TCP connections only as hostssl (sslmode=require enforced by the server).",
+    description: "The rendered pg_hba.conf admits TCP connections only as hostssl (sslmode=require enforced by the server).",
+    severity: "blocker",
+    check: (p) => {
+        const lines: string[] = p.pgHba ?? [];
+        if (lines.length === 0) return [`the Patroni spec carries no rendered pg_hba lines to check; ${noSetting("components/patroni/render.ts (pgHba)")}`];
+        const plain = plaintextHbaLines(lines);
+        return plain.length === 0 ? [] : [`pg_hba.conf admits non-TLS connections (${plain.join("; ")}); ${fix(TLS_ENABLED, "true")}`];
+    },
+});
+
+/**
+ * Whether the rendered pg_hba refuses every TCP login of the superuser, with and without TLS: for each kind the
+ * first line that can match must be a reject for every address; a narrower accepting line before it admits some.
+ */
+export function superuserTcpLocked(lines: string[], superuser = "postgres"): boolean {
+    const kinds = [["host", "hostssl"], ["host", "hostnossl"]];
+    return kinds.every((types) => {
+        for (const l of lines) {
+            const [type, db, user, address, ...rest] = l.trim().split(/\s+/);
+            if (!types.includes(type) || db === "replication") continue;
+            if (user !== "all" && !user.split(",").includes(superuser)) continue;
+            const rejects = rest[rest.length - 1] === "reject";
+            if (address === "0.0.0.0/0" || address === "all") return rejects;
+            if (!rejects) return false;
+        }
+        return true; // no line matches: PostgreSQL refuses
+    });
+}
+
+export const superuserLocked = rule({
+    name: "superuser-locked",
+    description: "The PostgreSQL superuser cannot log in over TCP (pg_hba rejects it before any other TCP line): only over the local socket.",
     severity: "blocker",
     check: (p) =>
-        p.tls?.enabled && p.tls?.hostsslOnly
+        superuserTcpLocked(p.pgHba ?? [])
             ? []
-            : [`pg_hba.conf still accepts non-TLS "host" connections; ${fix(TLS_HOSTSSL_ONLY, "true")}`],
+            : [`pg_hba.conf lets the superuser log in over TCP (first matching line is not a reject for every address); ${noSetting("components/patroni/render.ts (pgHba)")}`],
 });
 
 export const scramPasswordEncryption = rule({
@@ -100,7 +124,7 @@ export const scramPasswordEncryption = rule({
         const value = String(fromParams ?? p.passwordEncryption ?? "");
         return value === "scram-sha-256"
             ? []
-            : [`password_encryption is "${value}"; ${fix(setting("patroni", "passwordEncryption"), '"scram-sha-256"')}`];
+            : [`password_encryption is "${value}"; ${fix(pgParam("password_encryption"), '"scram-sha-256"')}`];
     },
 });
 
@@ -120,10 +144,9 @@ export const patroniRules = [
     postgresVersion,
     vectorExtension,
     synchronousReplication,
-    pgRewind,
-    replicationSlots,
     postgresTls,
     hostsslOnly,
+    superuserLocked,
     scramPasswordEncryption,
     patroniFailureDetection,
 ];

@@ -1,6 +1,6 @@
 // PgBouncer pool sizing against PostgreSQL's max_connections (autobase pre_checks do the same sum).
 import { ResourceRule } from "./types";
-import { T, fix, setting } from "./settings";
+import { T, fix, noSetting, setting } from "./settings";
 
 /** Connections PostgreSQL keeps for superusers (superuser_reserved_connections default). */
 const RESERVED = 3;
@@ -11,7 +11,7 @@ export const poolSizing: ResourceRule = {
     description: "PgBouncer server pools of all poolers fit in PostgreSQL's max_connections.",
     severity: "blocker", // 000 "100% success rate with 35+ concurrent connections" fails once pools exceed max_connections
     types: [T.pgbouncer],
-    absent: `no ${T.pgbouncer} component is declared; enable it (${setting("pgbouncer", "enabled")} = true)`,
+    absent: `no ${T.pgbouncer} component is declared; ${noSetting("infra/index.ts (the pooler is always deployed)")}`,
     check: (p, ctx) => {
         const perPooler = Number(p.defaultPoolSize) + Number(p.reservePoolSize ?? 0);
         const poolers = Number(p.poolerCountPerCluster ?? 1);

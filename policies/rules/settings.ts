@@ -28,10 +28,8 @@ export function pgParam(name: string): string {
     return `${NS}:patroni.parameters.${name}`;
 }
 
-// Patroni's TLS fields are exposed at the top of the config (dpg-cluster:tls.enabled), as the brief names them.
+// TLS of PostgreSQL (hostssl-only pg_hba), Patroni REST, etcd (mutual TLS) and PgBouncer: one switch.
 export const TLS_ENABLED = `${NS}:tls.enabled`;
-// hostssl-only pg_hba follows tls.enabled: the program has no separate switch for it.
-export const TLS_HOSTSSL_ONLY = `${NS}:tls.enabled`;
 export const PASSWORD_LENGTH = `${NS}:secrets.passwordLength`;
 export const ATTESTATIONS = `${NS}:attestations`;
 
@@ -39,6 +37,14 @@ export const ATTESTATIONS = `${NS}:attestations`;
 export function componentKey(type: string): string | undefined {
     const hit = Object.entries(T).find(([, t]) => t === type);
     return hit && type.startsWith("dpg:") ? hit[0] : undefined;
+}
+
+/**
+ * The fix part of a message when no stack setting changes the fact: says where the program decides it, so
+ * an operator is never told to set a key the schema refuses (test/unit/policies/setting-keys.test.ts).
+ */
+export function noSetting(where: string): string {
+    return `fix: no stack setting changes this; it is decided in ${where}`;
 }
 
 /** "set <setting> to <value>": the fix part of every message. */

@@ -1,7 +1,7 @@
 // Facts about the whole declared stack: Docker hosts, networks, which optional components exist.
 // They need several resources at once, so they are evaluated by the score only (no resource policy).
 import { Model, StackRule } from "./types";
-import { T, fix, setting } from "./settings";
+import { T, fix, noSetting, setting } from "./settings";
 
 const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"; // the docker provider's default `host`
 
@@ -60,31 +60,32 @@ export const networkSegmentation: StackRule = {
     },
 };
 
-function declared(name: string, type: string, settingKey: string, what: string): StackRule {
+function declared(name: string, type: string, what: string): StackRule {
     return {
         kind: "stack",
         name,
         description: `${what} is deployed.`,
         severity: "advisory",
-        evaluate: (m) => (of(m, type).length > 0 ? [] : [`${what} is not deployed; ${fix(setting(settingKey, "enabled"), "true")}`]),
+        evaluate: (m) => (of(m, type).length > 0 ? [] : [`${what} is not deployed; ${noSetting("infra/index.ts (it is always deployed)")}`]),
     };
 }
 
-export const haproxyDeclared = declared("haproxy-declared", T.haproxy, "haproxy", "HAProxy (the load balancer in front of Patroni)");
-export const pgbouncerDeclared = declared("pgbouncer-declared", T.pgbouncer, "pgbouncer", "PgBouncer (the pooling layer)");
+export const haproxyDeclared = declared("haproxy-declared", T.haproxy, "HAProxy (the load balancer in front of Patroni)");
+export const pgbouncerDeclared = declared("pgbouncer-declared", T.pgbouncer, "PgBouncer (the pooling layer)");
 
+// 001 lists "Max connections set to 500+ (cluster)" under Database Configuration, apart from "Connection pooling
+// configured": it is PostgreSQL's max_connections (the rendered value, overrides included), not PgBouncer's slots.
 export const maxConnectionsCapacity: StackRule = {
     kind: "stack",
     name: "max-connections-capacity",
-    description: "The cluster accepts 500+ client connections (PostgreSQL max_connections or PgBouncer client slots).",
+    description: "PostgreSQL max_connections is 500 or more (001 Database Configuration; PgBouncer client slots do not count).",
     severity: "advisory",
     evaluate: (m) => {
-        const pg = Number(of(m, T.patroni)[0]?.props?.maxConnections ?? 0);
-        const bouncers = of(m, T.pgbouncer);
-        const pooled = bouncers.reduce((s, b) => s + Number(b.props?.maxClientConn ?? 0) * Number(b.props?.poolerCountPerCluster ?? 1), 0);
-        return Math.max(pg, pooled) >= 500
+        const p = of(m, T.patroni)[0]?.props;
+        const pg = Number(p?.parameters?.max_connections ?? p?.maxConnections ?? 0);
+        return pg >= 500
             ? []
-            : [`the cluster takes ${Math.max(pg, pooled)} client connections (max_connections ${pg}, PgBouncer ${pooled}); ${fix(setting("pgbouncer", "maxClientConn"), "500 or more")} (pooled) or raise ${setting("patroni", "maxConnections")}`];
+            : [`PostgreSQL max_connections is ${pg} (500+ wanted; PgBouncer client slots are a separate item); ${fix(setting("patroni", "maxConnections"), "500 or more")} (with enough ${setting("patroni", "memoryMb")} for it)`];
     },
 };
 

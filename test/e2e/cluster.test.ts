@@ -13,6 +13,7 @@ import { assertRulesLoaded, assertTargetsUp, getJson, waitForWebhookAlert } from
 import { createTestStack, readStackConfig, TestStack } from "../support/stack";
 import { catalog } from "../../policies/catalog";
 import { collectLive } from "../../policies/live/collect";
+import { composeVersion, kernelNtpState } from "../../policies/live/gather";
 import { settingsFrom, targetFrom } from "../../policies/live/target";
 
 const PREFIX = "dpg-e2e";
@@ -141,6 +142,12 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     await assert.rejects(query(POOLER_PORT, appPassword, "SELECT 1", [], "app_user", false), /SSL required|server does not support SSL|TLS/i);
   });
 
+  // 001-SEC-01: the superuser is locked to the local socket; Patroni's own connections use it.
+  it("refuses the superuser over TCP through the write port, with the right password, and serves it on the local socket", async () => {
+    await assert.rejects(query(WRITE_PORT, stack.output("superuserPassword"), "SELECT 1", [], "postgres"), /pg_hba\.conf rejects connection for host .*user "postgres"/);
+    assert.equal(psql(leaderContainer(), "SELECT current_user"), "postgres");
+  });
+
   it("has 3 healthy etcd members", () => {
     const certs = ["--cacert=/etc/dpg-tls/ca.crt", "--cert=/etc/dpg-tls/server.crt", "--key=/etc/dpg-tls/server.key"];
     const out = docker(["exec", "-u", "etcd", `${PREFIX}-etcd-1`, "etcdctl", ...certs, "--endpoints=https://127.0.0.1:2379", "endpoint", "health", "--cluster", "-w", "json"]).stdout;
@@ -234,7 +241,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
       await new Promise((r) => setTimeout(r, 1500));
       await query(WRITE_PORT, appPassword, "INSERT INTO pitr_probe VALUES ('b1'), ('b2')");
       await switchWalAndWaitArchived(leader);
-      const { ms, output } = pitrRestore(PREFIX, target, copy);
+      const { ms, output } = pitrRestore(PREFIX, target, copy, ["--record", stack.name]);
       console.log(`# point-in-time restore into a copy took ${(ms / 1000).toFixed(1)} s`);
       assert.match(output, /promoted/);
       assert.equal(psql(copy, "SELECT string_agg(v, ',' ORDER BY v) FROM app.pitr_probe", "app"), "a1,a2,a3");
@@ -297,6 +304,20 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.match(byId.get("000-DB-01")!.evidence, /pgvector 0\.8\.\d+ installed; the seeds require RuVector ≥ 2\.0\.0/);
     assert.match(byId.get("000-HA-01")!.evidence, /3\/3 members, 1 leader/);
     assert.match(byId.get("003-DIS-02")!.evidence, /containers running and healthy|not healthy/);
+    // Issue 8: what this stack really is, judged from what it serves and declares.
+    assert.equal(byId.get("001-SEC-01")?.status, "pass", byId.get("001-SEC-01")?.evidence);
+    assert.match(byId.get("001-SEC-01")!.evidence, /28000: pg_hba\.conf rejects connection .*user "postgres"/);
+    for (const id of ["000-INF-07", "001-SEC-03"]) assert.equal(byId.get(id)?.status, "pass", `${id}: ${byId.get(id)?.evidence}`);
+    assert.match(byId.get("000-INF-07")!.evidence, /PostgreSQL via the write port 127\.0\.0\.1:\d+ 3\d\d d.*Patroni REST .*etcd /);
+    for (const id of ["000-MON-02", "000-MON-03", "000-MON-04", "000-MON-05"]) assert.match(byId.get(id)!.evidence, /no Grafana serves the dashboard/, id);
+    assert.match(byId.get("000-MON-12")!.evidence, /only the built-in test sink/);
+    assert.match(byId.get("001-DB-13")!.evidence, /PostgreSQL max_connections is 200/);
+    assert.equal(byId.get("001-DB-05")?.status, "pass", byId.get("001-DB-05")?.evidence);
+    for (const id of ["001-DB-08", "000-PERF-08"]) assert.equal(byId.get(id)?.status, "unknown", `${id} has no vector column to judge: ${byId.get(id)?.evidence}`);
+    assert.equal(byId.get("003-BKP-02")?.status, "pass", `the PITR test above recorded its restore: ${byId.get("003-BKP-02")?.evidence}`);
+    const ntp = kernelNtpState();
+    assert.equal(byId.get("001-INF-12")?.status, ntp === null ? "unknown" : ntp.synchronized && ntp.maxErrorUs < 500_000 ? "pass" : "fail", byId.get("001-INF-12")?.evidence);
+    assert.equal(byId.get("000-INF-01")?.status, composeVersion() === null ? "fail" : byId.get("000-INF-01")?.status, byId.get("000-INF-01")?.evidence);
     console.log(`# live report: ${r.stdout.trim().split("\n").filter((l) => /READY/.test(l)).pop()}; ${r.stderr.trim().split("\n").filter((l) => l.startsWith("[live]")).join("; ")}`);
   });
 
@@ -335,6 +356,9 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.ok(record.failover.seconds > 0 && record.failover.seconds < 120, `failover ${record.failover.seconds} s`);
     assert.equal(record.rejoin.ok, true);
     assert.equal(record.switchover.ok, true);
+    // The reconnect is measured: a session held through HAProxy across the kill ended, and a new one wrote.
+    assert.equal(record.reconnect.ok, true, JSON.stringify(record.reconnect));
+    assert.ok(record.reconnect.sessionError, "the session open at the kill must have ended");
     const target = liveTarget(stack.name);
     const live = await collectLive(target, catalog().filter((i) => i.measuredBy === "drills"), { reportsDir: path.join(REPO_ROOT, "reports") });
     assert.equal(live.get("003-HA-02")?.status, "pass", live.get("003-HA-02")?.evidence);
@@ -350,7 +374,7 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.ok(record.pgbench.tpcbTps > 0 && record.pgbench.selectOnlyTps > 0, JSON.stringify(record.pgbench));
     assert.equal(record.pgbench.failed, 0);
     assert.ok(record.latency.samples === 500 && record.latency.p50 <= record.latency.p95 && record.latency.p95 <= record.latency.p99);
-    const databases = await query(WRITE_PORT, stack.output("superuserPassword"), "SELECT datname FROM pg_database", [], "postgres");
+    const databases = await query(WRITE_PORT, appPassword, "SELECT datname FROM pg_database");
     assert.ok(!databases.rows.some((d: { datname: string }) => d.datname === "dpg_bench"), "the scratch database is dropped");
     const target = liveTarget(stack.name);
     const live = await collectLive(target, catalog().filter((i) => i.measuredBy === "bench"), { reportsDir: path.join(REPO_ROOT, "reports") });

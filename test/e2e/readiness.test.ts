@@ -43,6 +43,9 @@ describe("readiness pack on the real engine", { timeout: 20 * 60_000 }, () => {
     assert.ok(mandatory.some((l) => /postgres-tls/.test(l)), `no TLS blocker among ${mandatory.join("; ")}`);
     assert.ok(mandatory.some((l) => /db-ports-not-public/.test(l)), `no 0.0.0.0 blocker among ${mandatory.join("; ")}`);
     assert.match(out, /set dpg-cluster:tls\.enabled to true/);
+    // Issue 8: derived from what this config renders (pg_hba lines, etcd member config), not a copy of tls.enabled.
+    for (const policy of ["hostssl-only", "etcd-tls", "etcd-auth"]) assert.ok(mandatory.some((l) => l.includes(policy)), `no ${policy} blocker among ${mandatory.join("; ")}`);
+    assert.match(out, /pg_hba\.conf admits non-TLS connections \(host all all 127\.0\.0\.1\/32 scram-sha-256/);
     assert.match(out, /dpg-cluster:haproxy\.bindAddress/);
     const created = docker(["ps", "-a", "--filter", "label=dpg.stack=dpg-e2e-unsafe", "--format", "{{.Names}}"]).stdout.trim();
     assert.equal(created, "", "no container may be created for a refused config");
@@ -63,6 +66,20 @@ describe("readiness pack on the real engine", { timeout: 20 * 60_000 }, () => {
     assert.equal(report.score.status, "not-ready");
     assert.ok(report.items.length >= 179, `${report.items.length} items`);
     assert.match(fs.readFileSync(path.join(out, "readiness.md"), "utf8"), /\| Category \| Passed \| Score \| Failing blockers \|/);
+    // Issue 8: what the dev config really declares, from the engine's preview of it.
+    const byId = new Map<string, { status: string; evidence: string }>(report.items.map((i: { id: string }) => [i.id, i]));
+    const expect = (id: string, status: string, evidence: RegExp) => {
+      assert.equal(byId.get(id)?.status, status, `${id}: ${byId.get(id)?.evidence}`);
+      assert.match(byId.get(id)!.evidence, evidence, id);
+    };
+    for (const id of ["000-MON-02", "000-MON-03", "000-MON-04", "000-MON-05"]) expect(id, "fail", /no Grafana serves the dashboard.*Grafana is not deployed/);
+    expect("000-MON-12", "fail", /precondition fails: .*only the built-in test sink/);
+    expect("001-DB-13", "fail", /PostgreSQL max_connections is 200/);
+    expect("000-DB-09", "fail", /one local Docker volume \(.*pgbackrest-repo|one local Docker volume/);
+    expect("000-INF-09", "fail", /only this host can restore from it/);
+    expect("001-SEC-10", "pass", /container-log-rotation: ok/);
+    expect("001-SEC-04", "pass", /hostssl-only: ok/);
+    expect("001-SEC-01", "not-measured", /not measured at preview/);
     console.log(`# dev readiness: ${r.stdout.trim().split("\n").filter((l) => /READY/.test(l)).pop()}`);
   });
 });

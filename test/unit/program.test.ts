@@ -110,9 +110,22 @@ describe("program with the dev defaults", () => {
     const spec = ofType("dpg:patroni:PatroniCluster")[0].inputs;
     assert.equal(spec.nodes, 3);
     assert.equal(spec.synchronousMode, true);
-    assert.equal(spec.usePgRewind, true);
     assert.equal(spec.vectorExtension, "vector");
+    assert.ok(spec.pgHba.includes("host all postgres 0.0.0.0/0 reject"), "the rendered pg_hba, superuser lock included");
     assert.doesNotMatch(JSON.stringify(recorded.filter((r) => !r.custom).map((r) => r.inputs)), /x{32}/);
+  });
+
+  // Issue 8: what the dev config really declares fails these items (no Grafana image, no alerting channel,
+  // max_connections 200, one local backup volume), and passes what it really renders (hostssl-only, etcd mTLS).
+  it("the dev defaults' specs fail the readiness rules they cannot meet, and pass the rendered TLS checks", async () => {
+    const { RULES } = await import("../../policies/rules");
+    const { runRule } = await import("../../policies/score/evaluate");
+    const model = { resources: recorded.map((r) => ({ type: r.type, urn: `urn:pulumi:dev::dpg-cluster::${r.type}::${r.name}`, name: r.name, props: unsecret(r.inputs) })) };
+    const run = (name: string, params: Record<string, unknown>[] = []) => runRule(RULES.find((r) => r.name === name)!, model, params, false);
+    assert.match(run("grafana-dashboards", [{ dashboard: "PostgreSQL Overview" }]).join(), /no Grafana serves the dashboard\(s\) PostgreSQL Overview/);
+    assert.match(run("alertmanager-receiver").join(), /only the built-in test sink/);
+    assert.match(run("max-connections-capacity").join(), /PostgreSQL max_connections is 200/);
+    for (const name of ["hostssl-only", "superuser-locked", "etcd-tls", "etcd-auth", "container-log-rotation"]) assert.deepEqual(run(name), [], name);
   });
 
   it("makes `pulumi up` wait, bounded, until the leader answers through HAProxy's write listener", () => {

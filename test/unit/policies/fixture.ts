@@ -1,6 +1,19 @@
 // A production-shaped declared stack, as the policies would see it: component specs (per the contract with the
 // program) and the Docker/random resources under them. Every static rule passes on it; tests mutate one field.
 import { T } from "../../../policies/rules/settings";
+import { etcdSecurity, renderEtcdConfig } from "../../../components/etcd/render";
+import { pgHba } from "../../../components/patroni/render";
+import { clusterSettings } from "../../support/fixtures";
+
+/** What the etcd component exposes for a member config rendered with or without TLS (the real renderer). */
+export function etcdSpecFields(tls: boolean) {
+    return etcdSecurity(renderEtcdConfig({ name: "dpg-e-1", memberNames: ["dpg-e-1", "dpg-e-2", "dpg-e-3"], clusterToken: "dpg-e", tls }));
+}
+
+/** The pg_hba lines the Patroni component renders (the real renderer) for TLS on or off. */
+export function renderedHba(tls: boolean): string[] {
+    return pgHba({ ...clusterSettings, tls });
+}
 
 export interface FixtureResource {
     type: string;
@@ -37,6 +50,8 @@ function container(name: string, parentType: string, i: number, extra: Record<st
             envs: [`NODE_NAME=${name}`, "PATRONI_SUPERUSER_PASSWORD_FILE=/run/secrets/superuser"],
             healthcheck: { tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1"], interval: "5s", retries: 5 },
             restart: "unless-stopped",
+            logDriver: "json-file",
+            logOpts: { "max-size": "10m", "max-file": "5" },
             memory: 2048,
             ulimits: [{ name: "nofile", soft: 65536, hard: 65536 }],
             labels: [{ label: "dpg.role", value: name }],
@@ -49,7 +64,7 @@ function container(name: string, parentType: string, i: number, extra: Record<st
 export function goodCluster(): FixtureResource[] {
     const comp = (type: string, name: string, props: any): FixtureResource => ({ type, name, urn: urnOf(type, name), props });
     return [
-        comp(T.etcd, "etcd", { members: 3, image: ETCD_IMAGE, peerTls: true, clientTls: true, authEnabled: true }),
+        comp(T.etcd, "etcd", { members: 3, image: ETCD_IMAGE, ...etcdSpecFields(true) }),
         comp(T.patroni, "pg", {
             nodes: 3,
             postgresMajor: 17,
@@ -57,9 +72,8 @@ export function goodCluster(): FixtureResource[] {
             vectorExtension: "ruvector",
             synchronousMode: true,
             synchronousNodeCount: 1,
-            usePgRewind: true,
-            useReplicationSlots: true,
-            tls: { enabled: true, hostsslOnly: true },
+            tls: { enabled: true },
+            pgHba: renderedHba(true),
             passwordEncryption: "scram-sha-256",
             maxConnections: 500,
             ttl: 30,
@@ -100,6 +114,7 @@ export function goodCluster(): FixtureResource[] {
             alertRules: ["PostgreSQLDown", "ReplicationLagHigh", "DiskSpaceLow", "ConnectionPoolExhausted", "SlowQueryLatency", "MemoryUsageHigh"],
             receivers: ["webhook", "pagerduty"],
             dashboards: ["PostgreSQL Overview", "Vector Performance", "System Resources", "Replication Status"],
+            // Only where a deployed Grafana serves them (components/monitoring/index.ts).
             grafanaDeployed: true,
         }),
         comp(T.tls, "tls", { certValidityDays: 365, minDaysLeft: 30, keyAlgorithm: "ECDSA" }),
@@ -109,6 +124,7 @@ export function goodCluster(): FixtureResource[] {
         { type: T.network, name: "db-net", urn: urnOf(T.network, "db-net"), props: { name: "dpg-db", driver: "overlay", internal: true } },
         { type: T.network, name: "mon-net", urn: urnOf(T.network, "mon-net"), props: { name: "dpg-mon", driver: "overlay", internal: false } },
         { type: T.volume, name: "pg-0-data", urn: urnOf(T.volume, "pg-0-data", [T.patroni]), props: { name: "pg-0-data" } },
+        { type: T.volume, name: "backup-repo", urn: urnOf(T.volume, "backup-repo", [T.backup]), props: { name: "dpg-prod-pgbackrest-repo", driver: "local", driverOpts: { type: "nfs", o: "addr=10.0.0.9,rw", device: ":/backups" } } },
         { type: T.remoteImage, name: "pg-image", urn: urnOf(T.remoteImage, "pg-image", [T.patroni]), props: { name: PG_IMAGE } },
         { type: T.randomPassword, name: "superuser", urn: urnOf(T.randomPassword, "superuser", [T.patroni]), props: { length: 32, special: false } },
     ];

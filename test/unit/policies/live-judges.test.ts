@@ -4,8 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { catalog } from "../../../policies/catalog";
 import {
+    AlertTestRecord,
     BackupCapacityFacts,
     BenchFacts,
+    CertificateFacts,
+    PitrRecord,
+    RecordFacts,
     BenchRecord,
     ContainerSetFacts,
     DrillFacts,
@@ -42,11 +46,11 @@ const goodPostgres: PostgresFacts = {
     allowedCidrs: ["10.0.0.0/24"],
     vectorColumns: [{ table: "app.docs", column: "embedding", hnsw: true }],
     hnswIndexes: [{ name: "app.docs_embedding_idx", scans: 12 }],
-    probeUsesHnsw: true,
-    probePlan: "Limit -> Index Scan using dpg_live_probe_v_idx",
     tables: [{ name: "app.docs", liveRows: 10, lastAnalyzedDaysAgo: 0.5 }],
     unvalidatedForeignKeys: [],
-    cacheHit: { hits: 990, reads: 10 },
+    cacheHit: { hits: 99_000, reads: 1000 },
+    replicationSlots: [{ name: "pg_2", active: true }, { name: "pg_3", active: true }],
+    superuserTcp: { refused: true, detail: '28000: pg_hba.conf rejects connection for host "10.0.0.5", user "postgres", database "app", SSL encryption' },
     selectOneMs: 0.8,
     writeIsPrimary: true,
 };
@@ -59,10 +63,11 @@ const badPostgres: PostgresFacts = {
     hbaRules: [{ type: "host", address: "0.0.0.0/0", auth: "scram-sha-256" }],
     vectorColumns: [{ table: "app.docs", column: "embedding", hnsw: false }],
     hnswIndexes: [{ name: "app.docs_embedding_idx", scans: 0 }],
-    probeUsesHnsw: false,
     tables: [{ name: "app.docs", liveRows: 10, lastAnalyzedDaysAgo: null }],
     unvalidatedForeignKeys: ["app.orders.orders_customer_fk"],
-    cacheHit: { hits: 10, reads: 90 },
+    cacheHit: { hits: 10_000, reads: 90_000 },
+    replicationSlots: [{ name: "pg_2", active: false }],
+    superuserTcp: { refused: false, detail: "logged in as postgres at 127.0.0.1:5000" },
     writeIsPrimary: false,
 };
 
@@ -85,8 +90,49 @@ const badLoad: LoadFacts = {
     diskDevice: "vda",
 };
 
-const goodHost: HostFacts = { serverVersion: "28.2.2", dockerRootDir: "/var/lib/docker", freeBytes: 150 * GiB, diskAlertRules: ["HostDiskSpaceLow"], clockOffsetSeconds: 0.01, swappiness: 10, somaxconn: 65535 };
-const badHost: HostFacts = { serverVersion: "19.03.1", dockerRootDir: "/var/lib/docker", freeBytes: 10 * GiB, diskAlertRules: [], clockOffsetSeconds: 3.5, swappiness: 60, somaxconn: 4096 };
+const goodHost: HostFacts = {
+    serverVersion: "28.2.2",
+    composeVersion: "2.29.1",
+    dockerRootDir: "/var/lib/docker",
+    freeBytes: 150 * GiB,
+    diskAlertRules: ["HostDiskSpaceLow"],
+    ntp: { synchronized: true, estErrorUs: 800, maxErrorUs: 25_000, how: "adjtimex state 0, status 0x2001" },
+    swappiness: 10,
+    somaxconn: 65535,
+};
+// What this build machine really reports: no compose plugin, kernel clock never disciplined by NTP (adjtimex TIME_ERROR).
+const badHost: HostFacts = {
+    serverVersion: "19.03.1",
+    composeVersion: null,
+    dockerRootDir: "/var/lib/docker",
+    freeBytes: 10 * GiB,
+    diskAlertRules: [],
+    ntp: { synchronized: false, estErrorUs: 16_000_000, maxErrorUs: 16_000_000, how: "adjtimex state 5, status 0x40" },
+    swappiness: 60,
+    somaxconn: 4096,
+};
+
+const NOW = "2026-12-01T12:00:00.000Z";
+const cert = (endpoint: string, over: Partial<CertificateFacts["certificates"][number]> = {}) => ({
+    endpoint,
+    subject: endpoint.split(" ").pop()!.split(":")[0],
+    issuer: "dpg-dev cluster CA",
+    notBefore: "2026-11-01T00:00:00.000Z",
+    notAfter: "2027-11-01T00:00:00.000Z",
+    verified: true,
+    ...over,
+});
+const goodCerts: CertificateFacts = { now: NOW, certificates: [cert("PostgreSQL via the write port 127.0.0.1:5000"), cert("etcd dpg-dev-etcd-1:2379")] };
+const badCerts: CertificateFacts = {
+    now: NOW,
+    certificates: [
+        cert("PostgreSQL via the write port 127.0.0.1:5000", { notAfter: "2026-12-20T00:00:00.000Z" }),
+        cert("etcd dpg-dev-etcd-1:2379", { verified: false, error: "self-signed certificate", issuer: "dpg-dev-etcd-1", subject: "dpg-dev-etcd-1" }),
+    ],
+};
+
+const alertRecord: AlertTestRecord = { stack: "s", systemIdentifier: "42", at: "2026-11-20T10:00:00Z", alertName: "DpgAlertTest1", channels: [{ integration: "email", sent: 1, failed: 0 }] };
+const pitrRecord: PitrRecord = { stack: "s", systemIdentifier: "42", at: "2026-11-20T10:00:00Z", target: "2026-11-20 09:58:00+00", seconds: 41, promoted: true };
 
 const drillRecord = {
     stack: "s",
@@ -147,6 +193,15 @@ const FIXTURES: { [K in MeasureName]: { good: unknown; bad: unknown } } = {
             },
         } satisfies BenchFacts,
     },
+    certificates: { good: goodCerts, bad: badCerts },
+    "alert-test": {
+        good: { stack: "s", record: alertRecord, ageDays: 2 } satisfies RecordFacts<AlertTestRecord>,
+        bad: { stack: "s", record: { ...alertRecord, channels: [{ integration: "email", sent: 0, failed: 2 }] }, ageDays: 2 } satisfies RecordFacts<AlertTestRecord>,
+    },
+    pitr: {
+        good: { stack: "s", record: pitrRecord, ageDays: 2 } satisfies RecordFacts<PitrRecord>,
+        bad: { stack: "s", missing: "no point-in-time restore recorded for s", ageDays: Infinity } satisfies RecordFacts<PitrRecord>,
+    },
     drills: {
         good: { stack: "s", record: drillRecord, ageDays: 3 } satisfies DrillFacts,
         bad: { stack: "s", missing: "no failover drill recorded for s", ageDays: Infinity } satisfies DrillFacts,
@@ -174,6 +229,28 @@ test("live judges name the figure and the fix where one is a setting", () => {
     // A failover that loses a committed row fails even when it is fast.
     const lossy = { stack: "s", record: { ...drillRecord, failover: { ...drillRecord.failover, rowsAfter: 99 } }, ageDays: 1 };
     assert.equal(JUDGES.drills["000-HA-02"](lossy).status, "fail");
+});
+
+// Issue 8: these passed on an idle cluster, an empty database or an unreadable clock; no data is not a pass.
+test("live judges say no data (not pass) when there is nothing to judge", () => {
+    const idle = { ...goodPostgres, vectorColumns: [], hnswIndexes: [], cacheHit: { hits: 40, reads: 2 } };
+    for (const id of ["001-DB-08", "000-PERF-08", "001-PERF-08"]) {
+        const out = JUDGES.postgres[id](idle);
+        assert.equal(out.status, "unknown", `${id}: ${out.evidence}`);
+        assert.match(out.evidence, /^no data: /);
+    }
+    assert.equal(JUDGES.host["001-INF-12"]({ ...goodHost, ntp: null }).status, "unknown");
+    assert.equal(JUDGES.certificates["000-INF-07"]({ now: NOW, certificates: [] }).status, "unknown");
+});
+
+test("the clock, Compose, the superuser lock and the served certificates are judged from what was measured", () => {
+    assert.match(JUDGES.host["001-INF-12"](badHost).evidence, /not synchronised by NTP .*STA_UNSYNC/);
+    assert.match(JUDGES.host["000-INF-01"](badHost).evidence, /Docker Compose not installed/);
+    assert.equal(JUDGES.host["000-INF-01"]({ ...goodHost, composeVersion: "1.29.2" }).status, "fail", "Compose v1 is below 2.0");
+    assert.equal(JUDGES.postgres["001-SEC-01"]({ ...goodPostgres, superuserTcp: { refused: false, detail: "08006: connection refused" } }).status, "fail");
+    assert.match(JUDGES.certificates["000-INF-07"](badCerts).evidence, /127\.0\.0\.1:5000 18 d/);
+    assert.match(JUDGES.certificates["001-SEC-03"](badCerts).evidence, /etcd dpg-dev-etcd-1:2379 not verified against the cluster CA/);
+    assert.match(JUDGES["alert-test"]["000-MON-12"]({ stack: "s", missing: "no alert test recorded for s", ageDays: Infinity }).evidence, /npm run alert-test -- --stack s/);
 });
 
 test("versionAtLeast compares numerically, part by part", () => {

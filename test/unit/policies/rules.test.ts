@@ -7,7 +7,7 @@ import { T } from "../../../policies/rules/settings";
 import { resourcePolicy } from "../../../policies/pack/resource-policy";
 import { catalog } from "../../../policies/catalog";
 import { paramsFor, runRule } from "../../../policies/score/evaluate";
-import { FixtureResource, find, goodCluster, modelOf, without } from "./fixture";
+import { FixtureResource, etcdSpecFields, find, goodCluster, modelOf, renderedHba, without } from "./fixture";
 import { runOverStack } from "./helpers";
 
 interface FailCase {
@@ -22,11 +22,12 @@ const containers = (c: FixtureResource[]) => c.filter((r) => r.type === T.contai
 const CASES: Record<string, FailCase[]> = {
     "etcd-members": [{ why: "one member", mutate: (c) => void (p(c, "etcd").members = 1), expect: "dpg-cluster:etcd.members" }],
     "etcd-quorum": [{ why: "even count", mutate: (c) => void (p(c, "etcd").members = 4), expect: "dpg-cluster:etcd.members" }],
+    // Failing cases from the real renderer with tls.enabled = false (what such a stack config deploys).
     "etcd-tls": [
-        { why: "peer plaintext", mutate: (c) => void (p(c, "etcd").peerTls = false), expect: "dpg-cluster:etcd.peerTls" },
-        { why: "client plaintext", mutate: (c) => void (p(c, "etcd").clientTls = false), expect: "dpg-cluster:etcd.clientTls" },
+        { why: "rendered without TLS: peer", mutate: (c) => void Object.assign(p(c, "etcd"), etcdSpecFields(false)), expect: "etcd peer traffic is plaintext in the rendered config; fix: set dpg-cluster:tls.enabled to true" },
+        { why: "rendered without TLS: client", mutate: (c) => void Object.assign(p(c, "etcd"), etcdSpecFields(false)), expect: "etcd client traffic (Patroni → etcd) is plaintext in the rendered config; fix: set dpg-cluster:tls.enabled to true" },
     ],
-    "etcd-auth": [{ why: "no auth", mutate: (c) => void (p(c, "etcd").authEnabled = false), expect: "dpg-cluster:etcd.authEnabled" }],
+    "etcd-auth": [{ why: "rendered without TLS", mutate: (c) => void Object.assign(p(c, "etcd"), etcdSpecFields(false)), expect: "dpg-cluster:tls.enabled" }],
     "patroni-nodes": [{ why: "2 nodes", mutate: (c) => void (p(c, "pg").nodes = 2), expect: "dpg-cluster:patroni.nodes" }],
     "postgres-version": [{ why: "PG 14", mutate: (c) => void (p(c, "pg").postgresMajor = 14), expect: "dpg-cluster:patroni.postgresMajor" }],
     "vector-extension": [{ why: "none", mutate: (c) => void (p(c, "pg").vectorExtension = ""), expect: "dpg-cluster:patroni.vectorExtension" }],
@@ -34,13 +35,19 @@ const CASES: Record<string, FailCase[]> = {
         { why: "async", mutate: (c) => void (p(c, "pg").synchronousMode = false), expect: "dpg-cluster:patroni.synchronousMode" },
         { why: "no sync standby", mutate: (c) => void (p(c, "pg").synchronousNodeCount = 0), expect: "dpg-cluster:patroni.synchronousNodeCount" },
     ],
-    "pg-rewind": [{ why: "off", mutate: (c) => void (p(c, "pg").usePgRewind = false), expect: "dpg-cluster:patroni.usePgRewind" }],
-    "replication-slots": [{ why: "off", mutate: (c) => void (p(c, "pg").useReplicationSlots = false), expect: "dpg-cluster:patroni.useReplicationSlots" }],
     "postgres-tls": [
         { why: "tls off", mutate: (c) => void (p(c, "pg").tls.enabled = false), expect: "dpg-cluster:tls.enabled" },
         { why: "ssl param off", mutate: (c) => void (p(c, "pg").parameters.ssl = "off"), expect: "dpg-cluster:patroni.parameters.ssl" },
     ],
-    "hostssl-only": [{ why: "host lines", mutate: (c) => void (p(c, "pg").tls.hostsslOnly = false), expect: "dpg-cluster:tls.enabled" }],
+    "hostssl-only": [
+        { why: "rendered without TLS", mutate: (c) => void (p(c, "pg").pgHba = renderedHba(false)), expect: "pg_hba.conf admits non-TLS connections (host all all 127.0.0.1/32 scram-sha-256;" },
+        { why: "no rendered lines", mutate: (c) => void delete p(c, "pg").pgHba, expect: "carries no rendered pg_hba lines" },
+    ],
+    "superuser-locked": [
+        // What the renderer produced before issue 8: the superuser matched "hostssl all all <subnet> scram-sha-256".
+        { why: "no superuser reject line", mutate: (c) => void (p(c, "pg").pgHba = renderedHba(true).filter((l: string) => !/^host all postgres /.test(l))), expect: "lets the superuser log in over TCP" },
+        { why: "a superuser line before the reject", mutate: (c) => void p(c, "pg").pgHba.splice(2, 0, "hostssl all postgres 10.0.0.0/8 scram-sha-256"), expect: "lets the superuser log in over TCP" },
+    ],
     "scram-password-encryption": [
         {
             why: "md5",
@@ -48,7 +55,7 @@ const CASES: Record<string, FailCase[]> = {
                 p(c, "pg").passwordEncryption = "md5";
                 delete p(c, "pg").parameters.password_encryption;
             },
-            expect: "dpg-cluster:patroni.passwordEncryption",
+            expect: "dpg-cluster:patroni.parameters.password_encryption",
         },
     ],
     "patroni-failure-detection": [{ why: "ttl too short", mutate: (c) => void (p(c, "pg").ttl = 20), expect: "dpg-cluster:patroni.ttl" }],
@@ -66,8 +73,12 @@ const CASES: Record<string, FailCase[]> = {
     "autovacuum-enabled": [{ why: "off", mutate: (c) => void (p(c, "pg").parameters.autovacuum = "off"), expect: "dpg-cluster:patroni.parameters.autovacuum" }],
     "autovacuum-tuned": [{ why: "default", mutate: (c) => void delete p(c, "pg").parameters.autovacuum_vacuum_scale_factor, expect: "dpg-cluster:patroni.parameters.autovacuum_vacuum_scale_factor" }],
     "container-memory-limit": [{ why: "no limit", mutate: (c) => void delete p(c, "pg-0").memory, expect: "dpg-cluster:patroni.memoryMb" }],
-    "container-healthcheck": [{ why: "none", mutate: (c) => void delete p(c, "etcd-1").healthcheck, expect: "dpg-cluster:etcd.healthcheck" }],
-    "container-restart-policy": [{ why: "no", mutate: (c) => void (p(c, "pg-2").restart = "no"), expect: "dpg-cluster:patroni.restart" }],
+    "container-healthcheck": [{ why: "none", mutate: (c) => void delete p(c, "etcd-1").healthcheck, expect: "decided in components/etcd (declare healthcheck.tests)" }],
+    "container-restart-policy": [{ why: "no", mutate: (c) => void (p(c, "pg-2").restart = "no"), expect: "decided in components/patroni" }],
+    "container-log-rotation": [
+        { why: "json-file unbounded", mutate: (c) => void delete p(c, "pg-1").logOpts, expect: "logs with json-file without max-size/max-file" },
+        { why: "no max-file", mutate: (c) => void (p(c, "etcd-0").logOpts = { "max-size": "10m" }), expect: "components/etcd" },
+    ],
     "container-nofile-ulimit": [{ why: "default", mutate: (c) => void (p(c, "pg-1").ulimits = []), expect: "LimitNOFILE" }],
     "no-plaintext-passwords": [
         { why: "literal password", mutate: (c) => void p(c, "pg-0").envs.push("POSTGRES_PASSWORD=hunter2hunter2hunter2"), expect: "POSTGRES_PASSWORD_FILE" },
@@ -75,28 +86,33 @@ const CASES: Record<string, FailCase[]> = {
     ],
     "db-ports-not-public": [
         { why: "HAProxy on all interfaces", mutate: (c) => void (p(c, "lb").bindAddress = "0.0.0.0"), expect: "dpg-cluster:haproxy.bindAddress" },
-        { why: "PgBouncer on all interfaces", mutate: (c) => void (p(c, "pool").bindAddress = ""), expect: "dpg-cluster:pgbouncer.bindAddress" },
-        { why: "5432 published without ip", mutate: (c) => void (p(c, "pg-0").ports = [{ internal: 5432, external: 5432 }]), expect: "dpg-cluster:patroni.bindAddress" },
+        { why: "PgBouncer on all interfaces", mutate: (c) => void (p(c, "pool").bindAddress = ""), expect: "dpg-cluster:haproxy.bindAddress" },
+        { why: "5432 published without ip", mutate: (c) => void (p(c, "pg-0").ports = [{ internal: 5432, external: 5432 }]), expect: "dpg-cluster:haproxy.bindAddress" },
     ],
     "pinned-images": [
-        { why: "etcd untagged", mutate: (c) => void (p(c, "etcd").image = "quay.io/coreos/etcd"), expect: "dpg-cluster:etcd.image" },
-        { why: "remote image latest", mutate: (c) => void (p(c, "pg-image").name = "localhost:5000/dpg/patroni:latest"), expect: "dpg-cluster:patroni.image" },
+        { why: "etcd untagged", mutate: (c) => void (p(c, "etcd").image = "quay.io/coreos/etcd"), expect: "decided in components/etcd" },
+        { why: "remote image latest", mutate: (c) => void (p(c, "pg-image").name = "localhost:5000/dpg/patroni:latest"), expect: "decided in components/patroni" },
     ],
     "password-length": [{ why: "12 chars", mutate: (c) => void (p(c, "superuser").length = 12), expect: "dpg-cluster:secrets.passwordLength" }],
     "backup-schedule": [{ why: "not cron", mutate: (c) => void (p(c, "backup").fullSchedule = "weekly"), expect: "dpg-cluster:backup.fullSchedule" }],
     "backup-retention": [{ why: "one full", mutate: (c) => void (p(c, "backup").retentionFull = 1), expect: "dpg-cluster:backup.retentionFull" }],
-    "backup-encryption": [{ why: "none", mutate: (c) => void (p(c, "backup").cipherType = "none"), expect: "dpg-cluster:backup.cipherType" }],
-    "backup-wal-archiving": [{ why: "off", mutate: (c) => void (p(c, "backup").walArchiving = false), expect: "dpg-cluster:backup.walArchiving" }],
-    "prometheus-scrape-coverage": [{ why: "no etcd job", mutate: (c) => void (p(c, "mon").scrapedJobs = ["postgres", "patroni", "haproxy", "node"]), expect: "dpg-cluster:monitoring.scrapedJobs" }],
-    "critical-alert-rules": [{ why: "no memory alert", mutate: (c) => void (p(c, "mon").alertRules = p(c, "mon").alertRules.filter((a: string) => a !== "MemoryUsageHigh")), expect: "dpg-cluster:monitoring.alertRules" }],
-    "alertmanager-receiver": [{ why: "none", mutate: (c) => void (p(c, "mon").receivers = []), expect: "dpg-cluster:monitoring.alerting.webhookUrl" }],
+    "backup-encryption": [{ why: "none", mutate: (c) => void (p(c, "backup").cipherType = "none"), expect: "decided in components/backup (repo-cipher-type)" }],
+    "backup-wal-archiving": [{ why: "off", mutate: (c) => void (p(c, "backup").walArchiving = false), expect: "dpg-cluster:backup.enabled" }],
+    // The repository every stack of this program declares: one local volume (infra/index.ts → components/backup).
+    "backup-offsite": [{ why: "one local volume", mutate: (c) => void (p(c, "backup-repo").driverOpts = undefined), expect: "one local Docker volume (backup-repo)" }],
+    "backup-shared-storage": [{ why: "one local volume", mutate: (c) => void (p(c, "backup-repo").driverOpts = undefined), expect: "only this host can restore from it" }],
+    "prometheus-scrape-coverage": [{ why: "no etcd job", mutate: (c) => void (p(c, "mon").scrapedJobs = ["postgres", "patroni", "haproxy", "node"]), expect: "decided in components/monitoring" }],
+    "critical-alert-rules": [{ why: "no memory alert", mutate: (c) => void (p(c, "mon").alertRules = p(c, "mon").alertRules.filter((a: string) => a !== "MemoryUsageHigh")), expect: "decided in components/monitoring/rules.ts" }],
+    // What the component now exposes for a stack without alerting settings: the built-in sink is not a channel.
+    "alertmanager-receiver": [{ why: "only the built-in sink", mutate: (c) => void (p(c, "mon").receivers = []), expect: "only the built-in test sink" }],
     "alert-escalation": [{ why: "webhook only", mutate: (c) => void (p(c, "mon").receivers = ["webhook"]), expect: "dpg-cluster:monitoring.alerting.pagerduty.routingKey" }],
     "grafana-dashboards": [
-        { why: "missing one", mutate: (c) => void p(c, "mon").dashboards.pop(), expect: "dpg-cluster:monitoring.dashboards" },
-        { why: "a dashboard missing", mutate: (c) => void (p(c, "mon").dashboards = ["PostgreSQL Overview", "System Resources", "Replication Status"]), expect: "dpg-cluster:monitoring.dashboards" },
+        { why: "missing one", mutate: (c) => void p(c, "mon").dashboards.pop(), expect: "Grafana does not serve the dashboard(s)" },
+        // What the component exposes when no grafanaImage is set (every stack here by default).
+        { why: "no Grafana", mutate: (c) => void Object.assign(p(c, "mon"), { grafanaDeployed: false, dashboards: [] }), expect: "no Grafana serves the dashboard(s) PostgreSQL Overview, RuVector Performance, System Resources, Replication Status (Grafana is not deployed); fix: set dpg-cluster:monitoring.grafanaImage" },
     ],
     "grafana-deployed": [{ why: "no grafana", mutate: (c) => void (p(c, "mon").grafanaDeployed = false), expect: "dpg-cluster:monitoring.grafanaImage" }],
-    "grafana-provisioned": [{ why: "no dashboards", mutate: (c) => void (p(c, "mon").dashboards = []), expect: "dpg-cluster:monitoring.dashboards" }],
+    "grafana-provisioned": [{ why: "no dashboards", mutate: (c) => void (p(c, "mon").dashboards = []), expect: "dpg-cluster:monitoring.grafanaImage" }],
     "pool-sizing": [
         { why: "pools exceed max_connections", mutate: (c) => void (p(c, "pool").defaultPoolSize = 300), expect: "dpg-cluster:pgbouncer.defaultPoolSize" },
         { why: "client slots below pool", mutate: (c) => void (p(c, "pool").maxClientConn = 10), expect: "dpg-cluster:pgbouncer.maxClientConn" },
@@ -110,16 +126,18 @@ const CASES: Record<string, FailCase[]> = {
     "overlay-network": [{ why: "bridge only", mutate: (c) => c.filter((r) => r.type === T.network).forEach((n) => (n.props.driver = "bridge")), expect: "no setting fixes this yet" }],
     "db-network-internal": [{ why: "not internal", mutate: (c) => void (p(c, "db-net").internal = false), expect: "internal: true (infra/index.ts)" }],
     "network-segmentation": [{ why: "one network", mutate: (c) => c.filter((r) => r.name !== "mon-net"), expect: "separate internal database network" }],
-    "haproxy-declared": [{ why: "absent", mutate: (c) => without(c, T.haproxy), expect: "dpg-cluster:haproxy.enabled" }],
-    "pgbouncer-declared": [{ why: "absent", mutate: (c) => without(c, T.pgbouncer), expect: "dpg-cluster:pgbouncer.enabled" }],
+    "haproxy-declared": [{ why: "absent", mutate: (c) => without(c, T.haproxy), expect: "decided in infra/index.ts" }],
+    "pgbouncer-declared": [{ why: "absent", mutate: (c) => without(c, T.pgbouncer), expect: "decided in infra/index.ts" }],
     "max-connections-capacity": [
+        // The dev default (200) with PgBouncer's 10000 client slots: the item is about PostgreSQL's max_connections.
         {
-            why: "100 connections",
+            why: "max_connections 200 behind 10000 pooled slots",
             mutate: (c) => {
-                p(c, "pg").maxConnections = 100;
-                p(c, "pool").maxClientConn = 100;
+                p(c, "pg").maxConnections = 200;
+                p(c, "pg").parameters.max_connections = "200";
+                p(c, "pool").maxClientConn = 10000;
             },
-            expect: "dpg-cluster:pgbouncer.maxClientConn",
+            expect: "PostgreSQL max_connections is 200 (500+ wanted; PgBouncer client slots are a separate item); fix: set dpg-cluster:patroni.maxConnections",
         },
     ],
 };
