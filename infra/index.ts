@@ -159,7 +159,7 @@ const monitoring = config.monitoring.enabled
         haproxyEndpoint: `${haproxy.containerName}:${HAPROXY_PORTS.stats}`,
         pgbouncer: { host: pgbouncer.containerName, user: pgbouncer.statsUser, password: pgbouncer.statsPassword },
         alerting: {
-          webhookUrl: alerting.webhookUrl,
+          webhookUrl: alerting.webhookUrl && pulumi.secret(alerting.webhookUrl),
           email: alerting.email && { ...alerting.email, password: alerting.email.password && pulumi.secret(alerting.email.password) },
           slack: alerting.slack && { channel: alerting.slack.channel, apiUrl: pulumi.secret(alerting.slack.apiUrl) },
           pagerduty: alerting.pagerduty && { routingKey: pulumi.secret(alerting.pagerduty.routingKey) },

@@ -41,8 +41,8 @@ export interface MonitoringPgbouncerTarget {
 }
 
 export interface MonitoringAlertingArgs {
-  /** Webhook every alert goes to. Default: the built-in receiver container (`<prefix>-alert-webhook`). */
-  webhookUrl?: string;
+  /** An operator's webhook every alert also goes to (a secret: uploaded as a file). The built-in receiver always gets them. Default: none. */
+  webhookUrl?: pulumi.Input<string>;
   /** E-mail notifications (all alerts). The SMTP password is uploaded as a file. Default: none. */
   email?: EmailReceiver & { password?: pulumi.Input<string> };
   /** Slack notifications (all alerts). The incoming-webhook URL is a secret, uploaded as a file. Default: none. */
@@ -244,7 +244,8 @@ export class Monitoring extends pulumi.ComponentResource {
     };
     const alerting = args.alerting ?? {};
     const amInput = {
-      webhookUrl: alerting.webhookUrl ?? `http://${names.webhook}:${port.webhook}/alerts`,
+      webhookUrl: `http://${names.webhook}:${port.webhook}/alerts`,
+      operatorWebhook: alerting.webhookUrl !== undefined,
       email: alerting.email ? { ...alerting.email, hasPassword: alerting.email.password !== undefined } : undefined,
       slack: alerting.slack ? { channel: alerting.slack.channel } : undefined,
       pagerduty: alerting.pagerduty ? {} : undefined,
@@ -314,7 +315,9 @@ export class Monitoring extends pulumi.ComponentResource {
     if (alerting.email?.password !== undefined) amSecret(ALERTMANAGER_SECRET_FILES.emailPassword, alerting.email.password);
     if (alerting.slack) amSecret(ALERTMANAGER_SECRET_FILES.slackApiUrl, alerting.slack.apiUrl);
     if (alerting.pagerduty) amSecret(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey, alerting.pagerduty.routingKey);
-    const amEgress = publish.alertmanagerPort !== undefined || !!(alerting.email || alerting.slack || alerting.pagerduty);
+    if (alerting.webhookUrl !== undefined) amSecret(ALERTMANAGER_SECRET_FILES.webhookUrl, alerting.webhookUrl);
+    // An operator's channel is outside the internal network: it needs the edge network's egress.
+    const amEgress = publish.alertmanagerPort !== undefined || !!(alerting.email || alerting.slack || alerting.pagerduty || alerting.webhookUrl !== undefined);
     const amData = new docker.Volume(`${name}-alertmanager-data`, { name: `${names.alertmanager}-data` }, { parent: this });
     containers.push(
       new docker.Container(

@@ -118,8 +118,10 @@ export interface SlackReceiver {
 export type PagerdutyReceiver = Record<string, never>;
 
 export interface AlertmanagerRenderInput {
-  /** Webhook URL every alert goes to (the built-in receiver by default). */
+  /** The built-in receiver every alert goes to: a test device that lets the stack see its own alerts. */
   webhookUrl: string;
+  /** An operator's webhook as well (dpg-cluster:monitoring.alerting.webhookUrl): its URL may carry a token, so it is read from a file. */
+  operatorWebhook?: boolean;
   /** Secrets are not in the file: the *_file settings point at uploaded files. */
   email?: EmailReceiver & { hasPassword: boolean };
   slack?: SlackReceiver;
@@ -131,6 +133,7 @@ export const ALERTMANAGER_SECRET_FILES = {
   emailPassword: `${MONITORING_PATHS.secretsDir}/smtp-password`,
   slackApiUrl: `${MONITORING_PATHS.secretsDir}/slack-api-url`,
   pagerdutyRoutingKey: `${MONITORING_PATHS.secretsDir}/pagerduty-routing-key`,
+  webhookUrl: `${MONITORING_PATHS.secretsDir}/webhook-url`,
 } as const;
 
 export type ReceiverKind = "webhook" | "email" | "slack" | "pagerduty";
@@ -145,7 +148,10 @@ export function receiverKinds(input: Pick<AlertmanagerRenderInput, "email" | "sl
 
 export function renderAlertmanagerConfig(input: AlertmanagerRenderInput): string {
   const integrations: Record<string, unknown> = {
-    webhook_configs: [{ url: input.webhookUrl, send_resolved: true }],
+    webhook_configs: [
+      { url: input.webhookUrl, send_resolved: true },
+      ...(input.operatorWebhook ? [{ url_file: ALERTMANAGER_SECRET_FILES.webhookUrl, send_resolved: true }] : []),
+    ],
   };
   if (input.email) {
     integrations.email_configs = [

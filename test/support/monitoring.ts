@@ -32,6 +32,7 @@ export const monitoringRendered: Record<string, () => string> = {
   "monitoring/alertmanager-all-receivers.yml": () =>
     renderAlertmanagerConfig({
       webhookUrl: "http://dpg-golden-alert-webhook:9099/alerts",
+      operatorWebhook: true,
       email: { to: "oncall@example.org", from: "alertmanager@example.org", smarthost: "smtp.example.org:587", authUsername: "alertmanager", hasPassword: true },
       slack: { channel: "#dpg-alerts" },
       pagerduty: {},

@@ -113,6 +113,8 @@ describe("alertmanager.yml", () => {
     const def = c.receivers.find((r: any) => r.name === "default");
     assert.equal(def.email_configs[0].auth_password_file, "/etc/dpg-monitoring/secrets/smtp-password");
     assert.equal(def.slack_configs[0].api_url_file, "/etc/dpg-monitoring/secrets/slack-api-url");
+    // The operator's webhook URL may carry a token: read from a file, next to the built-in test sink.
+    assert.deepEqual(def.webhook_configs.map((w: any) => w.url ?? w.url_file), ["http://dpg-golden-alert-webhook:9099/alerts", "/etc/dpg-monitoring/secrets/webhook-url"]);
     assert.equal(def.pagerduty_configs, undefined);
     const crit = c.receivers.find((r: any) => r.name === "critical");
     assert.equal(crit.pagerduty_configs[0].routing_key_file, "/etc/dpg-monitoring/secrets/pagerduty-routing-key");
