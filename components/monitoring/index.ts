@@ -118,10 +118,10 @@ export interface MonitoringArgs {
   alerting?: MonitoringAlertingArgs;
   /** Host ports; nothing is published unless asked. */
   publish?: MonitoringPublishArgs;
-  /** Prometheus TSDB retention in days. Default 15. */
-  retentionDays?: number;
-  /** Last successful backup older than this alerts. Default 26 (daily backups + slack). */
-  backupMaxAgeHours?: number;
+  /** Prometheus TSDB retention in days (dpg-cluster:monitoring.retentionDays). */
+  retentionDays: number;
+  /** Last successful backup older than this alerts (dpg-cluster:monitoring.backupMaxAgeHours). */
+  backupMaxAgeHours: number;
   /** Grafana image present in the local daemon (not packaged in Debian, no registry offline). Default: none, Grafana not deployed. */
   grafanaImage?: string;
   /** Volume node_exporter reads *.prom files from; created here when not given. */
@@ -142,8 +142,6 @@ export const MONITORING_DEFAULTS = {
   pgbouncerPort: 6432,
   nodeExporter: true,
   bindAddress: "127.0.0.1",
-  retentionDays: 15,
-  backupMaxAgeHours: 26,
   memoryMb: { prometheus: 512, alertmanager: 128, webhook: 64, nodeExporter: 64, postgresExporter: 128, pgbouncerExporter: 64, grafana: 256 },
 } as const;
 
@@ -252,7 +250,7 @@ export class Monitoring extends pulumi.ComponentResource {
     };
     const grafana = grafanaAvailability(args.grafanaImage);
     const jobs: ScrapeJob[] = scrapedJobs(targets);
-    const rulesInput = { cluster: prefix, backupMaxAgeSeconds: (args.backupMaxAgeHours ?? MONITORING_DEFAULTS.backupMaxAgeHours) * 3600 };
+    const rulesInput = { cluster: prefix, backupMaxAgeSeconds: args.backupMaxAgeHours * 3600 };
     const spec: MonitoringSpec = {
       scrapeIntervalSeconds,
       scrapedJobs: jobs,
@@ -444,7 +442,7 @@ export class Monitoring extends pulumi.ComponentResource {
           name: names.prometheus,
           hostname: names.prometheus,
           image: image.imageId,
-          command: SERVICE_COMMANDS.prometheus(args.retentionDays ?? MONITORING_DEFAULTS.retentionDays),
+          command: SERVICE_COMMANDS.prometheus(args.retentionDays),
           networksAdvanced: networks(names.prometheus, publish.prometheusPort !== undefined),
           ports: ports(port.prometheus, publish.prometheusPort),
           volumes: [{ volumeName: promData.name, containerPath: MONITORING_PATHS.prometheusData }],

@@ -192,6 +192,8 @@ describe("Monitoring component under mocks", () => {
       alerting: { slack: { channel: "#x", apiUrl: "https://hooks.example/slack-secret" } },
       publish: { prometheusPort: 19090 },
       grafanaImage: "dpg/no-such-grafana:none",
+      retentionDays: 15,
+      backupMaxAgeHours: 26,
     });
     await settle();
   });
