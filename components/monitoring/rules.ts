@@ -5,6 +5,8 @@
 // 4.0, pgMonitor's PatroniNoLeader never fires for that reason), etcd 3.5, HAProxy 3.0's
 // built-in exporter, node_exporter 1.9, pgbouncer_exporter 0.10.
 import { stringify } from "yaml";
+import { MIN_CERT_DAYS_LEFT } from "../tls/settings";
+import { monitoringSettings } from "./settings";
 
 export type Severity = "critical" | "warning" | "none";
 
@@ -27,13 +29,16 @@ export interface RuleGroup {
 export interface RulesRenderInput {
   /** The stack's cluster label, put on alerts whose expression has none (Watchdog, absent()). */
   cluster: string;
-  /** Age after which the last successful backup is too old. Default 26 h (daily + slack). */
+  /** Age after which the last successful backup is too old. Default: dpg-cluster:monitoring.backupMaxAgeHours' default. */
   backupMaxAgeSeconds?: number;
-  /** Certificates closer than this to expiry alert. Default 30 days (seed: >= 30 days left). */
+  /** Certificates closer than this to expiry alert. Default: the seed's 30 days (MIN_CERT_DAYS_LEFT). */
   certificateMinDaysLeft?: number;
 }
 
-export const RULE_DEFAULTS = { backupMaxAgeSeconds: 26 * 3600, certificateMinDaysLeft: 30 } as const;
+export const RULE_DEFAULTS = {
+  backupMaxAgeSeconds: monitoringSettings.parse({}).backupMaxAgeHours * 3600,
+  certificateMinDaysLeft: MIN_CERT_DAYS_LEFT,
+} as const;
 
 /**
  * Metrics the backup and certificate alerts read. Nothing in this component produces them: the
