@@ -45,10 +45,7 @@ export const synchronousReplication = rule({
     check: (p) => {
         if (!p.synchronousMode)
             return [`asynchronous replication can lose committed transactions on failover; ${fix(setting("patroni", "synchronousMode"), "true")}`];
-        if (!(p.synchronousNodeCount >= 1))
-            return [`synchronous mode has no synchronous standby; ${fix(setting("patroni", "synchronousNodeCount"), "1")}`];
-        if (p.nodes !== undefined && p.synchronousNodeCount >= p.nodes)
-            return [`synchronousNodeCount ${p.synchronousNodeCount} needs more standbys than the ${p.nodes - 1} that exist; ${fix(setting("patroni", "synchronousNodeCount"), `at most ${p.nodes - 1}`)}`];
+        // synchronousNodeCount within 1..nodes-1 is a coherence check of the settings (infra/config-checks.ts).
         return [];
     },
 });

@@ -33,7 +33,6 @@ const CASES: Record<string, FailCase[]> = {
     "vector-extension": [{ why: "none", mutate: (c) => void (p(c, "pg").vectorExtension = ""), expect: "dpg-cluster:patroni.vectorExtension" }],
     "synchronous-replication": [
         { why: "async", mutate: (c) => void (p(c, "pg").synchronousMode = false), expect: "dpg-cluster:patroni.synchronousMode" },
-        { why: "no sync standby", mutate: (c) => void (p(c, "pg").synchronousNodeCount = 0), expect: "dpg-cluster:patroni.synchronousNodeCount" },
     ],
     "postgres-tls": [
         { why: "tls off", mutate: (c) => void (p(c, "pg").tls.enabled = false), expect: "dpg-cluster:tls.enabled" },
@@ -114,7 +113,6 @@ const CASES: Record<string, FailCase[]> = {
     "grafana-deployed": [{ why: "no grafana", mutate: (c) => void (p(c, "mon").grafanaDeployed = false), expect: "dpg-cluster:monitoring.grafanaImage" }],
     "grafana-provisioned": [{ why: "no dashboards", mutate: (c) => void (p(c, "mon").dashboards = []), expect: "dpg-cluster:monitoring.grafanaImage" }],
     "pool-sizing": [
-        { why: "pools exceed max_connections", mutate: (c) => void (p(c, "pool").defaultPoolSize = 300), expect: "dpg-cluster:pgbouncer.defaultPoolSize" },
         { why: "client slots below pool", mutate: (c) => void (p(c, "pool").maxClientConn = 10), expect: "dpg-cluster:pgbouncer.maxClientConn" },
     ],
     "tls-cert-validity": [
