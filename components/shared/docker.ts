@@ -59,6 +59,19 @@ export function serviceImage(name: string, args: ServiceImageArgs, opts: pulumi.
   );
 }
 
+/**
+ * A duration as Go's time.Duration prints it ("5s", "1m0s", "1m30s"): the docker provider reads health
+ * check times back in that form, so "60s" would show as a change ("1m0s") on every preview.
+ */
+export function goDuration(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`goDuration: ${seconds} is not a whole number of seconds`);
+  if (seconds === 0) return "0s";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}h${m}m${s}s` : m ? `${m}m${s}s` : `${s}s`;
+}
+
 export interface ServiceLimits {
   /** Memory limit in MB (hard; the kernel kills above it). */
   memoryMb: number;
