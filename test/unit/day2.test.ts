@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configPatch, ConfigChange, describePlan, diffConfig, Member, planRollout, restartParameters, Step, switchoverTarget } from "../../components/patroni/day2";
 import { dynamicConfig, PatroniClusterSettings } from "../../components/patroni/render";
-import { goDuration } from "../../components/shared/docker";
+import { dockerCpus, goDuration } from "../../components/shared/docker";
 
 const settings: PatroniClusterSettings = {
   scope: "dpg-t",
@@ -140,5 +140,10 @@ describe("canonical forms the docker provider reads back", () => {
   it("prints durations as Go does", () => {
     assert.deepEqual([0, 3, 5, 60, 90, 3600, 3661].map(goDuration), ["0s", "3s", "5s", "1m0s", "1m30s", "1h0m0s", "1h1m1s"]);
     assert.throws(() => goDuration(1.5), /whole number/);
+  });
+
+  it("prints CPUs as the provider reads NanoCPUs back", () => {
+    assert.deepEqual([1, 2, 0.5, 1.5, 0.25, 10].map(dockerCpus), ["1.0", "2.0", "0.5", "1.5", "0.25", "10."]);
+    assert.throws(() => dockerCpus(0), /positive/);
   });
 });
