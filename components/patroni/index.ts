@@ -1,15 +1,19 @@
 // PatroniCluster: PostgreSQL nodes whose leader is elected through etcd, with streaming
 // replication over slots, pg_rewind, and the vector extension in the application database.
 import * as path from "path";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
+import { goDuration, serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
 import { secretFilesSettings } from "../shared/secret-files";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
+import { previewDay2 } from "./day2-preview";
 import type { DatabaseSettings, PatroniSettings } from "./settings";
 import {
   BOOTSTRAP_SQL_PATH,
+  DynamicConfig,
+  dynamicConfig,
   NODE_IMAGE_ENTRYPOINT,
   NODE_IMAGE_USER,
   PATRONI_CONFIG_PATH,
@@ -111,6 +115,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
   readonly exporterPassword: pulumi.Output<string>;
   /** Password of pgbouncer_auth (auth_query lookup role), for the pooler. */
   readonly poolerAuthPassword: pulumi.Output<string>;
+  /**
+   * Applies the dynamic configuration to the running cluster (day2-apply.ts): reload, or a rolling
+   * restart with one switchover. Its stdout is the JSON summary of the last change.
+   */
+  readonly configApplied: command.local.Command;
 
   constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const a = { ...args.settings, databaseName: args.database.name, appUser: args.database.appUser, passwordLength: args.passwordLength, cpus: NODE_CPUS };
@@ -178,17 +187,34 @@ export class PatroniCluster extends pulumi.ComponentResource {
     );
 
     this.nodeNames = patroniNodeNames(args.namePrefix, a.nodes);
+    const desired = dynamicConfig(settings);
+    // bootstrap.dcs is read once, when the cluster is created; afterwards the DCS owns these settings and
+    // configApplied below changes them in place. So patroni.yml keeps the bootstrap.dcs of creation time:
+    // a changed setting must not rewrite the file, which would re-create every node at once. The keepers of
+    // a RandomId that ignores their changes are that snapshot (a destroyed stack starts a new one).
+    const bootstrapSnapshot = new random.RandomId(
+      `${name}-bootstrap-dcs`,
+      { byteLength: 4, keepers: { dcs: JSON.stringify(desired) } },
+      { parent: this, ignoreChanges: ["keepers"] },
+    );
+    const bootstrapDcs = bootstrapSnapshot.keepers.apply((k) => JSON.parse(k!.dcs) as DynamicConfig);
+    const live = { nodes: this.nodeNames, tls: args.tls !== undefined };
+    if (pulumi.runtime.isDryRun()) {
+      const plan = previewDay2(live, desired);
+      if (plan) (/restart|unknown/.test(plan) ? pulumi.log.warn : pulumi.log.info)(plan, this);
+    }
     this.containers = this.nodeNames.map((nodeName, i) => {
       const volume = new docker.Volume(`${name}-data-${i + 1}`, { name: `${nodeName}-data` }, { parent: this });
       const patroniYml = pulumi.secret(
         pulumi
-          .all([superuser.result, replication.result, rewind.result])
-          .apply(([su, repl, rw]) =>
+          .all([superuser.result, replication.result, rewind.result, bootstrapDcs])
+          .apply(([su, repl, rw, dcs]) =>
             renderPatroniConfig({
               name: nodeName,
               cluster: settings,
               passwords: { superuser: su, replication: repl, rewind: rw },
               recoveryConf: args.backup?.recoveryConf,
+              bootstrapDcs: dcs,
             }),
           ),
       );
@@ -218,10 +244,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
             tests: args.tls
               ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", TLS_UPLOAD_FILES.ca, `https://127.0.0.1:${PATRONI_REST_PORT}/health`]
               : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
-            interval: "5s",
-            timeout: "3s",
+            interval: goDuration(5),
+            timeout: goDuration(3),
             retries: 3,
-            startPeriod: "60s",
+            startPeriod: goDuration(60),
           },
           shmSize: 256,
           // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
@@ -236,6 +262,17 @@ export class PatroniCluster extends pulumi.ComponentResource {
         { parent: this },
       );
     });
+    this.configApplied = new command.local.Command(
+      `${name}-dynamic-config`,
+      {
+        // Relative to the project directory, where Pulumi runs the program and the command provider.
+        create: `node --import tsx ${path.relative(process.cwd(), path.join(__dirname, "day2-apply.ts"))}`,
+        // A change of the desired configuration is an update: the same command runs with the new stdin.
+        stdin: JSON.stringify({ ...live, synchronousMode: a.synchronousMode, desired }),
+        logging: "stderr",
+      },
+      { parent: this, dependsOn: this.containers },
+    );
     this.databaseName = a.databaseName;
     this.imageId = image.imageId;
     this.appUser = a.appUser;

@@ -55,6 +55,11 @@ export interface PatroniNodeRenderInput {
   passwords: PatroniPasswords;
   /** postgresql.recovery_conf, e.g. pgBackRest's restore_command so replicas can fetch archived WAL. */
   recoveryConf?: Record<string, string>;
+  /**
+   * bootstrap.dcs as it was when the cluster was created (default: from `cluster`). Kept fixed afterwards
+   * so a settings change does not rewrite patroni.yml, which would re-create every node at once.
+   */
+  bootstrapDcs?: DynamicConfig;
 }
 
 /**
@@ -143,6 +148,41 @@ export function pgHba(c: PatroniClusterSettings): string[] {
   ];
 }
 
+/** Patroni's dynamic configuration: read once from bootstrap.dcs, then owned by the DCS (GET/PATCH /config). */
+export interface DynamicConfig {
+  ttl: number;
+  loop_wait: number;
+  retry_timeout: number;
+  maximum_lag_on_failover: number;
+  synchronous_mode: boolean;
+  synchronous_node_count: number;
+  postgresql: {
+    use_pg_rewind: boolean;
+    use_slots: boolean;
+    parameters: Record<string, string | number>;
+    pg_hba: string[];
+  };
+}
+
+/** The dynamic configuration the stack settings ask for (bootstrap.dcs at creation, PATCH /config after). */
+export function dynamicConfig(c: PatroniClusterSettings): DynamicConfig {
+  return {
+    ttl: c.ttl,
+    loop_wait: c.loopWait,
+    retry_timeout: c.retryTimeout,
+    // A replica further behind than this (bytes) may not be promoted: bounds data loss on async failover.
+    maximum_lag_on_failover: 1048576,
+    synchronous_mode: c.synchronousMode,
+    synchronous_node_count: c.synchronousNodeCount,
+    postgresql: {
+      use_pg_rewind: true,
+      use_slots: true,
+      parameters: postgresParameters(c),
+      pg_hba: pgHba(c),
+    },
+  };
+}
+
 function verifyFull(c: PatroniClusterSettings): Record<string, string> {
   return c.tls ? { sslmode: "verify-full", sslrootcert: TLS_FILES.ca } : {};
 }
@@ -165,21 +205,8 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
       ? { hosts: c.etcdEndpoints, protocol: "https", cacert: TLS_FILES.ca, cert: TLS_FILES.cert, key: TLS_FILES.key }
       : { hosts: c.etcdEndpoints, protocol: "http" },
     bootstrap: {
-      dcs: {
-        ttl: c.ttl,
-        loop_wait: c.loopWait,
-        retry_timeout: c.retryTimeout,
-        // A replica further behind than this (bytes) may not be promoted: bounds data loss on async failover.
-        maximum_lag_on_failover: 1048576,
-        synchronous_mode: c.synchronousMode,
-        synchronous_node_count: c.synchronousNodeCount,
-        postgresql: {
-          use_pg_rewind: true,
-          use_slots: true,
-          parameters: postgresParameters(c),
-          pg_hba: pgHba(c),
-        },
-      },
+      // Read by Patroni only when it creates the cluster; later changes go through PATCH /config (day2.ts).
+      dcs: input.bootstrapDcs ?? dynamicConfig(c),
       initdb: [{ encoding: "UTF8" }, { locale: "C.UTF-8" }, "data-checksums"],
       // Run through sh: uploaded files are root-owned and not executable for postgres.
       post_bootstrap: `/bin/sh ${POST_BOOTSTRAP_PATH}`,

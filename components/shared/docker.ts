@@ -59,6 +59,31 @@ export function serviceImage(name: string, args: ServiceImageArgs, opts: pulumi.
   );
 }
 
+/**
+ * A duration as Go's time.Duration prints it ("5s", "1m0s", "1m30s"): the docker provider reads health
+ * check times back in that form, so "60s" would show as a change ("1m0s") on every preview.
+ */
+export function goDuration(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`goDuration: ${seconds} is not a whole number of seconds`);
+  if (seconds === 0) return "0s";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}h${m}m${s}s` : m ? `${m}m${s}s` : `${s}s`;
+}
+
+/**
+ * CPUs as the docker provider reads them back from NanoCPUs (its nanoInt64ToDecimalString): nine
+ * decimals, one kept when the string has exactly nine zeros ("1.0", "0.5"), else trailing zeros cut
+ * ("1.5", "0.25", and "10." for ten). "1" would show as a change, and cpus forces a replacement.
+ */
+export function dockerCpus(cpus: number): string {
+  if (!(cpus > 0)) throw new Error(`dockerCpus: ${cpus} is not a positive number of CPUs`);
+  const nano = Math.round(cpus * 1e9);
+  const fixed = `${Math.floor(nano / 1e9)}.${String(nano % 1e9).padStart(9, "0")}`;
+  return (fixed.match(/0/g) ?? []).length === 9 ? (nano / 1e9).toFixed(1) : fixed.replace(/0+$/, "");
+}
+
 export interface ServiceLimits {
   /** Memory limit in MB (hard; the kernel kills above it). */
   memoryMb: number;
@@ -103,7 +128,10 @@ export function serviceSettings(namePrefix: string, component: string, limits: S
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "5" },
     memory: limits.memoryMb,
-    cpus: String(limits.cpus),
+    // No swap: a database that swaps is slower than one that is told it is out of memory. Docker would
+    // otherwise set memory + swap to twice the memory, which the provider reads back as a change.
+    memorySwap: limits.memoryMb,
+    cpus: dockerCpus(limits.cpus),
     securityOpts: ["no-new-privileges:true"],
     capabilities: { drops: ["ALL"] },
     // A dead peer's name no longer resolves, and on the internal network Docker's DNS never answers for

@@ -129,9 +129,21 @@ describe("program with the dev defaults", () => {
   });
 
   it("makes `pulumi up` wait, bounded, until the leader answers through HAProxy's write listener", () => {
-    const [gate] = ofType("command:local:Command");
+    const gate = ofType("command:local:Command").find((c) => c.name === "write-path-ready")!;
     assert.match(gate.inputs.create, /pg_isready -q -h dpg-dev-haproxy -p 5000/);
     assert.match(gate.inputs.create, /seq 1 180/);
+  });
+
+  it("applies Patroni's dynamic configuration to the running cluster, with no secret on its stdin", () => {
+    const apply = ofType("command:local:Command").find((c) => c.name === "patroni-dynamic-config")!;
+    assert.match(apply.inputs.create, /^node --import tsx components\/patroni\/day2-apply\.ts$/);
+    const input = JSON.parse(apply.inputs.stdin);
+    assert.deepEqual(input.nodes, ["dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3"]);
+    assert.equal(input.desired.postgresql.parameters.max_connections, 200);
+    assert.doesNotMatch(apply.inputs.stdin, /x{32}/);
+    // patroni.yml's bootstrap.dcs comes from a snapshot that ignores later changes (no node re-created).
+    const snapshot = ofType("random:index/randomId:RandomId").find((r) => r.name === "patroni-bootstrap-dcs")!;
+    assert.deepEqual(JSON.parse(snapshot.inputs.keepers.dcs), input.desired);
   });
 
   it("exports endpoints and secret connection strings", async () => {

@@ -1,0 +1,122 @@
+// The day-2 executor `pulumi up` runs (a command:local:Command of PatroniCluster) whenever the desired
+// dynamic configuration changes: PATCH /config with what differs, then the rolling restart planned by
+// day2.ts for parameters that need one, each step waiting until the cluster is whole again.
+// Input (stdin, JSON): { nodes, tls, synchronousMode, desired }. Progress goes to stderr (the Pulumi
+// log), the summary to stdout (the resource's stdout output). Nothing secret passes through here.
+import { ConfigChange, configPatch, diffConfig, Member, planRollout, restartParameters, Step } from "./day2";
+import { anyNodeRunning, getJson, healthy, LiveCluster, members, parameterContexts, rest } from "./day2-live";
+import type { DynamicConfig } from "./render";
+
+interface ApplyInput extends LiveCluster {
+  synchronousMode: boolean;
+  desired: DynamicConfig;
+}
+
+const log = (s: string) => process.stderr.write(`[day2] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until probe returns a value; bounded in time and count, fails naming what never happened. */
+async function until<T>(what: string, probe: () => T | undefined, limitS: number): Promise<T> {
+  const deadline = Date.now() + limitS * 1000;
+  for (let i = 0; i < 100_000; i++) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) break;
+    await sleep(500);
+  }
+  throw new Error(`${what}: not reached within ${limitS} s`);
+}
+
+async function waitHealthy(c: ApplyInput, what: string, extra: (ms: Member[]) => boolean = () => true, limitS = 180): Promise<Member[]> {
+  return until(what, () => {
+    const ms = members(c);
+    return healthy(ms, c.nodes.length, c.synchronousMode) && extra(ms) ? ms : undefined;
+  }, limitS);
+}
+
+/** A replica is back when it streams again without a pending restart and has replayed to within 16 MB. */
+const caughtUp = (name: string) => (ms: Member[]) => {
+  const m = ms.find((x) => x.name === name);
+  return !!m && m.state === "streaming" && !m.pending_restart && typeof m.lag === "number" && m.lag < 16 * 1024 * 1024;
+};
+
+async function restartMember(c: ApplyInput, name: string): Promise<void> {
+  log(`restarting ${name}`);
+  const r = rest(c, name, "POST", "/restart", { restart_pending: true }, 120);
+  if (r.status !== 200) throw new Error(`POST /restart on ${name} answered ${r.status}: ${r.body}`);
+}
+
+async function switchover(c: ApplyInput, from: string, to: string): Promise<void> {
+  log(`switchover ${from} → ${to}`);
+  const r = rest(c, from, "POST", "/switchover", { leader: from, candidate: to }, 120);
+  if (r.status !== 200) throw new Error(`POST /switchover ${from} → ${to} answered ${r.status}: ${r.body}`);
+}
+
+async function main(): Promise<void> {
+  const input = JSON.parse(await readStdin()) as ApplyInput;
+  const t0 = Date.now();
+  if (!anyNodeRunning(input)) throw new Error(`none of ${input.nodes.join(", ")} is running`);
+  // A first `up` gets here while the cluster still bootstraps: wait for it to be whole.
+  const before = await waitHealthy(input, "a healthy cluster (one leader, every replica streaming) before the change", () => true, 300);
+  const current = await until("Patroni's dynamic configuration (GET /config)", () => getJson(input, "/config"), 60);
+  const changes: ConfigChange[] = diffConfig(current, input.desired);
+  const contexts = parameterContexts(input) ?? {};
+  const restartParams = restartParameters(changes, contexts);
+  if (changes.length) {
+    log(`PATCH /config: ${changes.map((ch) => ch.key).join(", ")}`);
+    const leader = before.find((m) => m.role === "leader")!.name;
+    const r = rest(input, leader, "PATCH", "/config", configPatch(changes));
+    if (r.status !== 200) throw new Error(`PATCH /config answered ${r.status}: ${r.body}`);
+    // Every member applies the DCS on its next HA loop (reload: no restart); the restart-bound ones then
+    // show pending_restart. Wait two loops, and for the flag where a restart is due.
+    await sleep((2 * input.desired.loop_wait + 1) * 1000);
+    if (restartParams.length) {
+      await until(`pending_restart on every member after changing ${restartParams.join(", ")}`, () => {
+        const ms = members(input);
+        return ms.length === input.nodes.length && ms.every((m) => m.pending_restart) ? true : undefined;
+      }, 30).catch((e) => log(`${(e as Error).message}; restarting the members that show it`));
+    }
+  }
+  // Members left pending by an earlier, interrupted rollout are finished too.
+  const now = await waitHealthy(input, "a healthy cluster after the PATCH");
+  const needsRestart = now.some((m) => m.pending_restart);
+  const steps: Step[] = planRollout(changes, needsRestart, now, (m) => !!m.pending_restart);
+  for (const step of steps) {
+    if (step.kind === "patch") continue;
+    if (step.kind === "switchover") {
+      await switchover(input, step.from, step.to);
+      await waitHealthy(input, `${step.to} leading, ${step.from} streaming`, (ms) => ms.some((m) => m.name === step.to && m.role === "leader") && ms.some((m) => m.name === step.from && m.state === "streaming"));
+      continue;
+    }
+    const m = members(input).find((x) => x.name === step.member);
+    if (step.why === "former leader" && m && !m.pending_restart) {
+      log(`${step.member} came back with the change when it was demoted: no further restart`);
+      continue;
+    }
+    await restartMember(input, step.member);
+    await waitHealthy(input, `${step.member} streaming again, caught up`, caughtUp(step.member));
+  }
+  const summary = {
+    changed: changes.map((ch) => ch.key),
+    restartParameters: restartParams,
+    steps: steps.filter((s) => s.kind !== "patch").map((s) => (s.kind === "switchover" ? `switchover ${s.from}->${s.to}` : `restart ${s.member}`)),
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
+  };
+  log(`done in ${summary.seconds} s: ${summary.steps.length ? summary.steps.join(", ") : "no restart"}`);
+  process.stdout.write(JSON.stringify(summary) + "\n");
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (d) => (data += d));
+    process.stdin.on("end", () => resolve(data));
+    process.stdin.on("error", reject);
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(`[day2] failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});

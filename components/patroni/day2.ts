@@ -1,0 +1,142 @@
+// Day-2 changes of a running Patroni cluster, as pure functions: what Patroni's dynamic configuration
+// (the DCS, PATCH /config) should hold, how it differs from what the cluster holds, and in which order
+// members restart when a changed parameter needs it. The executor (day2-apply.ts) and `pulumi preview`
+// (day2-preview.ts) feed these the live state; the unit tests feed them every kind of change.
+import type { DynamicConfig } from "./render";
+
+
+/** One changed key of the dynamic configuration; `to` undefined means the key is removed. */
+export interface ConfigChange {
+  /** "ttl", "synchronous_mode", "postgresql.parameters.work_mem", … */
+  key: string;
+  from: unknown;
+  to: unknown;
+}
+
+const PARAMS = "postgresql.parameters.";
+
+/** Patroni stores what it was given (numbers stay numbers); PostgreSQL sees text either way. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined || a === null || b === null) return a === b || (a == null && b == null);
+  if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
+  return String(a) === String(b);
+}
+
+/** What differs between the DCS (current) and the desired configuration, keys sorted. */
+export function diffConfig(current: Record<string, any>, desired: DynamicConfig): ConfigChange[] {
+  const changes: ConfigChange[] = [];
+  for (const key of ["ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode", "synchronous_node_count"] as const) {
+    if (!same(current[key], desired[key])) changes.push({ key, from: current[key], to: desired[key] });
+  }
+  const cur = current.postgresql ?? {};
+  for (const key of ["use_pg_rewind", "use_slots", "pg_hba"] as const) {
+    if (!same(cur[key], desired.postgresql[key])) changes.push({ key: `postgresql.${key}`, from: cur[key], to: desired.postgresql[key] });
+  }
+  const curParams: Record<string, unknown> = cur.parameters ?? {};
+  const names = [...new Set([...Object.keys(curParams), ...Object.keys(desired.postgresql.parameters)])].sort();
+  for (const name of names) {
+    const from = curParams[name];
+    const to = desired.postgresql.parameters[name];
+    if (!same(from, to)) changes.push({ key: PARAMS + name, from, to });
+  }
+  return changes;
+}
+
+/** The merge patch Patroni's PATCH /config takes for these changes (null removes a key). */
+export function configPatch(changes: ConfigChange[]): Record<string, any> {
+  const patch: Record<string, any> = {};
+  for (const ch of changes) {
+    const path = ch.key.startsWith(PARAMS) ? ["postgresql", "parameters", ch.key.slice(PARAMS.length)] : ch.key.split(".");
+    let node = patch;
+    for (const part of path.slice(0, -1)) node = node[part] ??= {};
+    node[path[path.length - 1]] = ch.to === undefined ? null : ch.to;
+  }
+  return patch;
+}
+
+/** PostgreSQL parameters among the changes (names). */
+export function changedParameters(changes: ConfigChange[]): string[] {
+  return changes.filter((c) => c.key.startsWith(PARAMS)).map((c) => c.key.slice(PARAMS.length));
+}
+
+/**
+ * Parameters whose new value takes effect only at a postmaster restart, judged by pg_settings.context
+ * ("postmaster"); an unknown name (an extension's, not loaded yet) counts as needing a restart, the safe side.
+ */
+export function restartParameters(changes: ConfigChange[], contexts: Record<string, string>): string[] {
+  return changedParameters(changes).filter((name) => (contexts[name] ?? "postmaster") === "postmaster");
+}
+
+/** A member as Patroni's GET /cluster shows it. */
+export interface Member {
+  name: string;
+  /** "leader", "sync_standby", "replica", "standby_leader", … */
+  role: string;
+  /** "running", "streaming", "stopped", "starting", … */
+  state: string;
+  pending_restart?: boolean;
+  /** Replay lag in bytes (a number), or "unknown". */
+  lag?: number | string;
+}
+
+export type Step =
+  | { kind: "patch"; keys: string[] }
+  | { kind: "restart"; member: string; why: "replica" | "former leader" }
+  | { kind: "switchover"; from: string; to: string };
+
+/**
+ * The rollout of a change, autobase-style: PATCH the DCS (reloadable settings take effect on every
+ * member within a loop, no restart); if a changed parameter needs a restart, restart the replicas one at
+ * a time (asynchronous ones first, the synchronous standby last, so the standby that will take over has
+ * just been restarted and caught up), then switch over to the synchronous standby (in synchronous mode
+ * the only member Patroni lets take over without losing a commit), then restart the former leader if
+ * its demotion did not already apply the change. At most one switchover, never two members down at once.
+ * `pending` says which members still need the restart (Patroni's pending_restart, once the executor has
+ * patched the DCS; every member in a preview): a rollout cut short by a failure resumes where it stopped.
+ */
+export function planRollout(changes: ConfigChange[], needsRestart: boolean, members: Member[], pending: (m: Member) => boolean = () => true): Step[] {
+  const steps: Step[] = changes.length ? [{ kind: "patch", keys: changes.map((c) => c.key) }] : [];
+  if (!needsRestart) return steps;
+  const leader = members.find((m) => m.role === "leader" || m.role === "standby_leader");
+  const replicas = members.filter((m) => m !== leader).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+  for (const r of replicas.filter(pending)) steps.push({ kind: "restart", member: r.name, why: "replica" });
+  if (!leader || !pending(leader)) return steps;
+  const target = switchoverTarget(replicas);
+  if (target) {
+    steps.push({ kind: "switchover", from: leader.name, to: target.name });
+    steps.push({ kind: "restart", member: leader.name, why: "former leader" });
+  } else {
+    // A single node: nobody to hand over to, so the only way is a restart in place (a short outage).
+    steps.push({ kind: "restart", member: leader.name, why: "former leader" });
+  }
+  return steps;
+}
+
+/** Asynchronous replicas restart before the synchronous standby. */
+function rank(m: Member): number {
+  return m.role === "sync_standby" ? 1 : 0;
+}
+
+/** The synchronous standby if there is one, else the replica with the least lag. */
+export function switchoverTarget(replicas: Member[]): Member | undefined {
+  const sync = replicas.find((m) => m.role === "sync_standby");
+  if (sync) return sync;
+  const lagOf = (m: Member) => (typeof m.lag === "number" ? m.lag : Number.MAX_SAFE_INTEGER);
+  return [...replicas].sort((a, b) => lagOf(a) - lagOf(b) || a.name.localeCompare(b.name))[0];
+}
+
+/** One line an operator reads before saying yes, e.g. in `pulumi preview`. */
+export function describePlan(steps: Step[], restartParams: string[]): string {
+  if (steps.length === 0) return "Patroni dynamic configuration unchanged: no reload, no restart";
+  const patch = steps[0].kind === "patch" ? steps[0].keys : ["(unchanged; members still pending a restart)"];
+  const rest = steps.filter((s) => s.kind !== "patch");
+  if (rest.length === 0) return `Patroni dynamic configuration: ${patch.join(", ")} applied by reload on every member, no restart`;
+  const order = rest
+    .map((s) => (s.kind === "switchover" ? `switchover ${s.from} → ${s.to}` : `restart ${s.member}${s.why === "former leader" ? " (former leader, if its demotion did not apply it)" : ""}`))
+    .join(", then ");
+  const switchovers = rest.filter((s) => s.kind === "switchover").length;
+  return (
+    `Patroni dynamic configuration: ${patch.join(", ")}; ${restartParams.join(", ")} need${restartParams.length === 1 ? "s" : ""} a restart: ` +
+    `${order} (${switchovers ? "one switchover: a few seconds without a writable leader" : "no switchover"})`
+  );
+}

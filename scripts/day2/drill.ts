@@ -1,0 +1,159 @@
+// `npm run drill:day2 -- --stack <name> [--only a,b]`: applies each kind of day-2 change in turn with
+// `pulumi up` while a client writes through the write port and reads through the read port, and records
+// for each: write gap, failed writes, lost acknowledged writes, read errors, duration
+// (reports/<stack>/day2-drill.json). Every change is reverted at the end (the reverts are measured too),
+// so the stack's settings are as before. A prod stack needs --allow-prod.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Client } from "pg";
+import { startWriter, WriterRecord, WriterTarget } from "./writer";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const log = (s: string) => process.stderr.write(`[day2-drill] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Change {
+  /** Name in the record. */
+  kind: string;
+  /** `pulumi config` arguments that make the change, and those that revert it. */
+  apply: string[][];
+  revert: string[][];
+}
+
+function pulumiSync(args: string[]): string {
+  const r = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function pulumiUp(stack: string): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack], { cwd: REPO_ROOT });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGTERM"), 30 * 60_000);
+    child.on("close", (status) => (clearTimeout(timer), resolve({ status, out })));
+  });
+}
+
+/** Reads through the read port every 100 ms until stopped; counts failed reads. */
+function startReader(t: WriterTarget) {
+  let running = true;
+  let reads = 0;
+  let errors = 0;
+  const done = (async () => {
+    let c: Client | undefined;
+    for (let i = 0; running && i < 200_000; i++) {
+      try {
+        if (!c) {
+          c = new Client({ ...t, connectionTimeoutMillis: 2000, query_timeout: 5000, ssl: t.caCertPem ? { ca: t.caCertPem } : false });
+          c.on("error", () => undefined);
+          await c.connect();
+        }
+        await c.query("SELECT 1");
+        reads++;
+      } catch {
+        errors++;
+        await c?.end().catch(() => undefined);
+        c = undefined;
+      }
+      await sleep(100);
+    }
+    await c?.end().catch(() => undefined);
+  })();
+  return { stop: async () => ((running = false), await done, { reads, errors }) };
+}
+
+export interface DrillRow extends WriterRecord {
+  kind: string;
+  reads: number;
+  readErrors: number;
+  upSeconds: number;
+  upOk: boolean;
+}
+
+async function measure(stack: string, kind: string, write: WriterTarget, read: WriterTarget): Promise<DrillRow> {
+  const writer = await startWriter(write, "app.day2_drill");
+  const reader = startReader(read);
+  await sleep(3000);
+  const t0 = Date.now();
+  const up = await pulumiUp(stack);
+  const upSeconds = Math.round((Date.now() - t0) / 100) / 10;
+  await sleep(5000);
+  const w = await writer.stop();
+  const r = await reader.stop();
+  if (up.status !== 0) log(`pulumi up failed for ${kind}:\n${up.out.slice(-3000)}`);
+  const row = { kind, ...w, reads: r.reads, readErrors: r.errors, upSeconds, upOk: up.status === 0 };
+  log(`${kind}: write gap ${row.writeGapSeconds} s, failed ${row.failed}, lost ${row.lost}, read errors ${row.readErrors}, up ${upSeconds} s`);
+  return row;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const stack = argv[argv.indexOf("--stack") + 1];
+  if (!argv.includes("--stack") || !stack) {
+    process.stderr.write("usage: drill:day2 --stack <name> [--only reload,restart,memory,scale] [--allow-prod]\n");
+    return 1;
+  }
+  const config = JSON.parse(pulumiSync(["config", "--stack", stack, "--json"])) as Record<string, { value?: string; objectValue?: any }>;
+  if (config["dpg-cluster:environment"]?.value === "prod" && !argv.includes("--allow-prod")) {
+    process.stderr.write(`${stack} is a prod stack: the drill restarts its nodes and switches its leader over. Pass --allow-prod to run it anyway.\n`);
+    return 1;
+  }
+  const patroni = config["dpg-cluster:patroni"]?.objectValue ?? {};
+  const memoryMb = Number(patroni.memoryMb ?? 1024);
+  const nodes = Number(patroni.nodes ?? 3);
+  const set = (key: string, value: string | number) => ["config", "set", "--path", "--stack", stack, `dpg-cluster:${key}`, String(value)];
+  const restore = (key: string, value: unknown) => (value === undefined ? ["config", "rm", "--path", "--stack", stack, `dpg-cluster:${key}`] : set(key, String(value)));
+  const all: Record<string, Change> = {
+    none: { kind: "second up, no change", apply: [], revert: [] },
+    reload: {
+      kind: "reloadable parameter (log_min_duration_statement)",
+      apply: [set("patroni.parameters.log_min_duration_statement", 250)],
+      revert: [restore("patroni.parameters.log_min_duration_statement", patroni.parameters?.log_min_duration_statement)],
+    },
+    restart: {
+      kind: "restart-requiring parameter (max_connections)",
+      apply: [set("patroni.parameters.max_connections", 250)],
+      revert: [restore("patroni.parameters.max_connections", patroni.parameters?.max_connections)],
+    },
+    memory: { kind: `memory limit (${memoryMb} → ${memoryMb + 256} MB)`, apply: [set("patroni.memoryMb", memoryMb + 256)], revert: [restore("patroni.memoryMb", patroni.memoryMb)] },
+    scale: { kind: `scale out (${nodes} → ${nodes + 1} nodes)`, apply: [set("patroni.nodes", nodes + 1)], revert: [restore("patroni.nodes", patroni.nodes)] },
+  };
+  const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : Object.keys(all);
+  const outputs = JSON.parse(pulumiSync(["stack", "output", "--stack", stack, "--json", "--show-secrets"]));
+  const target = (url: string): WriterTarget => {
+    const u = new URL(url);
+    return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1), caCertPem: outputs.caCertPem };
+  };
+  const write = target(outputs.writeConnectionString);
+  const read = target(outputs.readConnectionString);
+  const rows: DrillRow[] = [];
+  const t0 = Date.now();
+  for (const key of only) {
+    const ch = all[key];
+    if (!ch) throw new Error(`unknown change ${key}; one of ${Object.keys(all).join(", ")}`);
+    for (const args of ch.apply) pulumiSync(args);
+    rows.push(await measure(stack, ch.kind, write, read));
+    if (ch.revert.length) {
+      for (const args of ch.revert) pulumiSync(args);
+      rows.push(await measure(stack, `revert: ${ch.kind}`, write, read));
+    }
+  }
+  const file = path.join(REPO_ROOT, "reports", stack, "day2-drill.json");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ stack, at: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), rows }, null, 2) + "\n");
+  process.stdout.write("| change | write gap s | failed writes | lost acknowledged | read errors | up s |\n|---|---|---|---|---|---|\n");
+  for (const r of rows) process.stdout.write(`| ${r.kind} | ${r.writeGapSeconds} | ${r.failed}/${r.attempted} | ${r.lost} | ${r.readErrors}/${r.reads + r.readErrors} | ${r.upSeconds}${r.upOk ? "" : " (failed)"} |\n`);
+  log(`record: ${path.relative(process.cwd(), file)}`);
+  return rows.every((r) => r.upOk && r.lost === 0) ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e) => {
+    process.stderr.write(`day2-drill: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);
