@@ -11,12 +11,13 @@ import { databaseSettings, patroniSettings } from "../components/patroni/setting
 import { pgbouncerSettings } from "../components/pgbouncer/settings";
 import { cidr } from "../components/shared/settings";
 import { tlsSettings } from "../components/tls/settings";
+import { yamlDay } from "../policies/score/attestations";
 import { crossFieldProblems } from "./config-checks";
 
 /** Settings live under this project namespace in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "dpg-cluster";
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD");
+const isoDate = z.preprocess(yamlDay, z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD"));
 
 export const stackConfigSchema = z
   .object({

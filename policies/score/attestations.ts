@@ -12,6 +12,16 @@ export interface Attestation {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const validDate = (s: unknown): s is string => typeof s === "string" && DATE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
+/**
+ * An unquoted `date: 2026-01-01` in Pulumi.<stack>.yaml is a YAML timestamp: the engine hands it over as
+ * "2026-01-01 00:00:00 +0000 UTC". Both that and "2026-01-01T00:00:00Z" mean the day itself.
+ */
+export function yamlDay(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    const m = /^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:Z| \+0000 UTC)?)$/.exec(value.trim());
+    return m ? m[1] : value;
+}
+
 /** Accepts the map as an object, or as the JSON string Pulumi stores for structured config values. */
 export function parseAttestations(raw: unknown): Record<string, unknown> {
     if (raw === undefined || raw === null || raw === "") return {};
@@ -38,7 +48,11 @@ export function attestationsFromEnv(env: NodeJS.ProcessEnv = process.env): Recor
 export function checkAttestation(id: string, entry: unknown, asOf: string): { status: "pass" | "fail"; evidence: string } {
     const how = `add ${ATTESTATIONS} "${id}" {owner, date, expires[, evidence]} (pulumi config set --path 'attestations["${id}"].owner' <name> ...)`;
     if (entry === undefined) return { status: "fail", evidence: `not attested; ${how}` };
-    const a = entry as Partial<Attestation>;
+    const a = typeof entry === "object" && entry !== null ? { ...(entry as Partial<Attestation>) } : (entry as Partial<Attestation>);
+    if (typeof a === "object" && a !== null) {
+        a.date = yamlDay(a.date) as string;
+        a.expires = yamlDay(a.expires) as string;
+    }
     if (typeof a !== "object" || a === null || typeof a.owner !== "string" || a.owner.trim() === "")
         return { status: "fail", evidence: `attestation has no owner; ${how}` };
     if (!validDate(a.date) || !validDate(a.expires))

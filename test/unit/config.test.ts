@@ -91,6 +91,12 @@ describe("stack config", () => {
     });
   }
 
+  it("reads an unquoted YAML date in an attestation as the day it names", () => {
+    // `date: 2026-01-01` unquoted in Pulumi.<stack>.yaml reaches the program as "2026-01-01 00:00:00 +0000 UTC".
+    const c = parseStackConfig({ attestations: { "000-HA-03": { owner: "ops", date: "2026-01-01 00:00:00 +0000 UTC", expires: "2027-01-01T00:00:00Z" } } }, "dev");
+    assert.deepEqual(c.attestations["000-HA-03"], { owner: "ops", date: "2026-01-01", expires: "2027-01-01" });
+  });
+
   it("lists every problem at once", () => {
     const err = errorOf({ etcd: { members: 4 }, patroni: { nodes: 0 }, haproxy: { bindAddress: "x" } });
     assert.equal(err.issues.length, 3, err.message);

@@ -36,3 +36,9 @@ test("attestations fall back to the stack config the engine passes in PULUMI_CON
     assert.deepEqual(attestationsFromEnv(env), { "001-INF-07": ok });
     assert.deepEqual(attestationsFromEnv({}), {});
 });
+
+test("an unquoted YAML date (as the engine hands it over) counts as that day", () => {
+    const r = checkAttestation("003-DOC-01", { ...ok, date: "2026-01-10 00:00:00 +0000 UTC", expires: "2026-07-10 00:00:00 +0000 UTC" }, "2026-03-01");
+    assert.equal(r.status, "pass", r.evidence);
+    assert.match(r.evidence, /on 2026-01-10, expires 2026-07-10/);
+});
