@@ -4,7 +4,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
+import { serviceImage, serviceImageName, serviceSettings, ServiceImageArgs } from "../shared/docker";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import {
   BOOTSTRAP_SQL_PATH,
@@ -18,6 +18,7 @@ import {
   renderPostBootstrapScript,
   TLS_UPLOAD_FILES,
 } from "./render";
+import { ruvectorArtifactImage } from "./ruvector";
 
 export interface PatroniClusterArgs {
   /** PostgreSQL nodes (1 leader + replicas). Default 3. */
@@ -82,6 +83,15 @@ export interface PatroniBackupWiring {
   recoveryConf: Record<string, string>;
   /** Appended to post_bootstrap: stanza-create and check. */
   postBootstrapCommands: string[];
+}
+
+/**
+ * The node image carries both vector extensions (pgvector from Debian, RuVector copied from the
+ * artifact scripts/build-ruvector.sh makes), so a stack picks one by setting and a benchmark can
+ * compare them on one cluster.
+ */
+export function patroniImageArgs(baseImage: string): ServiceImageArgs {
+  return { imageDir: path.join(__dirname, "image"), repository: "dpg/patroni", baseImage, buildArgs: { RUVECTOR_IMAGE: ruvectorArtifactImage(baseImage) } };
 }
 
 /** Node names (also hostnames): known before anything exists, so certificates can name them. */
@@ -163,7 +173,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
     };
-    const imageArgs = { imageDir: path.join(__dirname, "image"), repository: "dpg/patroni", baseImage: args.baseImage };
+    const imageArgs = patroniImageArgs(args.baseImage);
     const parameters = Object.fromEntries(Object.entries(postgresParameters(settings)).map(([k, v]) => [k, String(v)]));
     const spec: PatroniClusterSpec = {
       nodes: a.nodes,
