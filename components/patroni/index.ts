@@ -18,7 +18,7 @@ import {
   renderPostBootstrapScript,
   TLS_UPLOAD_FILES,
 } from "./render";
-import { ruvectorArtifactImage } from "./ruvector";
+import { renderRuvectorPromoteHook, ruvectorArtifactImage, RUVECTOR_PROMOTE_HOOK_PATH } from "./ruvector";
 
 export interface PatroniClusterArgs {
   /** PostgreSQL nodes (1 leader + replicas). Default 3. */
@@ -172,6 +172,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       clientCidrs: args.clientCidrs,
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
+      vectorExtension: a.vectorExtension,
     };
     const imageArgs = patroniImageArgs(args.baseImage);
     const parameters = Object.fromEntries(Object.entries(postgresParameters(settings)).map(([k, v]) => [k, String(v)]));
@@ -252,6 +253,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
               { file: PATRONI_CONFIG_PATH, content: yml },
               { file: BOOTSTRAP_SQL_PATH, content: sql },
               { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
+              ...(a.vectorExtension === "ruvector" ? [{ file: RUVECTOR_PROMOTE_HOOK_PATH, content: renderRuvectorPromoteHook() }] : []),
               ...backupFiles,
               ...tlsFiles,
             ]),
