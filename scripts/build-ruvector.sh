@@ -3,9 +3,9 @@
 # from exists (components/patroni/ruvector.ts names it: dpg/ruvector:<crate version>-<recipe hash>).
 #
 # Cold: builds components/patroni/ruvector/Dockerfile (Debian trixie's rustc, clang, PostgreSQL 17
-# headers), then runs it with the cache $DPG_CACHE/ruvector-<version>/ mounted: the crate from
-# crates.io, cargo-pgrx at the pinned version, `cargo pgrx package`. The run-time files (ruvector.so,
-# .control, .sql) become a FROM-scratch image; nothing is written into the repository.
+# headers), then runs its build.sh with the cache $DPG_CACHE/ruvector-<version>/ mounted: the crate from
+# crates.io (checksum from the index), a release build against Debian's pg_config. The run-time files
+# (ruvector.so, .control, .sql) become a FROM-scratch image; nothing is written into the repository.
 # Warm: the image exists -> nothing to do (about a second). If only the image is gone, the cache
 # makes the rebuild a re-link. CARGO_BUILD_JOBS (default 2) bounds the compiler's parallelism.
 set -euo pipefail
@@ -34,9 +34,9 @@ ca_bundle="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
 ca_mount=()
 [ -f "$ca_bundle" ] && ca_mount=(-v "$ca_bundle:/etc/ssl/certs/ca-certificates.crt:ro")
 
-log "building ruvector-postgres $RUVECTOR_VERSION with cargo-pgrx $CARGO_PGRX_VERSION (cold: ~25 min on 2 cores; log: $cache/build.log)"
+log "building ruvector-postgres $RUVECTOR_VERSION (pgrx $PGRX_VERSION; cold: ~25 min on 2 cores; log: $cache/build.log)"
 docker run --rm --name "dpg-ruvector-build-$$" --label dpg.component=ruvector-build \
-  -e "RUVECTOR_VERSION=$RUVECTOR_VERSION" -e "CARGO_PGRX_VERSION=$CARGO_PGRX_VERSION" \
+  -e "RUVECTOR_VERSION=$RUVECTOR_VERSION" -e "PGRX_VERSION=$PGRX_VERSION" \
   -e "CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}" \
   "${ca_mount[@]}" -v "$cache:/cache" -v "$recipe:/recipe:ro" "$builder" bash /recipe/build.sh > "$cache/build.log" 2>&1 || {
   tail -40 "$cache/build.log" >&2

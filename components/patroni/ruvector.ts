@@ -13,8 +13,8 @@ export const RUVECTOR = {
   crateVersion: "2.0.4",
   /** What `SELECT extversion FROM pg_extension WHERE extname = 'ruvector'` reports. */
   extensionVersion: "2.0.0",
-  /** cargo-pgrx must equal the pgrx the crate's Cargo.lock pins. */
-  cargoPgrxVersion: "0.12.9",
+  /** The pgrx the crate's Cargo.lock pins; the build refuses a crate that locks another. */
+  pgrxVersion: "0.12.9",
 } as const;
 
 /** The build recipe (builder Dockerfile and the script it runs): its hash is part of the artifact's tag. */
@@ -22,7 +22,7 @@ export const RUVECTOR_RECIPE_DIR = path.join(__dirname, "ruvector");
 
 /** "dpg/ruvector:<crate version>-<recipe hash>": FROM scratch, only ruvector.so, .control and .sql. */
 export function ruvectorArtifactImage(baseImage: string): string {
-  const pins = `${RUVECTOR.crateVersion} ${RUVECTOR.cargoPgrxVersion} ${baseImage}`;
+  const pins = `${RUVECTOR.crateVersion} ${RUVECTOR.pgrxVersion} ${baseImage}`;
   return `dpg/ruvector:${RUVECTOR.crateVersion}-${imageTag(RUVECTOR_RECIPE_DIR, pins)}`;
 }
 
@@ -37,7 +37,7 @@ if (require.main === module) {
     [
       `RUVECTOR_VERSION=${RUVECTOR.crateVersion}`,
       `RUVECTOR_EXTENSION_VERSION=${RUVECTOR.extensionVersion}`,
-      `CARGO_PGRX_VERSION=${RUVECTOR.cargoPgrxVersion}`,
+      `PGRX_VERSION=${RUVECTOR.pgrxVersion}`,
       `RUVECTOR_IMAGE=${ruvectorArtifactImage(baseImage)}`,
     ].join("\n"),
   );
