@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { goDuration, serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
+import { goDuration, serviceImage, serviceImageName, serviceSettings, ServiceImageArgs } from "../shared/docker";
 import { secretFilesSettings } from "../shared/secret-files";
 import { TlsMaterial, tlsUploadsFor } from "../tls";
 import { previewDay2 } from "./day2-preview";
@@ -27,6 +27,7 @@ import {
   renderPostBootstrapScript,
   TLS_UPLOAD_FILES,
 } from "./render";
+import { renderRuvectorPromoteHook, ruvectorArtifactImage, RUVECTOR_PROMOTE_HOOK_PATH } from "./ruvector";
 
 export interface PatroniClusterArgs {
   /** dpg-cluster:patroni.*, parsed: node count, extension, sync mode, timings, connections, memory, parameters. */
@@ -68,6 +69,15 @@ export interface PatroniBackupWiring {
   postBootstrapCommands: string[];
   /** Which of the uploads hold secrets (the passphrase): owned by postgres, mode 0600. */
   secretFiles: string[];
+}
+
+/**
+ * The node image carries both vector extensions (pgvector from Debian, RuVector copied from the
+ * artifact scripts/build-ruvector.sh makes), so a stack picks one by setting and a benchmark can
+ * compare them on one cluster.
+ */
+export function patroniImageArgs(baseImage: string): ServiceImageArgs {
+  return { imageDir: path.join(__dirname, "image"), repository: "dpg/patroni", baseImage, buildArgs: { RUVECTOR_IMAGE: ruvectorArtifactImage(baseImage) } };
 }
 
 /** Node names (also hostnames): known before anything exists, so certificates can name them. */
@@ -139,8 +149,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
       clientCidrs: args.clientCidrs,
       clusterSubnet: args.clusterSubnet,
       etcdEndpoints: args.etcdEndpoints,
+      vectorExtension: a.vectorExtension,
     };
-    const imageArgs = { imageDir: path.join(__dirname, "image"), repository: "dpg/patroni", baseImage: args.baseImage };
+    const imageArgs = patroniImageArgs(args.baseImage);
     const parameters = Object.fromEntries(Object.entries(postgresParameters(settings)).map(([k, v]) => [k, String(v)]));
     const spec: PatroniClusterSpec = {
       nodes: a.nodes,
@@ -235,6 +246,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
               { file: PATRONI_CONFIG_PATH, content: yml },
               { file: BOOTSTRAP_SQL_PATH, content: sql },
               { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
+              ...(a.vectorExtension === "ruvector" ? [{ file: RUVECTOR_PROMOTE_HOOK_PATH, content: renderRuvectorPromoteHook() }] : []),
               ...backupFiles,
               ...tlsFiles,
             ]),

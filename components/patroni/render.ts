@@ -1,6 +1,7 @@
 // Pure renderers for a Patroni node: patroni.yml and the one-time bootstrap SQL.
 import { stringify } from "yaml";
 import { CONNECTIONS_RESERVED } from "./settings";
+import { RUVECTOR_PROMOTE_HOOK_PATH } from "./ruvector";
 
 export const PATRONI_CONFIG_PATH = "/etc/patroni/patroni.yml";
 export const BOOTSTRAP_SQL_PATH = "/etc/patroni/bootstrap.sql";
@@ -40,6 +41,8 @@ export interface PatroniClusterSettings {
   /** Subnet of the cluster network; the only range pg_hba admits. */
   clusterSubnet: string;
   etcdEndpoints: string[];
+  /** "ruvector" adds the promotion hook that rebuilds RuVector's HNSW indexes (see ruvector.ts). Default "vector". */
+  vectorExtension?: string;
 }
 
 export interface PatroniPasswords {
@@ -233,6 +236,7 @@ export function renderPatroniConfig(input: PatroniNodeRenderInput): string {
       pg_hba: pgHba(c),
       ...(input.recoveryConf && Object.keys(input.recoveryConf).length ? { recovery_conf: input.recoveryConf } : {}),
       parameters: { unix_socket_directories: "/var/run/postgresql" },
+      ...(c.vectorExtension === "ruvector" ? { callbacks: { on_role_change: `/bin/sh ${RUVECTOR_PROMOTE_HOOK_PATH}` } } : {}),
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
   };

@@ -13,7 +13,11 @@ export const patroniSettings = z
     vectorExtension: z
       .enum(["vector", "ruvector"])
       .default("vector")
-      .describe("vector extension created in the application database at bootstrap: `vector` (pgvector) or `ruvector`"),
+      .describe(
+        "vector extension created in the application database at bootstrap: `vector` (pgvector 0.8, Debian) or `ruvector` " +
+          "(RuVector 2.0.4, extension 2.0.0, built from crates.io; its HNSW index writes no WAL, so it is rebuilt on a promoted leader " +
+          "and not usable on replicas: components/IMAGES.md)",
+      ),
     synchronousMode: z.boolean().default(true).describe("Patroni synchronous_mode: commits wait for `synchronousNodeCount` standbys"),
     synchronousNodeCount: z.number().int().min(1).max(8).default(1).describe("synchronous standbys when synchronousMode is on; at most nodes − 1"),
     // A killed leader is replaced after its lease expires (≤ ttl) plus up to one loop, then HAProxy's

@@ -15,12 +15,14 @@ export function stackLabels(namePrefix: string, component: string): docker.types
 }
 
 /**
- * The image tag is the hash of the image folder, so an edited Dockerfile gives a new tag (and a
+ * The image tag is the hash of the image folder (and of the build arguments, e.g. the artifact
+ * image a stage copies from), so an edited Dockerfile or a new artifact gives a new tag (and a
  * rebuild) while an unchanged one is reused: tags are pinned, never "latest".
  */
-export function imageTag(imageDir: string, baseImage: string): string {
+export function imageTag(imageDir: string, baseImage: string, buildArgs: Record<string, string> = {}): string {
   const hash = crypto.createHash("sha256");
   hash.update(baseImage);
+  for (const [k, v] of Object.entries(buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`${k}=${v}\n`);
   for (const file of fs.readdirSync(imageDir).sort()) {
     hash.update(file);
     hash.update(fs.readFileSync(path.join(imageDir, file)));
@@ -35,11 +37,13 @@ export interface ServiceImageArgs {
   repository: string;
   /** Base image passed as the BASE_IMAGE build argument. */
   baseImage: string;
+  /** Further build arguments (part of the tag). Default none. */
+  buildArgs?: Record<string, string>;
 }
 
 /** "repository:tag" of a service image: known before anything is built (policies read it). */
 export function serviceImageName(args: ServiceImageArgs): string {
-  return `${args.repository}:${imageTag(args.imageDir, args.baseImage)}`;
+  return `${args.repository}:${imageTag(args.imageDir, args.baseImage, args.buildArgs)}`;
 }
 
 /** Builds a service image from its folder with the docker provider (classic builder, no registry). */
@@ -50,7 +54,7 @@ export function serviceImage(name: string, args: ServiceImageArgs, opts: pulumi.
       name: serviceImageName(args),
       build: {
         context: args.imageDir,
-        buildArgs: { BASE_IMAGE: args.baseImage },
+        buildArgs: { ...args.buildArgs, BASE_IMAGE: args.baseImage },
       },
       // Images are shared by stacks and cheap to keep; destroy removes containers, volumes, networks.
       keepLocally: true,

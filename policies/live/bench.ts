@@ -3,7 +3,8 @@
 // reports/<stack>/bench.json, which the report reads (same cluster, at most 30 days old).
 //
 // pgbench runs in a scratch database (`dpg_bench`, dropped afterwards) so the application's data is never
-// touched; the concurrency run only opens connections and runs SELECT 1.
+// touched; the concurrency run only opens connections and runs SELECT 1. `--vector` runs the vector benchmark
+// instead (vector-bench.ts).
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -13,6 +14,7 @@ import type { BenchRecord } from "./judges";
 import { percentiles, stackContainers, timeQueries, withClient, withLocalSuperuser } from "./sources";
 import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
 import { LiveTarget } from "./target";
+import { vectorMain } from "./vector-bench";
 
 const BENCH = { concurrentClients: 1000, pgbenchClients: 8, pgbenchThreads: 2, pgbenchSeconds: 20, scale: 10, latencySamples: 500 } as const;
 const SCRATCH_DB = "dpg_bench";
@@ -150,6 +152,7 @@ const BENCH_COMMAND: StackCommand = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+    if (argv.includes("--vector")) return vectorMain(argv);
     const opened = openStack(BENCH_COMMAND, argv);
     if (typeof opened === "number") return opened;
     const r = await run(opened.t, opened.config.benchmark.targetTps);

@@ -42,7 +42,8 @@ const caFile = (t: LiveTarget) => (t.caCertPem ? TLS_UPLOAD_FILES.ca : undefined
 export async function createProbeTable(c: Client, ext: string, rows: number, dims: number): Promise<void> {
     await c.query(`CREATE TEMP TABLE dpg_live_probe (id int PRIMARY KEY, v ${ext}(${dims}))`);
     await c.query(
-        `INSERT INTO dpg_live_probe SELECT g, (SELECT array_agg(random())::real[] FROM generate_series(1, $2) WHERE g > 0)::${ext} FROM generate_series(1, $1) g`,
+        // A text literal, which both types parse (RuVector has no cast from real[]).
+        `INSERT INTO dpg_live_probe SELECT g, (SELECT '[' || string_agg(random()::real::text, ',') || ']' FROM generate_series(1, $2) WHERE g > 0)::${ext} FROM generate_series(1, $1) g`,
         [rows, dims],
     );
     await c.query(`CREATE INDEX ON dpg_live_probe USING hnsw (v ${ext}_l2_ops)`);

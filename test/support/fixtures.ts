@@ -3,6 +3,7 @@ import { renderEtcdConfig } from "../../components/etcd/render";
 import { renderAuthFile, renderPgBouncerIni } from "../../components/pgbouncer/render";
 import { renderHaproxyConfig } from "../../components/haproxy/render";
 import { PatroniClusterSettings, renderBootstrapSql, renderPatroniConfig, renderPostBootstrapScript } from "../../components/patroni/render";
+import { renderRuvectorPromoteHook } from "../../components/patroni/ruvector";
 
 export const clusterSettings: PatroniClusterSettings = {
   scope: "dpg-golden",
@@ -31,6 +32,7 @@ export const rendered = {
       passwords: { app: "it's-secret", readonly: "ro-pass", exporter: "exp-pass", poolerAuth: "pool-pass" },
     }),
   "patroni/post-bootstrap.sh": () => renderPostBootstrapScript(),
+  "patroni/ruvector-on-role-change.sh": () => renderRuvectorPromoteHook(),
   "pgbouncer/pgbouncer.ini": () =>
     renderPgBouncerIni({
       upstreamHost: "dpg-golden-haproxy",

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { renderEtcdConfig } from "../../components/etcd/render";
 import { renderHaproxyConfig } from "../../components/haproxy/render";
-import { pgHba, sqlLiteral } from "../../components/patroni/render";
+import { pgHba, renderPatroniConfig, sqlLiteral } from "../../components/patroni/render";
 import { AUTH_USER_MAX_CONNECTIONS } from "../../components/pgbouncer/render";
 import { clusterSettings, rendered } from "../support/fixtures";
 import { assertGolden } from "../support/golden";
@@ -55,6 +55,12 @@ describe("patroni renderer", () => {
     assert.ok(!hba.some((l) => /\btrust\b|\bmd5\b/.test(l)), "no trust or md5 lines");
     // Patroni's own timeline check (before a leader race) is a local replication connection.
     assert.ok(hba.includes("hostssl replication replicator 127.0.0.1/32 scram-sha-256"));
+  });
+  it("rebuilds RuVector's HNSW indexes (written without WAL) when a node is promoted, and only with RuVector", () => {
+    assert.equal(c.postgresql.callbacks, undefined);
+    const ru = parse(renderPatroniConfig({ name: "dpg-golden-pg-1", cluster: { ...clusterSettings, vectorExtension: "ruvector" }, passwords: { superuser: "s", replication: "r", rewind: "w" } }));
+    assert.equal(ru.postgresql.callbacks.on_role_change, "/bin/sh /etc/patroni/ruvector-on-role-change.sh");
+    assert.match(rendered["patroni/ruvector-on-role-change.sh"](), /p\.proname = 'hnsw_handler'[\s\S]*REINDEX INDEX \$idx/);
   });
   it("quotes SQL literals", () => {
     assert.equal(sqlLiteral("it's"), "'it''s'");
