@@ -2,7 +2,8 @@
 // up is idempotent (what exists and runs is kept), down removes everything labelled dpg.lab=1.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { imageTag } from "../components/shared/docker";
+import { imageTag } from "../components/shared/image-tag";
+import type { SwarmEndpoints } from "./facts";
 import { Docker, dockerAt, exists, hostDocker, run, waitFor } from "./docker";
 import { LAB, LabNode, managerEndpoint, nodeEndpoint, nodeSocket, registryAddress, renderLabSettings } from "./topology";
 
@@ -177,6 +178,13 @@ export async function up(): Promise<{ ms: number; probeImage: string }> {
   const ms = Date.now() - t0;
   log(`up in ${ms} ms; manager endpoint ${managerEndpoint}; settings in ${path.relative(process.cwd(), SETTINGS_FILE) || SETTINGS_FILE}`);
   return { ms, probeImage: probe.ref };
+}
+
+/** The lab's endpoints for lab/facts.ts: the manager, each node, and the probe image pinned by digest. */
+export async function labEndpoints(): Promise<SwarmEndpoints> {
+  const { push } = await import("./registry");
+  const [probe] = await push([labImage("tools")]);
+  return { manager: managerDocker, nodes: LAB.nodes.map((n) => ({ name: n.name, docker: nodeDocker(n) })), probeImage: probe.ref };
 }
 
 /** Everything labelled dpg.lab=1 (plus the socket folder and settings file) goes. */

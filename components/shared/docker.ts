@@ -1,10 +1,10 @@
 // Pieces every service component shares: how an image is built from its folder, and the
 // container settings an operator expects on every service (labels, restart, log rotation).
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { imageTag } from "./image-tag";
+
+export { imageTag };
 
 /** Labels that let tests and operators find everything a stack created. */
 export function stackLabels(namePrefix: string, component: string): docker.types.input.ContainerLabel[] {
@@ -12,20 +12,6 @@ export function stackLabels(namePrefix: string, component: string): docker.types
     { label: "dpg.stack", value: namePrefix },
     { label: "dpg.component", value: component },
   ];
-}
-
-/**
- * The image tag is the hash of the image folder, so an edited Dockerfile gives a new tag (and a
- * rebuild) while an unchanged one is reused: tags are pinned, never "latest".
- */
-export function imageTag(imageDir: string, baseImage: string): string {
-  const hash = crypto.createHash("sha256");
-  hash.update(baseImage);
-  for (const file of fs.readdirSync(imageDir).sort()) {
-    hash.update(file);
-    hash.update(fs.readFileSync(path.join(imageDir, file)));
-  }
-  return hash.digest("hex").slice(0, 12);
 }
 
 export interface ServiceImageArgs {
