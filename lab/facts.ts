@@ -52,7 +52,11 @@ export interface SwarmEndpoints {
   iperfSeconds?: number;
 }
 
-const errText = (e: unknown) => ((e as Error).message ?? String(e)).split("\n")[0].slice(0, 300);
+/** The daemon's own words (the last line a failed docker call printed), not the command line. */
+function errText(e: unknown): string {
+  const lines = ((e as Error).message ?? String(e)).split("\n").map((l) => l.trim()).filter(Boolean);
+  return (lines.length > 1 ? lines[lines.length - 1] : lines[0] ?? "failed").slice(0, 300);
+}
 
 function nodeList(manager: Docker): SwarmNodeFact[] {
   const out = manager(["node", "ls", "--format", "{{json .}}"], { timeoutMs: 15_000 }).stdout;
