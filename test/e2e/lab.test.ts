@@ -7,7 +7,7 @@ import { gatherSwarmFacts, judgeSwarm, SwarmFacts } from "../../lab/facts";
 import { down, labEndpoints, managerDocker, nodeDocker, nodeList, up } from "../../lab/lab";
 import { push } from "../../lab/registry";
 import { LAB, registryAddress } from "../../lab/topology";
-import { docker, eventually } from "../support/cli";
+import { docker, eventually, run } from "../support/cli";
 import { ensureImage } from "../support/images";
 
 const REQUIRED_BPS = 1e9; // 001-PERF-09 has no figure in the seed; 1 Gbit/s (+20 % → 1.2 Gbit/s) for the lab
@@ -37,6 +37,12 @@ async function allPinnedRunning(): Promise<void> {
     });
     return ok ? true : undefined;
   }, 120_000, 2000);
+}
+
+/** `npm run lab -- status` as a user runs it: its exit code and what it printed. */
+function labStatus(): { status: number | null; out: string } {
+  const r = run("node", ["--import", "tsx", "lab/cli.ts", "status"], { allowFail: true, timeoutMs: 60_000 });
+  return { status: r.status, out: r.stdout + r.stderr };
 }
 
 function failing(v: Record<string, { status: string }>): string[] {
@@ -113,12 +119,17 @@ describe("Swarm lab", { timeout: 10 * 60_000 }, () => {
       const v = judgeSwarm(facts, { requiredBitsPerSecond: REQUIRED_BPS });
       for (const id of failing(v)) process.stdout.write(`  ${id} fail: ${v[id].evidence}\n`);
       assert.deepEqual(failing(v), ["000-INF-02", "000-INF-03", "000-INF-04", "001-INF-03", "001-INF-04"]);
+      const st = labStatus();
+      assert.equal(st.status, 1, st.out);
+      assert.match(st.out, /unhealthy: dpg-lab-3: Down/);
     } finally {
       docker(["start", victim.name], { timeoutMs: 60_000 });
     }
     await timed("node Ready again", () =>
       eventually(`${victim.name} Ready`, () => (nodeList().find((r) => r.Hostname === victim.name)?.Status === "Ready" ? true : undefined), 90_000, 1000));
     await timed("pinned task back", () => allPinnedRunning());
+    const st = labStatus();
+    assert.equal(st.status, 0, st.out);
   });
 
   it("lab down leaves no container, volume or network named dpg-lab*", () => {
@@ -128,5 +139,6 @@ describe("Swarm lab", { timeout: 10 * 60_000 }, () => {
       const left = docker([...kind.split(" "), "-q", "--filter", "name=dpg-lab"]).stdout.trim();
       assert.equal(left, "", `${kind}: ${left}`);
     }
+    assert.equal(labStatus().status, 1, "status of a lab that is down");
   });
 });
