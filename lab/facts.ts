@@ -55,7 +55,8 @@ export interface SwarmEndpoints {
 /** The daemon's own words (the last line a failed docker call printed), not the command line. */
 function errText(e: unknown): string {
   const lines = ((e as Error).message ?? String(e)).split("\n").map((l) => l.trim()).filter(Boolean);
-  return (lines.length > 1 ? lines[lines.length - 1] : lines[0] ?? "failed").slice(0, 300);
+  const said = lines.slice(1).filter((l) => /error|cannot|refused|denied|no such|timed? ?out|not found/i.test(l));
+  return (said.pop() ?? lines[lines.length - 1] ?? "failed").slice(0, 300);
 }
 
 function nodeList(manager: Docker): SwarmNodeFact[] {

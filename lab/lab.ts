@@ -73,9 +73,11 @@ function ensureRegistry(image: string): void {
 }
 
 function ensureNode(node: LabNode, image: string): void {
+  // /run is a tmpfs: after a reboot the socket folder must exist again before the node can start
+  fs.mkdirSync(path.dirname(nodeSocket(node)), { recursive: true, mode: 0o700 });
+  fs.chmodSync(LAB.apiDir, 0o700);
   ensureRunning(node.name, image, () => {
     log(`starting node ${node.name} ${node.ip}`);
-    fs.mkdirSync(path.dirname(nodeSocket(node)), { recursive: true, mode: 0o700 });
     if (!exists(hostDocker, "volume", node.volume)) hostDocker(["volume", "create", "--label", LAB.ownerLabel, node.volume]);
     hostDocker([
       "run", "-d", "--name", node.name, "--hostname", node.name, "--label", LAB.ownerLabel, "--init",
