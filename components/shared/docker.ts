@@ -1,10 +1,10 @@
 // Pieces every service component shares: how an image is built from its folder, and the
 // container settings an operator expects on every service (labels, restart, log rotation).
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { imageTag } from "./image-tag";
+
+export { imageTag };
 
 /** Labels that let tests and operators find everything a stack created. */
 export function stackLabels(namePrefix: string, component: string): docker.types.input.ContainerLabel[] {
@@ -12,22 +12,6 @@ export function stackLabels(namePrefix: string, component: string): docker.types
     { label: "dpg.stack", value: namePrefix },
     { label: "dpg.component", value: component },
   ];
-}
-
-/**
- * The image tag is the hash of the image folder (and of the build arguments, e.g. the artifact
- * image a stage copies from), so an edited Dockerfile or a new artifact gives a new tag (and a
- * rebuild) while an unchanged one is reused: tags are pinned, never "latest".
- */
-export function imageTag(imageDir: string, baseImage: string, buildArgs: Record<string, string> = {}): string {
-  const hash = crypto.createHash("sha256");
-  hash.update(baseImage);
-  for (const [k, v] of Object.entries(buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`${k}=${v}\n`);
-  for (const file of fs.readdirSync(imageDir).sort()) {
-    hash.update(file);
-    hash.update(fs.readFileSync(path.join(imageDir, file)));
-  }
-  return hash.digest("hex").slice(0, 12);
 }
 
 export interface ServiceImageArgs {
