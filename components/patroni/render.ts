@@ -292,6 +292,10 @@ export function renderBootstrapSql(input: BootstrapSqlInput): string {
     `\\connect ${db}`,
     "SET log_statement = 'none';",
     `CREATE EXTENSION IF NOT EXISTS ${input.vectorExtension};`,
+    // RuVector 2.0.x prices its HNSW index as nearly free for any path, so a plain COUNT(*) becomes an
+    // index-only scan of it, which returns no rows (measured: 0 instead of 2000; upstream #271, #813).
+    // Without index-only scans COUNT(*) reads the table again; k-NN still uses the index.
+    ...(input.vectorExtension === "ruvector" ? [`ALTER DATABASE ${db} SET enable_indexonlyscan = off;`] : []),
     "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",
     "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
     `CREATE SCHEMA app AUTHORIZATION ${app};`,

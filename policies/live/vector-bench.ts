@@ -174,7 +174,7 @@ function chart(r: VectorBenchRecord): Buffer {
 
 export const VECTOR_BENCH_COMMAND: StackCommand = {
     name: "bench",
-    usage: "--vector: pgvector vs RuVector, HNSW build, latency and recall@10 on 100,000 × 128-d vectors",
+    usage: "--vector [--rows N] [--queries N]: pgvector vs RuVector, HNSW build, latency and recall@10 on 100,000 × 128-d vectors",
     prodRisk: "the vector benchmark loads 2 × 100,000 vectors and builds two HNSW indexes on the leader",
 };
 
@@ -182,7 +182,14 @@ export async function vectorMain(argv: string[]): Promise<number> {
     const opened = openStack(VECTOR_BENCH_COMMAND, argv);
     if (typeof opened === "number") return opened;
     const t = opened.t;
-    const B = VECTOR_BENCH;
+    // --rows / --queries shrink the data set for a quick look; the recorded figures say which size ran.
+    const num = (flag: string, dflt: number) => {
+        const i = argv.indexOf(flag);
+        const v = i >= 0 ? Number(argv[i + 1]) : dflt;
+        if (!Number.isInteger(v) || v < 100) throw new Error(`${flag} wants a whole number ≥ 100, got ${argv[i + 1]}`);
+        return v;
+    };
+    const B = { ...VECTOR_BENCH, rows: num("--rows", VECTOR_BENCH.rows), queries: num("--queries", VECTOR_BENCH.queries) };
     log(`generating ${B.rows} + ${B.queries} vectors (seed ${B.seed}) and the exact top-${B.k} of each query`);
     const { data, queries } = gaussianBlobs({ count: B.rows, queries: B.queries, dims: B.dims, clusters: B.clusters, seed: B.seed });
     const exact = exactKnn(data, queries, B.k);

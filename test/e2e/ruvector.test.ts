@@ -7,7 +7,9 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
 import { docker, eventually, pulumi } from "../support/cli";
 import { createTestStack, readStackConfig, TestStack } from "../support/stack";
-import { settingsFrom } from "../../policies/live/target";
+import { gatherPostgres } from "../../policies/live/gather";
+import { JUDGES } from "../../policies/live/judges";
+import { settingsFrom, targetFrom } from "../../policies/live/target";
 import { exactKnn, gaussianBlobs, hnswIndexSql, knnSql, loadVectors, recallAtK } from "../../policies/live/vectors";
 import { RUVECTOR } from "../../components/patroni/ruvector";
 
@@ -124,6 +126,17 @@ describe("RuVector on a prod-default stack", { timeout: 45 * 60_000 }, () => {
     assert.match(plan, /Index Scan using items_v_hnsw/, plan);
     console.log(`# recall@10 on the leader: ${recall.toFixed(4)} (${QUERIES} queries)`);
     assert.ok(recall >= 0.95, `recall@10 ${recall}`);
+  });
+
+  it("passes readiness items 000-DB-01/02 and 001-DB-02, measured by the live collector", async () => {
+    const outputs = JSON.parse(pulumi(["stack", "output", "--stack", stack.name, "--json", "--show-secrets"]).stdout);
+    const facts = await gatherPostgres(targetFrom(stack.name, outputs, settingsFrom(readStackConfig(stack.name), stack.name)));
+    for (const id of ["000-DB-01", "000-DB-02", "001-DB-02"]) {
+      const o = JUDGES.postgres[id](facts);
+      assert.equal(o.status, "pass", `${id}: ${o.evidence}`);
+      console.log(`# ${id}: ${o.evidence}`);
+    }
+    assert.ok(facts.probeUsesHnsw, `the live probe's k-NN plan: ${facts.probePlan}`);
   });
 
   it("counts the rows of a table with that index", async () => {

@@ -62,6 +62,12 @@ describe("patroni renderer", () => {
     assert.equal(ru.postgresql.callbacks.on_role_change, "/bin/sh /etc/patroni/ruvector-on-role-change.sh");
     assert.match(rendered["patroni/ruvector-on-role-change.sh"](), /p\.proname = 'hnsw_handler'[\s\S]*REINDEX INDEX \$idx/);
   });
+  it("turns off index-only scans in the app database with RuVector only (its HNSW index answers COUNT(*) with no rows)", async () => {
+    const { renderBootstrapSql } = await import("../../components/patroni/render");
+    const input = { database: "app", appUser: "app_user", passwords: { app: "a", readonly: "r", exporter: "e", poolerAuth: "p" } };
+    assert.match(renderBootstrapSql({ ...input, vectorExtension: "ruvector" }), /ALTER DATABASE app SET enable_indexonlyscan = off;/);
+    assert.doesNotMatch(renderBootstrapSql({ ...input, vectorExtension: "vector" }), /enable_indexonlyscan/);
+  });
   it("quotes SQL literals", () => {
     assert.equal(sqlLiteral("it's"), "'it''s'");
     assert.match(rendered["patroni/bootstrap.sql"](), /PASSWORD 'it''s-secret'/);

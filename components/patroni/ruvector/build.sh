@@ -32,6 +32,9 @@ sql="$src/sql/ruvector--${default_version}.sql"
 # 2. pgrx-pg-sys (the version the lock pins) generates its bindings from Debian's PostgreSQL headers,
 #    found through this pg_config: what `cargo pgrx init` would record in $PGRX_HOME/config.toml.
 export PGRX_PG_CONFIG_PATH="$pg_config"
+# pgrx-bindgen pipes the generated bindings through $RUSTFMT only to make them readable; Debian's rustc
+# comes without rustfmt, and the compiler does not need them pretty.
+export RUSTFMT=/bin/true
 
 # 3. The extension: the release build `cargo pgrx package` starts with (cargo build --lib --release; default
 #    features = pg17 only: no embeddings, which download ONNX models at run time, no optional AI modules).
