@@ -30,7 +30,7 @@ async function until<T>(what: string, probe: () => T | undefined, limitS: number
 async function waitHealthy(c: ApplyInput, what: string, extra: (ms: Member[]) => boolean = () => true, limitS = 180): Promise<Member[]> {
   return until(what, () => {
     const ms = members(c);
-    return healthy(ms, c.nodes.length, c.synchronousMode) && extra(ms) ? ms : undefined;
+    return healthy(ms, c.nodes, c.synchronousMode) && extra(ms) ? ms.filter((m) => c.nodes.includes(m.name)) : undefined;
   }, limitS);
 }
 
