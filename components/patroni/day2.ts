@@ -15,11 +15,16 @@ export interface ConfigChange {
 
 const PARAMS = "postgresql.parameters.";
 
-/** Patroni stores what it was given (numbers stay numbers); PostgreSQL sees text either way. */
+/**
+ * Patroni stores what it was given, parsed as YAML 1.1: numbers stay numbers, and an unquoted `on`/`off`
+ * in patroni.yml's bootstrap.dcs becomes true/false, which Patroni writes back as on/off. PostgreSQL sees
+ * the same text either way.
+ */
 function same(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined || a === null || b === null) return a === b || (a == null && b == null);
   if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
-  return String(a) === String(b);
+  const text = (v: unknown) => (v === true ? "on" : v === false ? "off" : String(v));
+  return text(a) === text(b);
 }
 
 /** What differs between the DCS (current) and the desired configuration, keys sorted. */
