@@ -94,7 +94,8 @@ export type Step =
  * member within a loop, no restart); if a changed parameter needs a restart, restart the replicas one at
  * a time (asynchronous ones first, the synchronous standby last, so the standby that will take over has
  * just been restarted and caught up), then switch over to the synchronous standby (in synchronous mode
- * the only member Patroni lets take over without losing a commit), then restart the former leader if
+ * the only member Patroni lets take over without losing a commit; the executor picks it again right
+ * before the switchover, as restarting a standby can move that role), then restart the former leader if
  * its demotion did not already apply the change. At most one switchover, never two members down at once.
  * `pending` says which members still need the restart (Patroni's pending_restart, once the executor has
  * patched the DCS; every member in a preview): a rollout cut short by a failure resumes where it stopped.
