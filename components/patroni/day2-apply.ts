@@ -3,7 +3,7 @@
 // day2.ts for parameters that need one, each step waiting until the cluster is whole again.
 // Input (stdin, JSON): { nodes, tls, synchronousMode, desired }. Progress goes to stderr (the Pulumi
 // log), the summary to stdout (the resource's stdout output). Nothing secret passes through here.
-import { ConfigChange, configPatch, diffConfig, Member, planRollout, restartParameters, Step } from "./day2";
+import { ConfigChange, configPatch, diffConfig, Member, planRollout, restartParameters, Step, switchoverTarget } from "./day2";
 import { anyNodeRunning, getJson, healthy, LiveCluster, members, parameterContexts, rest } from "./day2-live";
 import type { DynamicConfig } from "./render";
 
@@ -30,7 +30,7 @@ async function until<T>(what: string, probe: () => T | undefined, limitS: number
 async function waitHealthy(c: ApplyInput, what: string, extra: (ms: Member[]) => boolean = () => true, limitS = 180): Promise<Member[]> {
   return until(what, () => {
     const ms = members(c);
-    return healthy(ms, c.nodes.length, c.synchronousMode) && extra(ms) ? ms : undefined;
+    return healthy(ms, c.nodes, c.synchronousMode) && extra(ms) ? ms.filter((m) => c.nodes.includes(m.name)) : undefined;
   }, limitS);
 }
 
@@ -84,8 +84,14 @@ async function main(): Promise<void> {
   for (const step of steps) {
     if (step.kind === "patch") continue;
     if (step.kind === "switchover") {
-      await switchover(input, step.from, step.to);
-      await waitHealthy(input, `${step.to} leading, ${step.from} streaming`, (ms) => ms.some((m) => m.name === step.to && m.role === "leader") && ms.some((m) => m.name === step.from && m.state === "streaming"));
+      // Restarting the synchronous standby moves that role to another replica (Patroni keeps commits
+      // synchronous meanwhile), so the target is chosen now, from who is synchronous at this moment:
+      // Patroni refuses any other candidate (412 "candidate name does not match with sync_standby").
+      const live = await waitHealthy(input, "a synchronous standby to hand over to");
+      const from = live.find((m) => m.role === "leader")!.name;
+      const to = switchoverTarget(live.filter((m) => m.name !== from))!.name;
+      await switchover(input, from, to);
+      await waitHealthy(input, `${to} leading, ${from} streaming`, (ms) => ms.some((m) => m.name === to && m.role === "leader") && ms.some((m) => m.name === from && m.state === "streaming"));
       continue;
     }
     const m = members(input).find((x) => x.name === step.member);

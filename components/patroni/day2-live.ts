@@ -69,12 +69,17 @@ export function parameterContexts(c: LiveCluster, nodes = c.nodes): Record<strin
   return undefined;
 }
 
-/** Every member running, replicas streaming, a leader, and in synchronous mode a synchronous standby. */
-export function healthy(ms: Member[], expected: number, synchronousMode: boolean): boolean {
+/**
+ * Every node of `nodes` a member, one leader running, the others streaming, and in synchronous mode a
+ * synchronous standby. Members not in `nodes` are ignored: after a scale-in they are on their way out
+ * (Pulumi removes their containers at the end of the update).
+ */
+export function healthy(all: Member[], nodes: string[], synchronousMode: boolean): boolean {
+  const ms = all.filter((m) => nodes.includes(m.name));
   return (
-    ms.length === expected &&
+    ms.length === nodes.length &&
     ms.filter((m) => m.role === "leader" && m.state === "running").length === 1 &&
     ms.filter((m) => m.role !== "leader").every((m) => m.state === "streaming") &&
-    (!synchronousMode || expected < 2 || ms.some((m) => m.role === "sync_standby"))
+    (!synchronousMode || nodes.length < 2 || ms.some((m) => m.role === "sync_standby"))
   );
 }

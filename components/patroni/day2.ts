@@ -15,11 +15,16 @@ export interface ConfigChange {
 
 const PARAMS = "postgresql.parameters.";
 
-/** Patroni stores what it was given (numbers stay numbers); PostgreSQL sees text either way. */
+/**
+ * Patroni stores what it was given, parsed as YAML 1.1: numbers stay numbers, and an unquoted `on`/`off`
+ * in patroni.yml's bootstrap.dcs becomes true/false, which Patroni writes back as on/off. PostgreSQL sees
+ * the same text either way.
+ */
 function same(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined || a === null || b === null) return a === b || (a == null && b == null);
   if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
-  return String(a) === String(b);
+  const text = (v: unknown) => (v === true ? "on" : v === false ? "off" : String(v));
+  return text(a) === text(b);
 }
 
 /** What differs between the DCS (current) and the desired configuration, keys sorted. */
@@ -89,7 +94,8 @@ export type Step =
  * member within a loop, no restart); if a changed parameter needs a restart, restart the replicas one at
  * a time (asynchronous ones first, the synchronous standby last, so the standby that will take over has
  * just been restarted and caught up), then switch over to the synchronous standby (in synchronous mode
- * the only member Patroni lets take over without losing a commit), then restart the former leader if
+ * the only member Patroni lets take over without losing a commit; the executor picks it again right
+ * before the switchover, as restarting a standby can move that role), then restart the former leader if
  * its demotion did not already apply the change. At most one switchover, never two members down at once.
  * `pending` says which members still need the restart (Patroni's pending_restart, once the executor has
  * patched the DCS; every member in a preview): a rollout cut short by a failure resumes where it stopped.

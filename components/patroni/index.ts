@@ -212,7 +212,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const live = { nodes: this.nodeNames, tls: args.tls !== undefined };
     if (pulumi.runtime.isDryRun()) {
       const plan = previewDay2(live, desired);
-      if (plan) (/restart|unknown/.test(plan) ? pulumi.log.warn : pulumi.log.info)(plan, this);
+      if (plan) (plan.restarts ? pulumi.log.warn : pulumi.log.info)(plan.message, this);
     }
     this.containers = this.nodeNames.map((nodeName, i) => {
       const volume = new docker.Volume(`${name}-data-${i + 1}`, { name: `${nodeName}-data` }, { parent: this });

@@ -160,3 +160,30 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     expectNoChanges();
   });
 });
+
+describe("prod settings: idempotent up", { timeout: 40 * 60_000 }, () => {
+  let stack: TestStack;
+
+  before(() => {
+    // Prod refuses to run without a passphrase of the operator's; a test gives it one.
+    process.env.PULUMI_CONFIG_PASSPHRASE ??= "dpg-dev-only-passphrase";
+    stack = createTestStack("e2e-d2p", "prod", {
+      namePrefix: "dpg-d2p",
+      haproxy: { writePort: 55100, readPort: 55101, statsPort: 57100 },
+      pgbouncer: { port: 56532 },
+      network: { subnet: "10.213.60.0/24" },
+    });
+    pulumi(["up", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 30 * 60_000 });
+  });
+
+  after(() => {
+    if (!stack) return;
+    pulumi(["destroy", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 15 * 60_000, allowFail: true });
+    stack.remove();
+  });
+
+  it("plans no change in a preview right after up", () => {
+    const r = pulumi(["preview", "--diff", "--expect-no-changes", "--stack", stack.name], { allowFail: true, timeoutMs: 10 * 60_000 });
+    assert.equal(r.status, 0, `preview planned changes right after up:\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-2000)}`);
+  });
+});

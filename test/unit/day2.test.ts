@@ -103,7 +103,12 @@ describe("day-2 plan", () => {
     const dcs = dcsOf(settings);
     dcs.postgresql.parameters.random_page_cost = 1.1; // given as "1.1"
     dcs.postgresql.parameters.max_connections = "200"; // given as 200
+    dcs.postgresql.parameters.hot_standby = true; // `on` in patroni.yml, YAML 1.1 for Patroni
+    dcs.postgresql.parameters.wal_compression = true;
     assert.deepEqual(diffConfig(dcs, dynamicConfig(settings)), []);
+    // …but a real change of a boolean is one
+    dcs.postgresql.parameters.wal_compression = false;
+    assert.deepEqual(diffConfig(dcs, dynamicConfig(settings)).map((c) => c.key), ["postgresql.parameters.wal_compression"]);
   });
 
   it("without synchronous mode switches over to the replica with the least lag", () => {
