@@ -163,14 +163,26 @@ class LocalSocketStream extends Duplex {
 
 /** One superuser session over the local socket of `container` (a Patroni node); always closed. */
 export async function withLocalSuperuser<T>(t: LiveTarget, container: string, fn: (c: Client) => Promise<T>, database = t.database, timeouts: Timeouts = {}): Promise<T> {
-    const client = new Client({
-        user: "postgres",
-        database,
-        stream: () => new LocalSocketStream(container) as never,
-        connectionTimeoutMillis: timeouts.connectMs ?? 15_000,
-        query_timeout: timeouts.queryMs ?? 60_000,
-    } as never);
-    await client.connect();
+    const open = () =>
+        new Client({
+            user: "postgres",
+            database,
+            stream: () => new LocalSocketStream(container) as never,
+            connectionTimeoutMillis: timeouts.connectMs ?? 15_000,
+            query_timeout: timeouts.queryMs ?? 60_000,
+        } as never);
+    let client = open();
+    // docker exec itself can fail on a loaded host before the bridge runs: a few bounded retries.
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await client.connect();
+            break;
+        } catch (e) {
+            if (attempt >= 3) throw e;
+            await new Promise((r) => setTimeout(r, 2000 * attempt));
+            client = open();
+        }
+    }
     try {
         return await fn(client);
     } finally {

@@ -308,3 +308,19 @@ test("endpoints from stack outputs: host:port, 0.0.0.0 reached over loopback, ju
     assert.deepEqual(parseEndpoint("0.0.0.0:5000", "w"), { host: "127.0.0.1", port: 5000 });
     assert.throws(() => parseEndpoint("nope", "writeEndpoint"), /writeEndpoint is not host:port/);
 });
+
+test("alert-test reads Alertmanager's notification counters per integration, and only operator channels count", async () => {
+    const { countersByIntegration, configuredChannels } = await import("../../../policies/live/alert-test");
+    const metrics = [
+        "# TYPE alertmanager_notifications_total counter",
+        'alertmanager_notifications_total{integration="email"} 3',
+        'alertmanager_notifications_total{integration="webhook"} 12',
+        'alertmanager_notifications_failed_total{integration="email",reason="other"} 1',
+        'alertmanager_notifications_failed_total{integration="email",reason="serverError"} 2',
+    ].join("\n");
+    assert.deepEqual(countersByIntegration(metrics, "alertmanager_notifications_total"), { email: 3, webhook: 12 });
+    assert.deepEqual(countersByIntegration(metrics, "alertmanager_notifications_failed_total"), { email: 3 });
+    const { parseStackConfig } = await import("../../../infra/config");
+    assert.deepEqual(configuredChannels(parseStackConfig({}, "dev")), [], "the dev defaults configure no channel: only the built-in sink");
+    assert.deepEqual(configuredChannels(parseStackConfig({ monitoring: { alerting: { email: { to: "ops@example.com", from: "dpg@example.com", smarthost: "smtp.example.com:587" } } } }, "dev")), ["email"]);
+});
