@@ -136,7 +136,9 @@ describe("RuVector on a prod-default stack", { timeout: 45 * 60_000 }, () => {
       assert.equal(o.status, "pass", `${id}: ${o.evidence}`);
       console.log(`# ${id}: ${o.evidence}`);
     }
-    assert.ok(facts.probeUsesHnsw, `the live probe's k-NN plan: ${facts.probePlan}`);
+    // The app's own ruvector column is indexed with HNSW, and that index has served the k-NN queries above.
+    assert.ok(facts.vectorColumns.some((c) => c.table.endsWith("items") && c.column === "v" && c.hnsw), JSON.stringify(facts.vectorColumns));
+    assert.ok(facts.hnswIndexes.some((i) => i.name.endsWith(".items_v_hnsw") && i.scans > 0), JSON.stringify(facts.hnswIndexes));
   });
 
   it("counts the rows of a table with that index", async () => {
