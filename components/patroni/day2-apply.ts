@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   const now = await waitHealthy(input, "a healthy cluster after the PATCH");
   const needsRestart = now.some((m) => m.pending_restart);
   const steps: Step[] = planRollout(changes, needsRestart, now, (m) => !!m.pending_restart);
+  const done: string[] = [];
   for (const step of steps) {
     if (step.kind === "patch") continue;
     if (step.kind === "switchover") {
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       const to = switchoverTarget(live.filter((m) => m.name !== from))!.name;
       await switchover(input, from, to);
       await waitHealthy(input, `${to} leading, ${from} streaming`, (ms) => ms.some((m) => m.name === to && m.role === "leader") && ms.some((m) => m.name === from && m.state === "streaming"));
+      done.push(`switchover ${from}->${to}`);
       continue;
     }
     const m = members(input).find((x) => x.name === step.member);
@@ -101,11 +103,12 @@ async function main(): Promise<void> {
     }
     await restartMember(input, step.member);
     await waitHealthy(input, `${step.member} streaming again, caught up`, caughtUp(step.member));
+    done.push(`restart ${step.member}`);
   }
   const summary = {
     changed: changes.map((ch) => ch.key),
     restartParameters: restartParams,
-    steps: steps.filter((s) => s.kind !== "patch").map((s) => (s.kind === "switchover" ? `switchover ${s.from}->${s.to}` : `restart ${s.member}`)),
+    steps: done,
     seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   log(`done in ${summary.seconds} s: ${summary.steps.length ? summary.steps.join(", ") : "no restart"}`);
