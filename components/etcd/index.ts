@@ -90,7 +90,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           },
           ...serviceSettings(args.namePrefix, "etcd", { memoryMb, cpus: 0.5 }),
           // The image's user; its entrypoint is dumb-init alone, which the hand-over execs.
-          ...(args.tls ? secretFilesSettings({ user: "etcd", files: [ETCD_TLS_FILES.key], entrypoint: [] }) : {}),
+          ...(args.tls ? secretFilesSettings({ user: "etcd", files: [ETCD_TLS_FILES.key], entrypoint: [], command: ["etcd", "--config-file", ETCD_CONFIG_PATH] }) : {}),
         },
         { parent: this },
       );

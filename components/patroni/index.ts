@@ -269,6 +269,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
             user: NODE_IMAGE_USER,
             files: [PATRONI_CONFIG_PATH, BOOTSTRAP_SQL_PATH, ...(args.backup?.secretFiles ?? []), ...(args.tls ? [TLS_UPLOAD_FILES.key] : [])],
             entrypoint: NODE_IMAGE_ENTRYPOINT,
+            command: ["patroni", PATRONI_CONFIG_PATH],
           }),
         },
         { parent: this },

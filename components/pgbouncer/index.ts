@@ -102,7 +102,6 @@ export class PgBouncer extends pulumi.ComponentResource {
         name: this.containerName,
         hostname: this.containerName,
         image: args.image,
-        command: ["pgbouncer", PGBOUNCER_CONFIG_PATH],
         networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.clusterNetworkName, aliases: [this.containerName] }],
         ports: [{ internal: PGBOUNCER_PORT, external: port, ip: bindAddress }],
         uploads: pulumi.secret(
@@ -124,6 +123,7 @@ export class PgBouncer extends pulumi.ComponentResource {
           user: NODE_IMAGE_USER,
           files: [PGBOUNCER_AUTH_FILE_PATH, ...(args.tls ? [TLS_UPLOAD_FILES.key] : [])],
           entrypoint: NODE_IMAGE_ENTRYPOINT,
+          command: ["pgbouncer", PGBOUNCER_CONFIG_PATH],
         }),
       },
       { parent: this },

@@ -5,6 +5,9 @@
 // and then runs the image's own entrypoint (dumb-init first) as that user through setpriv: no
 // root process stays behind, and the service runs unprivileged with no capabilities, as before.
 //
+// Docker drops an image's CMD when a container overrides its ENTRYPOINT, so a container that gets
+// these settings must name its command itself (secretFilesSettings asks for it).
+//
 // `docker exec` into such a container runs as root without DAC_OVERRIDE, so it cannot read the
 // secret files: operators and tests exec as the service user (`docker exec -u postgres ...`).
 
@@ -25,8 +28,10 @@ export interface SecretFilesArgs {
   user: string;
   /** Absolute paths of uploaded files that hold secrets. */
   files: string[];
-  /** The image's ENTRYPOINT after its `dumb-init --`, run after the hand-over (its CMD, or the container's command, follows). */
+  /** The image's ENTRYPOINT after its `dumb-init --`, run after the hand-over. */
   entrypoint: string[];
+  /** The service's command: the image's CMD is dropped once the entrypoint is overridden. */
+  command: string[];
 }
 
 /** Container settings that start as root, hand the secret files to the service user, and drop to it. */
@@ -39,6 +44,7 @@ export function secretFilesSettings(args: SecretFilesArgs) {
     // The hand-over runs first and execs dumb-init as the service user: no root process stays behind.
     entrypoints: ["/bin/sh", "-c", SECRET_FILES_SCRIPT, "dpg-secret-files", args.user, ...args.files, "--", "dumb-init", "--", ...args.entrypoint],
     // Only what the hand-over needs; setpriv's switch to a non-root uid clears them for the service.
+    command: args.command,
     capabilities: { drops: ["ALL"], adds: ["CHOWN", "SETUID", "SETGID"] },
   };
 }

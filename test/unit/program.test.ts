@@ -185,6 +185,8 @@ describe("container hardening", () => {
       assert.deepEqual([...handed].sort(), [...secret].sort(), `${c.inputs.name}: every secret upload is handed over`);
       assert.deepEqual(c.inputs.capabilities, { drops: ["ALL"], adds: ["CHOWN", "SETUID", "SETGID"] }, `${c.inputs.name} capabilities`);
       assert.match(entry.join(" "), /exec setpriv --reuid="\$user"/);
+      // Docker drops the image's CMD once the entrypoint is overridden: the service must be named.
+      assert.ok(Array.isArray(c.inputs.command) && c.inputs.command.length > 0, `${c.inputs.name} has an entrypoint but no command`);
     }
   });
 });
