@@ -20,6 +20,8 @@ export const SECRET_FILES_SCRIPT = [
   '  chown 0:0 "$1"; chmod 0600 "$1"; chown "$user:$user" "$1"; shift',
   "done",
   "shift",
+  // Docker set HOME=/root for the root start; libpq (replicas' pg_basebackup) reads ~/.postgresql and fails on /root.
+  'HOME="$(getent passwd "$user" | cut -d: -f6)"; USER="$user"; LOGNAME="$user"; export HOME USER LOGNAME',
   'exec setpriv --reuid="$user" --regid="$user" --init-groups -- "$@"',
 ].join("\n");
 
