@@ -66,7 +66,8 @@ export type DatabaseSettings = z.infer<typeof databaseSettings>;
 export const CONNECTIONS_RESERVED = { superuser: 3, internal: 10, total: 13 } as const;
 
 /**
- * Private memory of one idle PostgreSQL 17 backend after it has run a query, in MB, rounded up.
- * Measured here: see README "Stack settings" (PSS of idle backends on a running node).
+ * Memory of one idle PostgreSQL 17 backend after it has served queries, in MB, rounded up. Measured on
+ * the e2e cluster (2026-12-01, /proc/<pid>/smaps_rollup of 17 idle app_user backends behind PgBouncer,
+ * over TLS): private 1.4 MB, PSS 2.0 MB each; walsenders 1.5 / 5.1 MB.
  */
 export const BACKEND_MEMORY_MB = 2;
