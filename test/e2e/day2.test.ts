@@ -141,7 +141,8 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     const before = healthy()!;
     const timelineBefore = before.find((m) => m.role === "leader")!.timeline!;
     const started = Object.fromEntries(NODES.map((n) => [n, nodeSql(n, "SELECT pg_postmaster_start_time()")]));
-    setParameter("max_connections", "250");
+    // max_connections is a setting of its own (patroni.maxConnections); an override of it is refused by the config.
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:patroni.maxConnections", "250"]);
     const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
     const said = preview.stdout + preview.stderr;
     assert.match(said, /max_connections needs a restart: restart .* then switchover .* → /, "preview must say who restarts and that a switchover happens");
