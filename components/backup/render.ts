@@ -2,7 +2,7 @@
 // in-image scheduler reads, and what Patroni must merge (archive parameters, restore_command,
 // post_bootstrap commands).
 import { PGDATA, POSTGRES_PORT } from "../patroni/render";
-import type { BackupSection } from "./settings";
+import { BackupSection, backupSettings } from "./settings";
 
 /** One stanza per cluster; every node has the same pg1-path, so one name fits all. */
 export const STANZA = "main";
@@ -52,51 +52,17 @@ export function backupRenderInput(section: BackupSection): BackupSettings {
   return { ...schedules, ...BACKUP_MECHANICS };
 }
 
-const CRON_RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
-const CRON_NAMES: Record<number, string[]> = {
-  3: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
-  4: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
-};
+export { cronProblem } from "./cron";
 
-/** A 5-field cron expression as the scheduler reads it (*, a-b, steps, lists, names); the problem, or undefined. */
-export function cronProblem(expr: string): string | undefined {
-  const fields = expr.trim().split(/\s+/);
-  if (fields.length !== 5) return `"${expr}" must have 5 fields (minute hour day-of-month month day-of-week)`;
-  for (const [i, field] of fields.entries()) {
-    const [lo, hi] = CRON_RANGES[i];
-    const value = (t: string): number => {
-      const named = CRON_NAMES[i]?.indexOf(t.toLowerCase()) ?? -1;
-      if (named >= 0) return named + (i === 3 ? 1 : 0);
-      return /^\d+$/.test(t) ? Number(t) : NaN;
-    };
-    for (const part of field.split(",")) {
-      const m = /^(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:\/(\d+))?$/i.exec(part);
-      if (!m || (m[2] !== undefined && Number(m[2]) < 1)) return `"${expr}": "${part}" in field ${i + 1} is not a cron field`;
-      if (m[1] === "*") continue;
-      const bounds = m[1].split("-").map(value);
-      if (bounds.some((n) => Number.isNaN(n) || n < lo || n > hi) || bounds[0] > bounds[bounds.length - 1]) {
-        return `"${expr}": "${part}" in field ${i + 1} is outside ${lo}-${hi}`;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Every problem of the settings, empty when they are usable. */
+/**
+ * Every problem of the settings, empty when they are usable: the stack settings by their one
+ * declaration (settings.ts), plus the mechanics' own bound.
+ */
 export function backupSettingsProblems(s: BackupSettings): string[] {
-  const problems: string[] = [];
-  const schedules: [string, string | undefined][] = [["fullSchedule", s.fullSchedule], ["diffSchedule", s.diffSchedule], ["incrSchedule", s.incrSchedule]];
-  for (const [key, expr] of schedules) {
-    const p = expr === undefined ? undefined : cronProblem(expr);
-    if (p) problems.push(`${key}: ${p}`);
-  }
-  if (!Number.isInteger(s.retentionFull) || s.retentionFull < 1 || s.retentionFull > 9999999) {
-    problems.push("retentionFull: must be a whole number ≥ 1 (full backups, or days with retentionFullType time)");
-  }
+  const { fullSchedule, diffSchedule, incrSchedule, retentionFull, retentionFullType, archiveTimeoutSeconds } = s;
+  const parsed = backupSettings.safeParse({ fullSchedule, diffSchedule, incrSchedule, retentionFull, retentionFullType, archiveTimeoutSeconds });
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   if (!Number.isInteger(s.processMax) || s.processMax < 1 || s.processMax > 64) problems.push("processMax: must be 1–64");
-  if (!Number.isInteger(s.archiveTimeoutSeconds) || s.archiveTimeoutSeconds < 10 || s.archiveTimeoutSeconds > 3600) {
-    problems.push("archiveTimeoutSeconds: must be 10–3600");
-  }
   return problems;
 }
 

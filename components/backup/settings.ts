@@ -1,6 +1,6 @@
 // pgBackRest's stack settings (dpg-cluster:backup.*): declared once, with default, bounds and doc line.
 import { z } from "zod";
-import { cronProblem } from "./render";
+import { cronProblem } from "./cron";
 
 const cron = z.string().superRefine((expr, ctx) => {
   const problem = cronProblem(expr);

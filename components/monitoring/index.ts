@@ -52,8 +52,8 @@ export interface MonitoringAlertingArgs {
 }
 
 export interface MonitoringPublishArgs {
-  /** Host address published ports bind to. Default 127.0.0.1. */
-  bindAddress?: string;
+  /** Host address published ports bind to (dpg-cluster:haproxy.bindAddress). */
+  bindAddress: string;
   /** Host port of Prometheus. Default: not published. */
   prometheusPort?: number;
   /** Host port of Alertmanager. Default: not published. */
@@ -116,8 +116,8 @@ export interface MonitoringArgs {
   nodeExporter?: boolean;
   /** Notification channels. Default: the built-in webhook receiver only. */
   alerting?: MonitoringAlertingArgs;
-  /** Host ports; nothing is published unless asked. */
-  publish?: MonitoringPublishArgs;
+  /** Host address and ports; nothing is published unless a port is asked for. */
+  publish: MonitoringPublishArgs;
   /** Prometheus TSDB retention in days (dpg-cluster:monitoring.retentionDays). */
   retentionDays: number;
   /** Last successful backup older than this alerts (dpg-cluster:monitoring.backupMaxAgeHours). */
@@ -141,7 +141,6 @@ export const MONITORING_DEFAULTS = {
   exporterUser: "postgres_exporter",
   pgbouncerPort: 6432,
   nodeExporter: true,
-  bindAddress: "127.0.0.1",
   memoryMb: { prometheus: 512, alertmanager: 128, webhook: 64, nodeExporter: 64, postgresExporter: 128, pgbouncerExporter: 64, grafana: 256 },
 } as const;
 
@@ -210,8 +209,8 @@ export class Monitoring extends pulumi.ComponentResource {
     const prefix = args.namePrefix;
     const scrapeIntervalSeconds = args.scrapeIntervalSeconds ?? MONITORING_DEFAULTS.scrapeIntervalSeconds;
     const mem = { ...MONITORING_DEFAULTS.memoryMb, ...stripUndefined(args.memoryMb ?? {}) };
-    const publish = args.publish ?? {};
-    const bindAddress = publish.bindAddress ?? MONITORING_DEFAULTS.bindAddress;
+    const publish = args.publish;
+    const bindAddress = publish.bindAddress;
     const postgresNodes = args.postgresNodes ?? [];
     if (postgresNodes.length > 0 && (!args.postgresExporterImage || !args.exporterPassword)) {
       throw new Error("Monitoring: postgresNodes needs postgresExporterImage and exporterPassword");

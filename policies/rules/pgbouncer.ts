@@ -11,7 +11,7 @@ export const poolSizing: ResourceRule = {
     severity: "blocker", // 000 "100% success rate with 35+ concurrent connections" fails once pools exceed max_connections
     types: [T.pgbouncer],
     absent: `no ${T.pgbouncer} component is declared; ${noSetting("infra/index.ts (the pooler is always deployed)")}`,
-    check: (p, ctx) => {
+    check: (p) => {
         const perPooler = Number(p.defaultPoolSize) + Number(p.reservePoolSize ?? 0);
         const out: string[] = [];
         if (Number(p.maxClientConn) < perPooler)

@@ -190,7 +190,7 @@ describe("Monitoring component under mocks", () => {
       haproxyEndpoint: "dpg-unit-haproxy:7000",
       pgbouncer: { host: "dpg-unit-pgbouncer", user: "pgbouncer_stats", password: "pgbouncer-secret-pw" },
       alerting: { slack: { channel: "#x", apiUrl: "https://hooks.example/slack-secret" } },
-      publish: { prometheusPort: 19090 },
+      publish: { bindAddress: "127.0.0.1", prometheusPort: 19090 },
       grafanaImage: "dpg/no-such-grafana:none",
       retentionDays: 15,
       backupMaxAgeHours: 26,
