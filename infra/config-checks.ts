@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { catalog } from "../policies/catalog";
 import { memoryParameters } from "../components/patroni/render";
 import { BACKEND_MEMORY_MB, CONNECTIONS_RESERVED } from "../components/patroni/settings";
+import { placementProblems } from "../components/target/settings";
 import type { stackConfigSchema } from "./config";
 
 type ParsedConfig = z.infer<typeof stackConfigSchema>;
@@ -22,6 +23,13 @@ export function crossFieldProblems(c: ParsedConfig): string[] {
     ...poolProblems(c),
     ...monitoringProblems(c),
     ...attestationProblems(c),
+    ...placementProblems(c.target, {
+      environment: c.environment,
+      etcdMembers: c.etcd.members,
+      patroniNodes: c.patroni.nodes,
+      monitoringEnabled: c.monitoring.enabled,
+      backupEnabled: c.backup.enabled,
+    }),
   ];
 }
 

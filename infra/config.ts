@@ -10,6 +10,7 @@ import { monitoringSettings } from "../components/monitoring/settings";
 import { databaseSettings, patroniSettings } from "../components/patroni/settings";
 import { pgbouncerSettings } from "../components/pgbouncer/settings";
 import { cidr } from "../components/shared/settings";
+import { targetSettings } from "../components/target/settings";
 import { tlsSettings } from "../components/tls/settings";
 import { yamlDay } from "../policies/score/attestations";
 import { crossFieldProblems } from "./config-checks";
@@ -28,6 +29,7 @@ export const stackConfigSchema = z
       .regex(/^[a-z][a-z0-9-]{1,30}$/, "must be lowercase letters, digits and dashes, 2-31 characters, starting with a letter")
       .optional()
       .describe("prefix of every container, volume and network name; default `dpg-<stack>`"),
+    target: targetSettings.default({}),
     network: z
       .object({
         subnet: cidr(16, 28).default("10.213.0.0/24").describe("subnet of the internal cluster network; pg_hba admits only this range"),

@@ -11,6 +11,7 @@ import { PgBouncer, pgbouncerHostname } from "../components/pgbouncer";
 import { HAPROXY_PORTS } from "../components/haproxy/render";
 import { PATRONI_REST_PORT, POSTGRES_PORT } from "../components/patroni/render";
 import { stackLabels } from "../components/shared/docker";
+import { createTarget } from "../components/target";
 import { ClusterTls } from "../components/tls";
 import { loadStackConfig } from "./load-config";
 
@@ -18,18 +19,8 @@ import { loadStackConfig } from "./load-config";
 const config = loadStackConfig();
 const prefix = config.namePrefix;
 
-// Databases and etcd live on an internal network (no route out); HAProxy also joins an edge
-// network, because Docker cannot publish ports of a container that is only on an internal one.
-const clusterNetwork = new docker.Network("cluster-network", {
-  name: `${prefix}-cluster`,
-  internal: true,
-  ipamConfigs: [{ subnet: config.network.subnet }],
-  labels: stackLabels(prefix, "network"),
-});
-const edgeNetwork = new docker.Network("edge-network", {
-  name: `${prefix}-edge`,
-  labels: stackLabels(prefix, "network"),
-});
+// One Docker host or a Swarm: the target owns the networks and turns each workload into a container or a service.
+const target = createTarget({ namePrefix: prefix, settings: config.target, subnet: config.network.subnet, bindAddress: config.haproxy.bindAddress });
 
 // Every hostname a certificate must carry is known before anything is created.
 const etcdMembers = etcdMemberNames(prefix, config.etcd.members);
@@ -37,7 +28,8 @@ const patroniNodeHosts = patroniNodeNames(prefix, config.patroni.nodes);
 const haproxyHost = haproxyHostname(prefix);
 const pgbouncerHost = pgbouncerHostname(prefix);
 // The host addresses clients connect to (a wildcard bind is no address a certificate can name).
-const hostIps = [...new Set(["127.0.0.1", config.haproxy.bindAddress])].filter((ip) => ip !== "0.0.0.0");
+// On a Swarm, clients reach the routers on the nodes' addresses.
+const hostIps = [...new Set(["127.0.0.1", config.haproxy.bindAddress, ...config.target.nodes.map((n) => n.address)])].filter((ip) => ip !== "0.0.0.0");
 const tls = config.tls.enabled
   ? new ClusterTls("tls", {
       organization: prefix,
@@ -55,7 +47,7 @@ const etcd = new EtcdCluster("etcd", {
   settings: config.etcd,
   namePrefix: prefix,
   baseImage: config.baseImage,
-  networkName: clusterNetwork.name,
+  target,
   tls,
 });
 
@@ -80,7 +72,7 @@ const patroni = new PatroniCluster(
     passwordLength: config.secrets.passwordLength,
     namePrefix: prefix,
     baseImage: config.baseImage,
-    networkName: clusterNetwork.name,
+    target,
     clusterSubnet: config.network.subnet,
     etcdEndpoints: etcd.clientEndpoints,
     tls,
@@ -89,47 +81,57 @@ const patroni = new PatroniCluster(
     backup: backup && {
       repoVolumeName: backup.repoVolumeName,
       repoPath: backup.repoPath,
-      uploads: backup.nodeUploads,
+      files: backup.nodeFiles,
       postgresParameters: backup.postgresParameters,
       recoveryConf: backup.recoveryConf,
       postBootstrapCommands: backup.postBootstrapCommands,
-      secretFiles: backup.secretFiles,
     },
   },
-  { dependsOn: etcd.containers },
+  { dependsOn: etcd.members },
 );
 
 const haproxy = new HAProxy("haproxy", {
   namePrefix: prefix,
   baseImage: config.baseImage,
-  clusterNetworkName: clusterNetwork.name,
-  edgeNetworkName: edgeNetwork.name,
+  target,
   nodes: patroni.nodeNames.map((host) => ({ host, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
   settings: config.haproxy,
   caCertPem: tls?.caCertPem,
 });
 
-// `pulumi up` returns only once the write path works: a node asks HAProxy's write listener until
-// the leader answers through it (bounded: 180 tries, 1 s apart). Re-runs when containers change.
-const writePathReady = new command.local.Command(
-  "write-path-ready",
-  {
-    create: [
-      "start=$(date +%s)",
-      `for i in $(seq 1 180); do docker exec ${patroni.nodeNames[0]} pg_isready -q -h ${haproxyHost} -p ${HAPROXY_PORTS.write} && break; sleep 1; done`,
-      `docker exec ${patroni.nodeNames[0]} pg_isready -q -h ${haproxyHost} -p ${HAPROXY_PORTS.write} || { echo "no writable primary behind ${haproxyHost}:${HAPROXY_PORTS.write} after 180 s" >&2; exit 1; }`,
-      "echo $(( $(date +%s) - start ))",
-    ].join("\n"),
-    triggers: [haproxy.container.id, ...patroni.containers.map((c) => c.id)],
-  },
-  { dependsOn: [haproxy, patroni] },
-);
+// `pulumi up` returns only once the write path works (bounded: 180 tries, 1 s apart). Re-runs when members change.
+const writePathTriggers = [...haproxy.instances, ...patroni.members].map((r) => r.id);
+const writePathReady =
+  target.kind === "docker"
+    ? // A node asks HAProxy's write listener until the leader answers through it.
+      new command.local.Command(
+        "write-path-ready",
+        {
+          create: [
+            "start=$(date +%s)",
+            `for i in $(seq 1 180); do docker exec ${patroni.nodeNames[0]} pg_isready -q -h ${haproxyHost} -p ${HAPROXY_PORTS.write} && break; sleep 1; done`,
+            `docker exec ${patroni.nodeNames[0]} pg_isready -q -h ${haproxyHost} -p ${HAPROXY_PORTS.write} || { echo "no writable primary behind ${haproxyHost}:${HAPROXY_PORTS.write} after 180 s" >&2; exit 1; }`,
+            "echo $(( $(date +%s) - start ))",
+          ].join("\n"),
+          triggers: writePathTriggers,
+        },
+        { dependsOn: [haproxy, patroni] },
+      )
+    : // From here to the routers' published ports on their nodes (the overlay is not reachable from here).
+      new command.local.Command(
+        "write-path-ready",
+        {
+          create: "node --import tsx components/target/wait-writable.ts",
+          environment: { DPG_WAIT_ENDPOINTS: haproxy.writeEndpoint },
+          triggers: writePathTriggers,
+        },
+        { dependsOn: [haproxy, patroni] },
+      );
 
 const pgbouncer = new PgBouncer("pgbouncer", {
   namePrefix: prefix,
   image: patroni.imageId,
-  clusterNetworkName: clusterNetwork.name,
-  edgeNetworkName: edgeNetwork.name,
+  target,
   upstreamHost: haproxy.containerName,
   upstreamPort: HAPROXY_PORTS.write,
   databases: [config.database.name],
@@ -148,8 +150,9 @@ const monitoring = config.monitoring.enabled
       {
         namePrefix: prefix,
         baseImage: config.baseImage,
-        clusterNetworkName: clusterNetwork.name,
-        edgeNetworkName: edgeNetwork.name,
+        clusterNetworkName: target.clusterNetwork,
+        // Monitoring runs on one host only (the config refuses it on a Swarm until it is placed there).
+        edgeNetworkName: target.edgeNetwork!,
         postgresNodes: patroni.nodeNames,
         postgresDatabase: config.database.name,
         postgresExporterImage: patroni.imageId,
@@ -207,7 +210,7 @@ export const superuserPassword = pulumi.secret(patroni.superuserPassword);
 export const exporterPassword = pulumi.secret(patroni.exporterPassword);
 export const patroniNodes = patroni.nodeNames;
 export const etcdEndpoints = etcd.clientEndpoints;
-export const clusterNetworkName = clusterNetwork.name;
+export const clusterNetworkName = target.clusterNetwork;
 export const prometheusUrl = monitoring?.prometheusUrl;
 export const alertmanagerUrl = monitoring?.alertmanagerUrl;
 export const alertWebhookUrl = monitoring?.webhookReceiverUrl;

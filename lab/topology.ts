@@ -53,15 +53,17 @@ export function nodeEndpoint(node: LabNode): string {
 }
 export const managerEndpoint = nodeEndpoint(LAB.nodes[0]);
 
+/** The overlay's subnet in the lab stack (inside the nodes only; never on the host). */
+export const LAB_OVERLAY_SUBNET = "10.213.60.0/24";
+
 /**
- * What a Swarm target needs, under `dpg-cluster:target`. Placement puts each etcd member and each
- * Patroni node on its own Swarm node (issue 10: never two on one node), routers on two nodes.
- * The program's strict schema does not know `target` yet: `pulumi up -s lab` refuses it as an
- * unknown setting until the Swarm target lands.
+ * The lab stack's settings (Pulumi.lab.yaml): the Swarm target, with each etcd member and each Patroni
+ * node on its own Swarm node (issue 10: never two on one node) and the routers on two. Monitoring and
+ * backups are not placed on a Swarm yet (the config refuses them there), so the lab stack turns them off.
  */
 export function renderLabSettings(probeImage?: string): string {
   const label = (n: LabNode) => `node.labels.${LAB.labelKey}==${n.index}`;
-  const [n1, n2, n3] = LAB.nodes;
+  const [n1, n2] = LAB.nodes;
   const target = {
     kind: "swarm",
     endpoint: managerEndpoint,
@@ -72,16 +74,20 @@ export function renderLabSettings(probeImage?: string): string {
       patroni: LAB.nodes.map(label),
       haproxy: [label(n1), label(n2)],
       pgbouncer: [label(n1), label(n2)],
-      monitoring: label(n3),
-      backup: label(n2),
     },
     overlay: { encrypted: false },
     ...(probeImage ? { probeImage } : {}),
   };
   const header = [
-    "# Written by `npm run lab -- up` (lab/topology.ts): the Docker Swarm lab of this machine.",
-    "# dpg-cluster:target is not in the program's schema yet (issue 10); nothing reads this file today.",
+    "# Written by `npm run lab -- up` (lab/topology.ts): the Docker Swarm lab of this machine (git-ignored).",
     "# Overlay encryption stays off: this kernel has no IPsec ESP (shared/notes/swarm-lab.md).",
   ].join("\n");
-  return `${header}\n${stringify({ config: { "dpg-cluster:target": target } })}`;
+  return `${header}\n${stringify({
+    config: {
+      "dpg-cluster:target": target,
+      "dpg-cluster:network": { subnet: LAB_OVERLAY_SUBNET },
+      "dpg-cluster:monitoring": { enabled: false },
+      "dpg-cluster:backup": { enabled: false },
+    },
+  })}`;
 }

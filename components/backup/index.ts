@@ -4,6 +4,7 @@
 // the files, parameters and commands to add (see README "Backups and point-in-time recovery").
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { WorkloadFile } from "../target/workload";
 import * as random from "@pulumi/random";
 import type { BackupSection } from "./settings";
 import {
@@ -38,11 +39,6 @@ export type PgBackRestSpec = Pick<
   | "cipherType" | "walArchiving" | "archiveAsync" | "archiveTimeoutSeconds"
 > & { stanza: string; repoPath: string };
 
-export interface NodeUpload {
-  file: string;
-  content: string;
-}
-
 export class PgBackRest extends pulumi.ComponentResource {
   static readonly __pulumiType = "dpg:backup:PgBackRest";
 
@@ -50,8 +46,8 @@ export class PgBackRest extends pulumi.ComponentResource {
   /** Name of the repository volume; mount it at `repoPath` on every Patroni node. */
   readonly repoVolumeName: pulumi.Output<string>;
   readonly repoPath = REPO_PATH;
-  /** pgbackrest.conf (holds the passphrase) and the backup schedule: add to every node's uploads. Secret. */
-  readonly nodeUploads: pulumi.Output<NodeUpload[]>;
+  /** pgbackrest.conf (holds the passphrase: a secret file, postgres-only) and the backup schedule: every node gets them. */
+  readonly nodeFiles: WorkloadFile[];
   /** Merge into Patroni's bootstrap.dcs.postgresql.parameters. */
   readonly postgresParameters: Record<string, string>;
   /** Patroni postgresql.recovery_conf (restore_command for replicas). */
@@ -61,8 +57,6 @@ export class PgBackRest extends pulumi.ComponentResource {
   /** The repository passphrase (secret): needed to read the repository without a running node. */
   readonly cipherPassphrase: pulumi.Output<string>;
   readonly settings: BackupSettings;
-  /** The uploads that hold the passphrase: the nodes make them postgres-only (0600). */
-  readonly secretFiles = [PGBACKREST_CONFIG_PATH];
 
   constructor(name: string, args: PgBackRestArgs, opts?: pulumi.ComponentResourceOptions) {
     const s: BackupSettings = backupRenderInput(args.settings);
@@ -100,12 +94,10 @@ export class PgBackRest extends pulumi.ComponentResource {
     this.settings = s;
     this.repoVolumeName = volume.name;
     this.cipherPassphrase = pulumi.secret(passphrase.result);
-    this.nodeUploads = pulumi.secret(
-      passphrase.result.apply((pass) => [
-        { file: PGBACKREST_CONFIG_PATH, content: renderPgBackRestConf(s, pass) },
-        { file: BACKUP_SCHEDULE_PATH, content: renderBackupSchedule(s) },
-      ]),
-    );
+    this.nodeFiles = [
+      { path: PGBACKREST_CONFIG_PATH, content: pulumi.secret(passphrase.result.apply((pass) => renderPgBackRestConf(s, pass))), secret: true },
+      { path: BACKUP_SCHEDULE_PATH, content: renderBackupSchedule(s) },
+    ];
     this.postgresParameters = archiveParameters(s);
     this.recoveryConf = recoveryConf(s);
     this.postBootstrapCommands = postBootstrapCommands(s);

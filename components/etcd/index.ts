@@ -1,13 +1,12 @@
 // EtcdCluster: the distributed configuration store Patroni keeps its leader lock in.
 import * as path from "path";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceImage, serviceImageName, serviceSettings } from "../shared/docker";
-import { secretFilesSettings } from "../shared/secret-files";
+import { serviceImageName } from "../shared/docker";
+import type { Target } from "../target";
 import type { EtcdSettings } from "./settings";
-import { TlsMaterial, tlsUploadsFor } from "../tls";
-import { ETCD_CLIENT_PORT, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, EtcdSecurity, etcdSecurity, renderEtcdConfig } from "./render";
+import { TlsMaterial, tlsFilesFor } from "../tls";
+import { ETCD_CLIENT_PORT, ETCD_UID, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, EtcdSecurity, etcdSecurity, renderEtcdConfig } from "./render";
 
 
 export interface EtcdClusterArgs {
@@ -17,8 +16,8 @@ export interface EtcdClusterArgs {
   namePrefix: string;
   /** Base image the etcd image is built FROM. */
   baseImage: string;
-  /** Docker network the members join (internal cluster network). */
-  networkName: pulumi.Input<string>;
+  /** Where the members run. */
+  target: Target;
   /** TLS material from ClusterTls, with a certificate per member name (peer + client, mutual); plaintext when absent. */
   tls?: TlsMaterial;
 }
@@ -43,7 +42,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
 
   /** Client endpoints ("host:port") on the cluster network, for Patroni's etcd3 section. */
   readonly clientEndpoints: string[];
-  readonly containers: docker.Container[];
+  /** One container (one host) or service (Swarm) per member. */
+  readonly members: pulumi.CustomResource[];
   /** Plain-HTTP /metrics endpoints ("host:2381") for Prometheus. */
   readonly metricsEndpoints: string[];
   readonly memberNames: string[];
@@ -59,42 +59,40 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const spec: EtcdClusterSpec = { members, image: serviceImageName(imageArgs), ...etcdSecurity(rendered) };
     super(EtcdCluster.__pulumiType, name, spec, opts);
 
-    const image = serviceImage(`${name}-image`, imageArgs, { parent: this });
+    const image = args.target.image(`${name}-image`, imageArgs, this);
     const token = new random.RandomId(`${name}-cluster-token`, { byteLength: 8, prefix: `${args.namePrefix}-` }, { parent: this });
+    const tlsFiles = tlsFilesFor(ETCD_TLS_FILES, args.tls);
 
-    this.containers = memberNames.map((memberName, i) => {
-      const volume = new docker.Volume(`${name}-data-${i + 1}`, { name: `${memberName}-data` }, { parent: this });
-      return new docker.Container(
+    this.members = memberNames.map((memberName, i) =>
+      args.target.run(
         `${name}-${i + 1}`,
         {
           name: memberName,
-          hostname: memberName,
-          image: image.imageId,
-          networksAdvanced: [{ name: args.networkName, aliases: [memberName] }],
-          volumes: [{ volumeName: volume.name, containerPath: "/var/lib/etcd" }],
-          uploads: pulumi.secret(
-            pulumi
-              .all([token.hex, tlsUploadsFor(ETCD_TLS_FILES, args.tls, memberName)])
-              .apply(([hex, tlsFiles]) => [
-                { file: ETCD_CONFIG_PATH, content: renderEtcdConfig({ name: memberName, memberNames, clusterToken: `${args.namePrefix}-${hex}`, tls }) },
-                ...tlsFiles,
-              ]),
-          ),
+          component: "etcd",
+          image,
+          process: { user: "etcd", uid: ETCD_UID, entrypoint: [], command: ["etcd", "--config-file", ETCD_CONFIG_PATH] },
+          files: [
+            {
+              path: ETCD_CONFIG_PATH,
+              content: token.hex.apply((hex) => renderEtcdConfig({ name: memberName, memberNames, clusterToken: `${args.namePrefix}-${hex}`, tls })),
+            },
+            ...tlsFiles(memberName),
+          ],
+          memberVolumes: [{ resourceName: `${name}-data-${i + 1}`, name: `${memberName}-data`, containerPath: "/var/lib/etcd" }],
           healthcheck: {
             // etcd's /health on the plain metrics port: no client certificate needed to ask.
-            tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ETCD_METRICS_PORT}/health`],
-            interval: "5s",
-            timeout: "4s",
+            test: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ETCD_METRICS_PORT}/health`],
+            intervalS: 5,
+            timeoutS: 4,
             retries: 5,
-            startPeriod: "10s",
+            startPeriodS: 10,
           },
-          ...serviceSettings(args.namePrefix, "etcd", { memoryMb, cpus: 0.5 }),
-          // The image's user; its entrypoint is dumb-init alone, which the hand-over execs.
-          ...(args.tls ? secretFilesSettings({ user: "etcd", files: [ETCD_TLS_FILES.key], entrypoint: [], command: ["etcd", "--config-file", ETCD_CONFIG_PATH] }) : {}),
+          limits: { memoryMb, cpus: 0.5 },
+          placement: args.target.placement("etcd", i),
         },
         { parent: this },
-      );
-    });
+      ),
+    );
     this.clientEndpoints = memberNames.map((m) => `${m}:${ETCD_CLIENT_PORT}`);
     this.metricsEndpoints = memberNames.map((m) => `${m}:${ETCD_METRICS_PORT}`);
     this.memberNames = memberNames;

@@ -17,6 +17,8 @@ export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 export const ETCD_DATA_DIR = "/var/lib/etcd/data";
 export const ETCD_CONFIG_PATH = "/etc/etcd/etcd.yml";
+/** The image's etcd user (ARG ETCD_UID of image/Dockerfile): Swarm secrets are owned by id. */
+export const ETCD_UID = 998;
 /** Plain-HTTP port that serves only /metrics and /health, for Prometheus and health checks. */
 export const ETCD_METRICS_PORT = 2381;
 export const ETCD_TLS_FILES = TLS_UPLOAD_FILES;

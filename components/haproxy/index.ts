@@ -1,18 +1,15 @@
 // HAProxy: the cluster's stable entry points, published on the host.
 import * as path from "path";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceImage, serviceSettings } from "../shared/docker";
+import type { Target } from "../target";
 import { HAPROXY_CA_PATH, HAPROXY_CONFIG_PATH, HAPROXY_PORTS, HaproxyBackendNode, renderHaproxyConfig } from "./render";
 import type { HaproxySettings } from "./settings";
 
 export interface HAProxyArgs {
   namePrefix: string;
   baseImage: string;
-  /** Internal cluster network (to reach PostgreSQL and Patroni). */
-  clusterNetworkName: pulumi.Input<string>;
-  /** Network the published ports live on (an internal network cannot publish). */
-  edgeNetworkName: pulumi.Input<string>;
+  /** Where the routers run. */
+  target: Target;
   nodes: HaproxyBackendNode[];
   /** dpg-cluster:haproxy.*, parsed: bind address, ports and check cadence. */
   settings: HaproxySettings;
@@ -44,53 +41,57 @@ export class HAProxy extends pulumi.ComponentResource {
   readonly writeEndpoint: string;
   readonly readEndpoint: string;
   readonly statsUrl: string;
-  readonly container: docker.Container;
+  /** One router on a host; one per placement on a Swarm. */
+  readonly instances: pulumi.CustomResource[];
   /** Hostname on the cluster network (for the pooler's upstream). */
   readonly containerName: string;
 
   constructor(name: string, args: HAProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-    const bindAddress = args.settings.bindAddress;
     const spec: HAProxySpec = { ...args.settings };
     super(HAProxy.__pulumiType, name, spec, opts);
 
-    const image = serviceImage(
+    const image = args.target.image(
       `${name}-image`,
       { imageDir: path.join(__dirname, "image"), repository: "dpg/haproxy", baseImage: args.baseImage },
-      { parent: this },
+      this,
     );
     const config = renderHaproxyConfig({ nodes: args.nodes, checkInterMs: spec.checkInterMs, fall: spec.fall, rise: spec.rise, restTls: args.caCertPem !== undefined });
-    const containerName = haproxyHostname(args.namePrefix);
-    this.containerName = containerName;
-    this.container = new docker.Container(
-      `${name}`,
-      {
-        name: containerName,
-        hostname: containerName,
-        image: image.imageId,
-        // The edge network comes first so the published ports are reachable from the host.
-        networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.clusterNetworkName, aliases: [containerName] }],
-        ports: [
-          { internal: HAPROXY_PORTS.write, external: spec.writePort, ip: bindAddress },
-          { internal: HAPROXY_PORTS.read, external: spec.readPort, ip: bindAddress },
-          { internal: HAPROXY_PORTS.stats, external: spec.statsPort, ip: bindAddress },
-        ],
-        uploads: [
-          { file: HAPROXY_CONFIG_PATH, content: config },
-          ...(args.caCertPem !== undefined ? [{ file: HAPROXY_CA_PATH, content: args.caCertPem }] : []),
-        ],
-        healthcheck: {
-          tests: ["CMD", "haproxy", "-c", "-q", "-f", HAPROXY_CONFIG_PATH],
-          interval: "10s",
-          timeout: "5s",
-          retries: 3,
+    const hostname = haproxyHostname(args.namePrefix);
+    this.containerName = hostname;
+    const instances = args.target.routerNames("haproxy", hostname);
+    this.instances = instances.map((instance, i) =>
+      args.target.run(
+        // One host keeps the resource name it always had (a rename would re-create the router).
+        instances.length === 1 ? name : `${name}-${i + 1}`,
+        {
+          name: instance,
+          component: "haproxy",
+          image,
+          process: { user: "haproxy", entrypoint: [], command: ["haproxy", "-W", "-db", "-f", HAPROXY_CONFIG_PATH] },
+          files: [
+            { path: HAPROXY_CONFIG_PATH, content: config },
+            ...(args.caCertPem !== undefined ? [{ path: HAPROXY_CA_PATH, content: args.caCertPem }] : []),
+          ],
+          ports: [
+            { internal: HAPROXY_PORTS.write, external: spec.writePort },
+            { internal: HAPROXY_PORTS.read, external: spec.readPort },
+            { internal: HAPROXY_PORTS.stats, external: spec.statsPort },
+          ],
+          // Every instance answers to the common name the pooler and certificates use.
+          aliases: instance === hostname ? [] : [hostname],
+          healthcheck: { test: ["CMD", "haproxy", "-c", "-q", "-f", HAPROXY_CONFIG_PATH], intervalS: 10, timeoutS: 5, retries: 3 },
+          limits: { memoryMb: HAPROXY_MEMORY_MB, cpus: 0.5 },
+          placement: args.target.placement("haproxy", i),
         },
-        ...serviceSettings(args.namePrefix, "haproxy", { memoryMb: HAPROXY_MEMORY_MB, cpus: 0.5 }),
-      },
-      { parent: this },
+        { parent: this },
+      ),
     );
-    this.writeEndpoint = `${bindAddress}:${spec.writePort}`;
-    this.readEndpoint = `${bindAddress}:${spec.readPort}`;
-    this.statsUrl = `http://${bindAddress}:${spec.statsPort}/`;
+    // Where clients connect: "host:port", or on a Swarm one per router ("a:port,b:port", libpq's multi-host form).
+    const addresses = args.target.publishedAddresses("haproxy");
+    const at = (port: number) => addresses.map((a) => `${a}:${port}`).join(",");
+    this.writeEndpoint = at(spec.writePort);
+    this.readEndpoint = at(spec.readPort);
+    this.statsUrl = `http://${addresses[0]}:${spec.statsPort}/`;
     this.registerOutputs({ writeEndpoint: this.writeEndpoint, readEndpoint: this.readEndpoint, statsUrl: this.statsUrl });
   }
 }

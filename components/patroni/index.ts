@@ -2,12 +2,12 @@
 // replication over slots, pg_rewind, and the vector extension in the application database.
 import * as path from "path";
 import * as command from "@pulumi/command";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { goDuration, serviceImage, serviceImageName, serviceSettings, ServiceImageArgs } from "../shared/docker";
-import { secretFilesSettings } from "../shared/secret-files";
-import { TlsMaterial, tlsUploadsFor } from "../tls";
+import { serviceImageName, ServiceImageArgs } from "../shared/docker";
+import type { Target } from "../target";
+import type { WorkloadFile } from "../target/workload";
+import { TlsMaterial, tlsFilesFor } from "../tls";
 import { previewDay2 } from "./day2-preview";
 import type { DatabaseSettings, PatroniSettings } from "./settings";
 import {
@@ -15,6 +15,7 @@ import {
   DynamicConfig,
   dynamicConfig,
   NODE_IMAGE_ENTRYPOINT,
+  NODE_IMAGE_UID,
   NODE_IMAGE_USER,
   PATRONI_CONFIG_PATH,
   PATRONI_REST_PORT,
@@ -40,8 +41,8 @@ export interface PatroniClusterArgs {
   namePrefix: string;
   /** Base image the node image is built FROM. */
   baseImage: string;
-  /** Docker network the nodes join (internal cluster network). */
-  networkName: pulumi.Input<string>;
+  /** Where the nodes run. */
+  target: Target;
   /** Subnet of that network: the only range pg_hba admits. */
   clusterSubnet: string;
   /** etcd client endpoints ("host:port"). */
@@ -60,15 +61,13 @@ export interface PatroniClusterArgs {
 export interface PatroniBackupWiring {
   repoVolumeName: pulumi.Input<string>;
   repoPath: string;
-  /** Secret files (pgbackrest.conf with the cipher passphrase, the schedule). */
-  uploads: pulumi.Input<{ file: string; content: string }[]>;
+  /** pgbackrest.conf (secret: the cipher passphrase) and the schedule. */
+  files: WorkloadFile[];
   /** archive_mode, archive_command, archive_timeout. */
   postgresParameters: Record<string, string>;
   recoveryConf: Record<string, string>;
   /** Appended to post_bootstrap: stanza-create and check. */
   postBootstrapCommands: string[];
-  /** Which of the uploads hold secrets (the passphrase): owned by postgres, mode 0600. */
-  secretFiles: string[];
 }
 
 /**
@@ -113,7 +112,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
 
   /** Node hostnames on the cluster network, in order. */
   readonly nodeNames: string[];
-  readonly containers: docker.Container[];
+  /** One container (one host) or service (Swarm) per node. */
+  readonly members: pulumi.CustomResource[];
   readonly databaseName: string;
   /** The node image, which also carries pgbouncer, pgbackrest and postgres_exporter. */
   readonly imageId: pulumi.Output<string>;
@@ -182,7 +182,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const exporter = password("exporter");
     const poolerAuth = password("pooler-auth");
 
-    const image = serviceImage(`${name}-image`, imageArgs, { parent: this });
+    const image = args.target.image(`${name}-image`, imageArgs, this);
 
     const bootstrapSql = pulumi.secret(
       pulumi
@@ -214,8 +214,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
       const plan = previewDay2(live, desired);
       if (plan) (plan.restarts ? pulumi.log.warn : pulumi.log.info)(plan.message, this);
     }
-    this.containers = this.nodeNames.map((nodeName, i) => {
-      const volume = new docker.Volume(`${name}-data-${i + 1}`, { name: `${nodeName}-data` }, { parent: this });
+    const tlsFiles = tlsFilesFor(TLS_UPLOAD_FILES, args.tls);
+    this.members = this.nodeNames.map((nodeName, i) => {
       const patroniYml = pulumi.secret(
         pulumi
           .all([superuser.result, replication.result, rewind.result, bootstrapDcs])
@@ -229,48 +229,41 @@ export class PatroniCluster extends pulumi.ComponentResource {
             }),
           ),
       );
-      return new docker.Container(
+      return args.target.run(
         `${name}-${i + 1}`,
         {
           name: nodeName,
-          hostname: nodeName,
-          image: image.imageId,
-          networksAdvanced: [{ name: args.networkName, aliases: [nodeName] }],
-          volumes: [
-            { volumeName: volume.name, containerPath: "/var/lib/postgresql/data" },
+          component: "patroni",
+          image,
+          process: { user: NODE_IMAGE_USER, uid: NODE_IMAGE_UID, entrypoint: NODE_IMAGE_ENTRYPOINT, command: ["patroni", PATRONI_CONFIG_PATH] },
+          files: [
+            { path: PATRONI_CONFIG_PATH, content: patroniYml, secret: true },
+            { path: BOOTSTRAP_SQL_PATH, content: bootstrapSql, secret: true },
+            { path: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
+            ...(a.vectorExtension === "ruvector" ? [{ path: RUVECTOR_PROMOTE_HOOK_PATH, content: renderRuvectorPromoteHook() }] : []),
+            ...(args.backup?.files ?? []),
+            ...tlsFiles(nodeName),
+          ],
+          memberVolumes: [{ resourceName: `${name}-data-${i + 1}`, name: `${nodeName}-data`, containerPath: "/var/lib/postgresql/data" }],
+          sharedVolumes: [
             ...(args.backup ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
             ...(args.metricsVolumeName ? [{ volumeName: args.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : []),
           ],
-          uploads: pulumi.secret(
-            pulumi.all([patroniYml, bootstrapSql, args.backup?.uploads ?? [], tlsUploadsFor(TLS_UPLOAD_FILES, args.tls, nodeName)]).apply(([yml, sql, backupFiles, tlsFiles]) => [
-              { file: PATRONI_CONFIG_PATH, content: yml },
-              { file: BOOTSTRAP_SQL_PATH, content: sql },
-              { file: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
-              ...(a.vectorExtension === "ruvector" ? [{ file: RUVECTOR_PROMOTE_HOOK_PATH, content: renderRuvectorPromoteHook() }] : []),
-              ...backupFiles,
-              ...tlsFiles,
-            ]),
-          ),
           healthcheck: {
             // 200 once PostgreSQL runs on this node, leader or replica.
-            tests: args.tls
+            test: args.tls
               ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", TLS_UPLOAD_FILES.ca, `https://127.0.0.1:${PATRONI_REST_PORT}/health`]
               : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
-            interval: goDuration(5),
-            timeout: goDuration(3),
+            intervalS: 5,
+            timeoutS: 3,
             retries: 3,
-            startPeriod: goDuration(60),
+            startPeriodS: 60,
           },
-          shmSize: 256,
+          shmSizeMb: 256,
           // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
-          stopTimeout: 60,
-          ...serviceSettings(args.namePrefix, "patroni", { memoryMb: a.memoryMb, cpus: a.cpus }),
-          ...secretFilesSettings({
-            user: NODE_IMAGE_USER,
-            files: [PATRONI_CONFIG_PATH, BOOTSTRAP_SQL_PATH, ...(args.backup?.secretFiles ?? []), ...(args.tls ? [TLS_UPLOAD_FILES.key] : [])],
-            entrypoint: NODE_IMAGE_ENTRYPOINT,
-            command: ["patroni", PATRONI_CONFIG_PATH],
-          }),
+          stopGraceS: 60,
+          limits: { memoryMb: a.memoryMb, cpus: a.cpus },
+          placement: args.target.placement("patroni", i),
         },
         { parent: this },
       );
@@ -284,10 +277,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
         stdin: JSON.stringify({ ...live, synchronousMode: a.synchronousMode, desired }),
         logging: "stderr",
       },
-      { parent: this, dependsOn: this.containers },
+      { parent: this, dependsOn: this.members },
     );
     this.databaseName = a.databaseName;
-    this.imageId = image.imageId;
+    this.imageId = image;
     this.appUser = a.appUser;
     this.superuserPassword = superuser.result;
     this.appPassword = app.result;

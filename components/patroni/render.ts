@@ -11,6 +11,8 @@ export const POSTGRES_PORT = 5432;
 export const PATRONI_REST_PORT = 8008;
 /** The node image's user, and its entrypoint after dumb-init (components/patroni/image). */
 export const NODE_IMAGE_USER = "postgres";
+/** Its id (ARG POSTGRES_UID of image/Dockerfile): Swarm secrets are owned by id. */
+export const NODE_IMAGE_UID = 999;
 export const NODE_IMAGE_ENTRYPOINT = ["/bin/sh", "/usr/local/bin/docker-entrypoint.sh"];
 /** Where TLS files are uploaded (root-owned), and where the entrypoint keeps the server user's private copy. */
 export const TLS_DIR = "/var/lib/postgresql/tls";

@@ -1,11 +1,9 @@
 // PgBouncer: transaction pooling in front of the write path (see render.ts for why it sits there).
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { NODE_IMAGE_ENTRYPOINT, NODE_IMAGE_USER, TLS_UPLOAD_FILES } from "../patroni/render";
-import { secretFilesSettings } from "../shared/secret-files";
-import { TlsMaterial, tlsUploadsFor } from "../tls";
-import { serviceSettings } from "../shared/docker";
+import { NODE_IMAGE_ENTRYPOINT, NODE_IMAGE_UID, NODE_IMAGE_USER, TLS_UPLOAD_FILES } from "../patroni/render";
+import type { Target } from "../target";
+import { TlsMaterial, tlsFilesFor } from "../tls";
 import type { PgbouncerSettings } from "./settings";
 import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerRenderInput, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
 
@@ -13,8 +11,8 @@ export interface PgBouncerArgs {
   namePrefix: string;
   /** Image holding pgbouncer (the Patroni node image has it). */
   image: pulumi.Input<string>;
-  clusterNetworkName: pulumi.Input<string>;
-  edgeNetworkName: pulumi.Input<string>;
+  /** Where the poolers run. */
+  target: Target;
   /** HAProxy's write listener on the cluster network. */
   upstreamHost: string;
   upstreamPort: number;
@@ -60,7 +58,8 @@ export class PgBouncer extends pulumi.ComponentResource {
   static readonly __pulumiType = "dpg:pgbouncer:PgBouncer";
 
   readonly endpoint: string;
-  readonly container: docker.Container;
+  /** One pooler on a host; one per placement on a Swarm. */
+  readonly instances: pulumi.CustomResource[];
   /** For the PgBouncer exporter: user pgbouncer_stats and its password. */
   readonly statsUser = STATS_USER;
   readonly statsPassword: pulumi.Output<string>;
@@ -96,40 +95,35 @@ export class PgBouncer extends pulumi.ComponentResource {
       pulumi.all([args.authUserPassword, stats.result]).apply(([authUser, statsUser]) => renderAuthFile({ authUser, statsUser })),
     );
     this.containerName = pgbouncerHostname(args.namePrefix);
-    this.container = new docker.Container(
-      name,
-      {
-        name: this.containerName,
-        hostname: this.containerName,
-        image: args.image,
-        networksAdvanced: [{ name: args.edgeNetworkName }, { name: args.clusterNetworkName, aliases: [this.containerName] }],
-        ports: [{ internal: PGBOUNCER_PORT, external: port, ip: bindAddress }],
-        uploads: pulumi.secret(
-          pulumi.all([authFile, tlsUploadsFor(TLS_UPLOAD_FILES, args.tls, pgbouncerHostname(args.namePrefix))]).apply(([auth, tlsFiles]) => [
-            { file: PGBOUNCER_CONFIG_PATH, content: renderPgBouncerIni(settings) },
-            { file: PGBOUNCER_AUTH_FILE_PATH, content: auth },
-            ...tlsFiles,
-          ]),
-        ),
-        healthcheck: {
-          tests: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PGBOUNCER_PORT)],
-          interval: "10s",
-          timeout: "3s",
-          retries: 3,
+    const tlsFiles = tlsFilesFor(TLS_UPLOAD_FILES, args.tls);
+    const instances = args.target.routerNames("pgbouncer", this.containerName);
+    this.instances = instances.map((instance, i) =>
+      args.target.run(
+        // One host keeps the resource name it always had (a rename would re-create the pooler).
+        instances.length === 1 ? name : `${name}-${i + 1}`,
+        {
+          name: instance,
+          component: "pgbouncer",
+          image: args.image,
+          // The pooler runs from the node image, as postgres.
+          process: { user: NODE_IMAGE_USER, uid: NODE_IMAGE_UID, entrypoint: NODE_IMAGE_ENTRYPOINT, command: ["pgbouncer", PGBOUNCER_CONFIG_PATH] },
+          files: [
+            { path: PGBOUNCER_CONFIG_PATH, content: renderPgBouncerIni(settings) },
+            { path: PGBOUNCER_AUTH_FILE_PATH, content: authFile, secret: true },
+            // Every instance presents the certificate of the common name clients use.
+            ...tlsFiles(this.containerName),
+          ],
+          ports: [{ internal: PGBOUNCER_PORT, external: port }],
+          aliases: instance === this.containerName ? [] : [this.containerName],
+          healthcheck: { test: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PGBOUNCER_PORT)], intervalS: 10, timeoutS: 3, retries: 3 },
+          limits: { memoryMb: PGBOUNCER_MEMORY_MB, cpus: 0.5 },
+          placement: args.target.placement("pgbouncer", i),
         },
-        ...serviceSettings(args.namePrefix, "pgbouncer", { memoryMb: PGBOUNCER_MEMORY_MB, cpus: 0.5 }),
-        // The pooler runs from the node image, as postgres.
-        ...secretFilesSettings({
-          user: NODE_IMAGE_USER,
-          files: [PGBOUNCER_AUTH_FILE_PATH, ...(args.tls ? [TLS_UPLOAD_FILES.key] : [])],
-          entrypoint: NODE_IMAGE_ENTRYPOINT,
-          command: ["pgbouncer", PGBOUNCER_CONFIG_PATH],
-        }),
-      },
-      { parent: this },
+        { parent: this },
+      ),
     );
     this.statsPassword = stats.result;
-    this.endpoint = `${bindAddress}:${port}`;
+    this.endpoint = args.target.publishedAddresses("pgbouncer").map((a) => `${a}:${port}`).join(",");
     this.registerOutputs({ endpoint: this.endpoint });
   }
 }

@@ -2,6 +2,7 @@
 // Private keys exist only as Pulumi secrets (encrypted in the state) and as files uploaded into
 // the containers that use them; the CA certificate is exported so clients can verify-full.
 import * as pulumi from "@pulumi/pulumi";
+import type { WorkloadFile } from "../target/workload";
 import type { TlsSettings } from "./settings";
 import * as tls from "@pulumi/tls";
 
@@ -54,6 +55,20 @@ export function tlsUploadsFor(paths: TlsFilePaths, material: TlsMaterial | undef
     { file: paths.cert, content: cert },
     { file: paths.key, content: key },
   ]);
+}
+
+/** The CA, certificate and key files of a member, as workload files (the key is a secret); none without TLS. */
+export function tlsFilesFor(paths: TlsFilePaths, material: TlsMaterial | undefined): (name: string) => WorkloadFile[] {
+  return (name) => {
+    if (!material) return [];
+    const issued = material.certificates[name];
+    if (!issued) throw new Error(`no TLS certificate was issued for ${name}`);
+    return [
+      { path: paths.ca, content: material.caCertPem },
+      { path: paths.cert, content: issued.certPem },
+      { path: paths.key, content: issued.keyPem, secret: true },
+    ];
+  };
 }
 
 /** What the readiness pack sees of this component. */

@@ -144,12 +144,11 @@ describe("PgBackRest component", () => {
     assert.doesNotMatch(JSON.stringify(comp.inputs), /xxxxxxxx/);
   });
 
-  it("exposes the uploads (secret), parameters and post-bootstrap commands Patroni needs", async () => {
+  it("exposes the node files (the passphrase one secret), parameters and post-bootstrap commands Patroni needs", async () => {
     assert.equal(await valueOf(b.repoVolumeName), "dpg-unit-pgbackrest-repo");
-    const uploads = await valueOf<any[]>(b.nodeUploads);
-    assert.deepEqual(uploads.map((u) => u.file), ["/etc/pgbackrest/pgbackrest.conf", "/etc/pgbackrest/backup-schedule"]);
-    assert.match(uploads[0].content, /^repo1-cipher-pass=x{64}$/m);
-    assert.equal(await (b.nodeUploads as any).isSecret, true);
+    assert.deepEqual(b.nodeFiles.map((f) => [f.path, f.secret === true]), [["/etc/pgbackrest/pgbackrest.conf", true], ["/etc/pgbackrest/backup-schedule", false]]);
+    assert.match(await valueOf<string>(b.nodeFiles[0].content as any), /^repo1-cipher-pass=x{64}$/m);
+    assert.equal(await (b.nodeFiles[0].content as any).isSecret, true);
     assert.equal(b.postgresParameters.archive_mode, "on");
     assert.equal(b.postBootstrapCommands.length, 2);
   });

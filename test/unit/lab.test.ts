@@ -5,7 +5,8 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { judgeBandwidth, judgeOverlay, judgeStorage, judgeSwarm, judgeSwarmNodes, SwarmFacts } from "../../lab/facts";
 import { labProblems } from "../../lab/lab";
-import { LAB, renderLabSettings } from "../../lab/topology";
+import { LAB, LAB_OVERLAY_SUBNET, renderLabSettings } from "../../lab/topology";
+import { parseStackConfig } from "../../infra/config";
 
 const names = ["dpg-lab-1", "dpg-lab-2", "dpg-lab-3"];
 
@@ -109,6 +110,10 @@ describe("lab", () => {
     assert.equal(new Set(t.placement.patroni).size, 3);
     assert.deepEqual(t.nodes.map((n: { address: string }) => n.address), LAB.nodes.map((n) => n.ip));
     assert.equal(t.overlay.encrypted, false);
-    assert.deepEqual(Object.keys(doc.config), ["dpg-cluster:target"]);
+    // What the program reads: the settings parse, placement and all (nothing refused).
+    const raw = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^dpg-cluster:/, ""), v]));
+    const parsed = parseStackConfig(raw, "lab");
+    assert.equal(parsed.target.kind, "swarm");
+    assert.equal(parsed.network.subnet, LAB_OVERLAY_SUBNET);
   });
 });

@@ -1,0 +1,190 @@
+// Where workloads run: `docker` (one host: containers on an internal network plus an edge network for
+// published ports) or `swarm` (services on an overlay network, reached through the manager's endpoint,
+// images through the stack's registry). Components describe workloads (workload.ts) and hand them
+// here; this is the only place that knows the difference.
+import * as path from "path";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceImage, ServiceImageArgs, stackLabels } from "../shared/docker";
+import { runContainer } from "./container";
+import { fileObjects, serviceArgs } from "./service";
+import { constrainedNode, TargetSettings } from "./settings";
+import type { Workload } from "./workload";
+
+export type { Workload } from "./workload";
+
+/** Components whose members a Swarm target pins, one constraint each. */
+export type PlacedComponent = "etcd" | "patroni" | "haproxy" | "pgbouncer";
+
+export interface RunOptions {
+  parent: pulumi.Resource;
+  dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+}
+
+export interface Target {
+  readonly kind: "docker" | "swarm";
+  /** Builds an image here and makes it runnable where the workloads run; the reference to put in a workload. */
+  image(resourceName: string, args: ServiceImageArgs, parent: pulumi.Resource): pulumi.Output<string>;
+  /** Runs a workload; the resource's id changes whenever the workload is re-created. */
+  run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource;
+  /** Swarm constraint of member i (undefined on one host). */
+  placement(component: PlacedComponent, i: number): string | undefined;
+  /** Names of a router's instances: one on a host; one per placement on a Swarm (all share `base` as DNS alias). */
+  routerNames(component: "haproxy" | "pgbouncer", base: string): string[];
+  /** Addresses clients reach a router's published ports on. */
+  publishedAddresses(component: "haproxy" | "pgbouncer"): string[];
+  /** The cluster network's name (containers) or id (services), for workloads the target does not run. */
+  readonly clusterNetwork: pulumi.Output<string>;
+  /** One host only: the network published ports live on. */
+  readonly edgeNetwork?: pulumi.Output<string>;
+}
+
+export interface TargetArgs {
+  namePrefix: string;
+  settings: TargetSettings;
+  /** Subnet of the cluster network (internal bridge on one host, overlay on a Swarm). */
+  subnet: string;
+  /** Host address published ports bind to (one host only; Swarm publishes on each task's node). */
+  bindAddress: string;
+}
+
+export function createTarget(args: TargetArgs): Target {
+  return args.settings.kind === "swarm" ? new SwarmTarget(args) : new DockerHostTarget(args);
+}
+
+class DockerHostTarget implements Target {
+  readonly kind = "docker";
+  readonly clusterNetwork: pulumi.Output<string>;
+  readonly edgeNetwork: pulumi.Output<string>;
+
+  constructor(private readonly args: TargetArgs) {
+    const prefix = args.namePrefix;
+    // Databases and etcd live on an internal network (no route out); the routers also join an edge
+    // network, because Docker cannot publish ports of a container that is only on an internal one.
+    this.clusterNetwork = new docker.Network("cluster-network", {
+      name: `${prefix}-cluster`,
+      internal: true,
+      ipamConfigs: [{ subnet: args.subnet }],
+      labels: stackLabels(prefix, "network"),
+    }).name;
+    this.edgeNetwork = new docker.Network("edge-network", { name: `${prefix}-edge`, labels: stackLabels(prefix, "network") }).name;
+  }
+
+  publishedAddresses(): string[] {
+    return [this.args.bindAddress];
+  }
+
+  image(resourceName: string, args: ServiceImageArgs, parent: pulumi.Resource): pulumi.Output<string> {
+    return serviceImage(resourceName, args, { parent }).imageId;
+  }
+
+  run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource {
+    const ctx = { namePrefix: this.args.namePrefix, networks: { cluster: this.clusterNetwork, edge: this.edgeNetwork }, bindAddress: this.args.bindAddress };
+    return runContainer(resourceName, w, ctx, { parent: opts.parent, dependsOn: opts.dependsOn });
+  }
+
+  placement(): string | undefined {
+    return undefined;
+  }
+
+  routerNames(_component: "haproxy" | "pgbouncer", base: string): string[] {
+    return [base];
+  }
+}
+
+class SwarmTarget implements Target {
+  readonly kind = "swarm";
+  readonly clusterNetwork: pulumi.Output<string>;
+  private readonly provider: docker.Provider;
+  private readonly images = new Map<string, pulumi.Output<string>>();
+
+  constructor(private readonly args: TargetArgs) {
+    const t = args.settings;
+    this.provider = new docker.Provider("swarm", { host: t.endpoint! });
+    this.clusterNetwork = new docker.Network(
+      "cluster-network",
+      {
+        name: `${args.namePrefix}-cluster`,
+        driver: "overlay",
+        // Attachable: operators and the readiness probes can join a one-off container to it.
+        attachable: true,
+        ipamConfigs: [{ subnet: args.subnet }],
+        options: t.overlay.encrypted ? { encrypted: "" } : {},
+        labels: stackLabels(args.namePrefix, "network"),
+      },
+      { provider: this.provider },
+    ).id;
+  }
+
+  publishedAddresses(component: "haproxy" | "pgbouncer"): string[] {
+    // Host-mode ports answer only on the nodes the routers are pinned to.
+    return this.args.settings.placement[component].map((c) => constrainedNode(this.args.settings.nodes, c)!.address);
+  }
+
+  image(resourceName: string, args: ServiceImageArgs, parent: pulumi.Resource): pulumi.Output<string> {
+    const known = this.images.get(args.repository);
+    if (known) return known;
+    const built = serviceImage(resourceName, args, { parent });
+    const pushed = new command.local.Command(
+      `${resourceName}-push`,
+      {
+        create: `node --import tsx ${path.relative(process.cwd(), path.join(__dirname, "push.ts"))}`,
+        environment: { DPG_PUSH_IMAGE: built.name, DPG_REGISTRY: this.args.settings.registry!, DPG_PUSH_VIA: this.args.settings.endpoint! },
+        triggers: [built.imageId],
+        logging: "stderr",
+      },
+      { parent, dependsOn: [built] },
+    );
+    const ref = pushed.stdout.apply((s) => s.trim());
+    this.images.set(args.repository, ref);
+    return ref;
+  }
+
+  run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource {
+    const fileRefs = fileObjects(resourceName, w, { parent: opts.parent, provider: this.provider });
+    const cleanup = this.volumeCleanup(resourceName, w, opts.parent);
+    return new docker.Service(resourceName, serviceArgs(w, { namePrefix: this.args.namePrefix, networkId: this.clusterNetwork, fileRefs }), {
+      parent: opts.parent,
+      provider: this.provider,
+      // A fixed name: the old service must go before its replacement can take the name.
+      deleteBeforeReplace: true,
+      dependsOn: pulumi.output(opts.dependsOn ?? []).apply((d) => [...d, ...(cleanup ? [cleanup] : [])]),
+    });
+  }
+
+  /**
+   * Swarm creates a member's volume on its node and never removes it: `pulumi destroy` would leave the
+   * data behind. This command (created before the service, so deleted after it) removes the volume from
+   * every node whose endpoint is known, retrying while the task's container is still going away.
+   */
+  private volumeCleanup(resourceName: string, w: Workload, parent: pulumi.Resource): command.local.Command | undefined {
+    const names = (w.memberVolumes ?? []).map((v) => v.name);
+    const endpoints = this.args.settings.nodes.flatMap((n) => (n.endpoint ? [n.endpoint] : []));
+    if (!names.length) return undefined;
+    if (endpoints.length < this.args.settings.nodes.length) {
+      pulumi.log.warn(`${w.name}: not every node of dpg-cluster:target.nodes has an endpoint; pulumi destroy cannot remove its volumes there`, parent);
+    }
+    const script = [
+      "for ep in $DPG_NODE_ENDPOINTS; do for v in $DPG_VOLUMES; do",
+      '  for i in $(seq 1 30); do docker -H "$ep" volume inspect "$v" >/dev/null 2>&1 || break; docker -H "$ep" volume rm "$v" >/dev/null 2>&1 && break; sleep 2; done',
+      "done; done",
+    ].join("\n");
+    return new command.local.Command(
+      `${resourceName}-volumes`,
+      { delete: script, environment: { DPG_NODE_ENDPOINTS: endpoints.join(" "), DPG_VOLUMES: names.join(" ") } },
+      { parent },
+    );
+  }
+
+  placement(component: PlacedComponent, i: number): string | undefined {
+    const list = this.args.settings.placement[component];
+    const c = list[i];
+    if (!c) throw new Error(`dpg-cluster:target.placement.${component}[${i}] is missing (the config check should have said so)`);
+    return c;
+  }
+
+  routerNames(component: "haproxy" | "pgbouncer", base: string): string[] {
+    return this.args.settings.placement[component].map((_, i) => `${base}-${i + 1}`);
+  }
+}

@@ -1,0 +1,122 @@
+// A Docker Swarm: a workload becomes one service pinned to its node, the way a stateful member needs
+// it: 1 replica, a fixed name (stable DNS), endpoint mode dnsrr (no IPVS on many kernels, and no
+// virtual IP between a client and the member), host-mode ports, a node-local volume, stop-first
+// updates with a grace period for a clean PostgreSQL shutdown. Files become Docker secrets (owned by
+// the service user, 0400) and configs (0444), named by their content's hash: a changed file is a new
+// name, so rotation never edits a secret in place (Swarm refuses that anyway).
+import * as crypto from "crypto";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { goDuration, stackLabels } from "../shared/docker";
+import { checkWorkload, Workload, WorkloadFile } from "./workload";
+
+export interface SwarmContext {
+  namePrefix: string;
+  /** The overlay network's id (by id: a name forces a replacement on every update). */
+  networkId: pulumi.Input<string>;
+  /** What each file became: its Docker secret or config, by path. */
+  fileRefs: Record<string, { id: pulumi.Input<string>; name: pulumi.Input<string> }>;
+}
+
+/** Docker name of a file's secret/config: service, file name, content hash (names are immutable in Swarm). */
+export function fileObjectName(serviceName: string, path: string, content: string): string {
+  const base = path.split("/").pop()!.replace(/[^A-Za-z0-9_.-]/g, "-");
+  const hash = crypto.createHash("sha256").update(content).digest("hex").slice(0, 12);
+  return `${serviceName}-${base}-${hash}`;
+}
+
+/** Memory in bytes and CPUs in nano-CPUs, as Swarm takes limits. */
+export function swarmLimits(w: Workload) {
+  return { memoryBytes: w.limits.memoryMb * 1024 * 1024, nanoCpus: Math.round(w.limits.cpus * 1e9) };
+}
+
+/** The docker.Service arguments of a workload (pure: unit tests read them). */
+export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs {
+  checkWorkload(w);
+  if (!w.placement) throw new Error(`${w.name}: a Swarm service needs a placement constraint`);
+  const h = w.healthcheck;
+  const labels = stackLabels(ctx.namePrefix, w.component);
+  const ref = (f: WorkloadFile) => {
+    const r = ctx.fileRefs[f.path];
+    if (!r) throw new Error(`${w.name}: no secret/config for ${f.path}`);
+    return r;
+  };
+  return {
+    name: w.name,
+    labels,
+    mode: { replicated: { replicas: 1 } },
+    endpointSpec: {
+      mode: "dnsrr",
+      ...(w.ports?.length
+        ? { ports: w.ports.map((p) => ({ targetPort: p.internal, publishedPort: p.external, publishMode: "host", protocol: "tcp" })) }
+        : {}),
+    },
+    // stop-first: two PostgreSQL processes must never share a data directory, and a pinned member has one node.
+    updateConfig: { order: "stop-first", parallelism: 1, failureAction: "pause" },
+    rollbackConfig: { order: "stop-first", parallelism: 1 },
+    taskSpec: {
+      containerSpec: {
+        image: w.image,
+        hostname: w.name,
+        // The image's ENTRYPOINT (dumb-init) stays; it runs as the image's user, who owns the secrets.
+        args: w.process.command,
+        labels,
+        secrets: w.files
+          .filter((f) => f.secret)
+          .map((f) => ({
+            secretId: ref(f).id,
+            secretName: ref(f).name,
+            fileName: f.path,
+            fileUid: String(w.process.uid),
+            fileGid: String(w.process.uid),
+            fileMode: 0o400,
+          })),
+        configs: w.files
+          .filter((f) => !f.secret)
+          .map((f) => ({ configId: ref(f).id, configName: ref(f).name, fileName: f.path, fileUid: "0", fileGid: "0", fileMode: 0o444 })),
+        mounts: [
+          ...(w.memberVolumes ?? []).map((v) => ({ type: "volume", source: v.name, target: v.containerPath })),
+          ...(w.shmSizeMb !== undefined ? [{ type: "tmpfs", target: "/dev/shm", tmpfsOptions: { sizeBytes: w.shmSizeMb * 1024 * 1024 } }] : []),
+        ],
+        healthcheck: {
+          tests: h.test,
+          interval: goDuration(h.intervalS),
+          timeout: goDuration(h.timeoutS),
+          retries: h.retries,
+          ...(h.startPeriodS !== undefined ? { startPeriod: goDuration(h.startPeriodS) } : {}),
+        },
+        ...(w.stopGraceS !== undefined ? { stopGracePeriod: goDuration(w.stopGraceS) } : {}),
+        capDrops: ["ALL"],
+        // 001-INF-13: per network namespace, so each task gets it.
+        sysctl: { "net.core.somaxconn": "65535" },
+      },
+      networksAdvanceds: [{ name: ctx.networkId, aliases: [w.name, ...(w.aliases ?? [])] }],
+      placement: { constraints: [w.placement] },
+      resources: { limits: swarmLimits(w) },
+      restartPolicy: { condition: "any", delay: goDuration(5) },
+      logDriver: { name: "json-file", options: { "max-size": "10m", "max-file": "5" } },
+    },
+  };
+}
+
+/** Each file as a Docker secret (secret files) or config, named by content hash. */
+export function fileObjects(
+  resourceName: string,
+  w: Workload,
+  opts: pulumi.CustomResourceOptions,
+): Record<string, { id: pulumi.Output<string>; name: pulumi.Output<string> }> {
+  const refs: Record<string, { id: pulumi.Output<string>; name: pulumi.Output<string> }> = {};
+  for (const f of w.files) {
+    const slug = f.path.replace(/^\//, "").replace(/[^A-Za-z0-9]+/g, "-");
+    const content = pulumi.output(f.content);
+    // The hash names the object; it reveals nothing of a generated password or key.
+    const name = pulumi.unsecret(content.apply((c) => fileObjectName(w.name, f.path, c)));
+    const data = content.apply((c) => Buffer.from(c).toString("base64"));
+    // A new name is a replacement: the new object exists before the service moves to it.
+    const o = f.secret
+      ? new docker.Secret(`${resourceName}-secret-${slug}`, { name, data: pulumi.secret(data) }, opts)
+      : new docker.ServiceConfig(`${resourceName}-config-${slug}`, { name, data }, opts);
+    refs[f.path] = { id: o.id, name: o.name };
+  }
+  return refs;
+}

@@ -1,0 +1,185 @@
+// The target: placement settings refused the way an operator mistypes them, and one workload turned
+// into a container (one host) and into a Swarm service, with the modes each needs.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parseStackConfig, StackConfigError } from "../../infra/config";
+import { ETCD_UID } from "../../components/etcd/render";
+import { NODE_IMAGE_UID } from "../../components/patroni/render";
+import { SECRET_FILES_SCRIPT } from "../../components/shared/secret-files";
+import { containerArgs } from "../../components/target/container";
+import { fileObjectName, serviceArgs } from "../../components/target/service";
+import type { Workload } from "../../components/target/workload";
+
+const label = (i: number) => `node.labels.dpg.node==${i}`;
+const nodes = [1, 2, 3].map((i) => ({ hostname: `lab-${i}`, address: `10.77.0.${10 + i}`, label: `dpg.node=${i}`, endpoint: `unix:///run/lab-${i}.sock` }));
+const swarm = (over: Record<string, unknown> = {}) => ({
+  kind: "swarm",
+  endpoint: "unix:///run/lab-1.sock",
+  registry: "10.77.0.10:5000",
+  nodes,
+  placement: { etcd: [1, 2, 3].map(label), patroni: [1, 2, 3].map(label), haproxy: [label(1), label(2)], pgbouncer: [label(1), label(2)] },
+  ...over,
+});
+const base = { monitoring: { enabled: false }, backup: { enabled: false } };
+
+function problems(raw: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(raw, "t");
+    return [];
+  } catch (e) {
+    if (e instanceof StackConfigError) return e.issues;
+    throw e;
+  }
+}
+
+describe("target settings", () => {
+  it("one host by default; a valid Swarm placement parses", () => {
+    assert.equal(parseStackConfig({}, "t").target.kind, "docker");
+    assert.deepEqual(problems({ ...base, target: swarm() }), []);
+  });
+
+  it("refuses two etcd members on one node, even through a hostname and a label naming the same node", () => {
+    const p = problems({ ...base, target: swarm({ placement: { ...swarm().placement, etcd: [label(1), "node.hostname==lab-1", label(3)] } }) });
+    assert.ok(p.some((m) => /target\.placement\.etcd: entries 0 and 1 both put a etcd member on node lab-1/.test(m)), p.join("\n"));
+  });
+
+  it("refuses two Patroni nodes on one node, and a placement count that does not match the node count", () => {
+    const same = problems({ ...base, target: swarm({ placement: { ...swarm().placement, patroni: [label(2), label(2), label(3)] } }) });
+    assert.ok(same.some((m) => /placement\.patroni: entries 0 and 1 .* lab-2/.test(m)), same.join("\n"));
+    const count = problems({ ...base, patroni: { nodes: 5 }, target: swarm() });
+    assert.ok(count.some((m) => /placement\.patroni: 3 constraint\(s\) for 5 nodes \(dpg-cluster:patroni\.nodes\)/.test(m)), count.join("\n"));
+  });
+
+  it("refuses fewer than 3 nodes and a single router in prod", () => {
+    const p = problems({ ...base, environment: "prod", target: swarm({ nodes: nodes.slice(0, 2), placement: { ...swarm().placement, haproxy: [label(1)] } }) });
+    assert.ok(p.some((m) => /target\.nodes: prod needs at least 3 Swarm nodes/.test(m)), p.join("\n"));
+    assert.ok(p.some((m) => /target\.placement\.haproxy: at least 2/.test(m)), p.join("\n"));
+    assert.ok(p.some((m) => /placement\.etcd\[2\]: "node\.labels\.dpg\.node==3" names no node/.test(m)), p.join("\n"));
+  });
+
+  it("refuses a Swarm without endpoint or registry, malformed constraints and endpoints, and Swarm settings on one host", () => {
+    const p = problems({ ...base, target: swarm({ endpoint: undefined, registry: undefined }) });
+    assert.ok(p.some((m) => /target\.endpoint: required/.test(m)));
+    assert.ok(p.some((m) => /target\.registry: required/.test(m)));
+    const bad = problems({ ...base, target: swarm({ endpoint: "http://x", placement: { ...swarm().placement, etcd: ["lab-1", label(2), label(3)] } }) });
+    assert.ok(bad.some((m) => /target\.endpoint: must be a Docker endpoint/.test(m)), bad.join("\n"));
+    assert.ok(bad.some((m) => /target\.placement\.etcd\.0: must be a Swarm constraint/.test(m)), bad.join("\n"));
+    const stray = problems({ target: { kind: "docker", nodes } });
+    assert.ok(stray.some((m) => /target\.kind is "docker" but dpg-cluster:target\.nodes are set/.test(m)), stray.join("\n"));
+  });
+
+  it("refuses monitoring and backups on a Swarm until they are placed there", () => {
+    const p = problems({ target: swarm() });
+    assert.ok(p.some((m) => /dpg-cluster:backup\.enabled: backups are not yet placed on a Swarm/.test(m)));
+    assert.ok(p.some((m) => /dpg-cluster:monitoring\.enabled: monitoring is not yet placed on a Swarm/.test(m)));
+  });
+});
+
+function workload(over: Partial<Workload> = {}): Workload {
+  return {
+    name: "dpg-t-pg-1",
+    component: "patroni",
+    image: "img@sha256:1",
+    process: { user: "postgres", uid: 999, entrypoint: ["/bin/sh", "/entry.sh"], command: ["patroni", "/etc/patroni/patroni.yml"] },
+    files: [
+      { path: "/etc/patroni/patroni.yml", content: "secret: 1", secret: true },
+      { path: "/etc/dpg/hook.sh", content: "echo hi" },
+    ],
+    memberVolumes: [{ resourceName: "patroni-data-1", name: "dpg-t-pg-1-data", containerPath: "/var/lib/postgresql/data" }],
+    healthcheck: { test: ["CMD", "true"], intervalS: 5, timeoutS: 3, retries: 3, startPeriodS: 60 },
+    limits: { memoryMb: 1024, cpus: 1 },
+    stopGraceS: 60,
+    shmSizeMb: 256,
+    placement: label(1),
+    ...over,
+  };
+}
+
+describe("workload → container (one host)", () => {
+  const ctx = { namePrefix: "dpg-t", networks: { cluster: "dpg-t-cluster", edge: "dpg-t-edge" }, bindAddress: "127.0.0.1", memberVolumeNames: ["dpg-t-pg-1-data"] };
+
+  it("hands the secret files to the service user before its entrypoint, on the cluster network only", () => {
+    const a = containerArgs(workload(), ctx) as any;
+    assert.equal(a.user, "root");
+    assert.deepEqual(a.entrypoints, ["/bin/sh", "-c", SECRET_FILES_SCRIPT, "dpg-secret-files", "postgres", "/etc/patroni/patroni.yml", "--", "dumb-init", "--", "/bin/sh", "/entry.sh"]);
+    assert.deepEqual(a.command, ["patroni", "/etc/patroni/patroni.yml"]);
+    assert.deepEqual(a.networksAdvanced, [{ name: "dpg-t-cluster", aliases: ["dpg-t-pg-1"] }]);
+    assert.equal(a.ports, undefined);
+    assert.deepEqual(a.volumes, [{ volumeName: "dpg-t-pg-1-data", containerPath: "/var/lib/postgresql/data" }]);
+    assert.deepEqual(a.healthcheck, { tests: ["CMD", "true"], interval: "5s", timeout: "3s", retries: 3, startPeriod: "1m0s" });
+    assert.equal(a.stopTimeout, 60);
+    assert.equal(a.shmSize, 256);
+    assert.equal(a.cpus, "1.0");
+  });
+
+  it("a router without secrets runs the image as built, edge network first, ports on the bind address", () => {
+    const a = containerArgs(
+      workload({ name: "dpg-t-haproxy", files: [{ path: "/etc/h.cfg", content: "x" }], memberVolumes: [], ports: [{ internal: 5000, external: 25000 }], process: { user: "haproxy", entrypoint: [], command: ["haproxy"] } }),
+      ctx,
+    ) as any;
+    assert.equal(a.user, undefined);
+    assert.equal(a.entrypoints, undefined);
+    assert.deepEqual(a.networksAdvanced, [{ name: "dpg-t-edge" }, { name: "dpg-t-cluster", aliases: ["dpg-t-haproxy"] }]);
+    assert.deepEqual(a.ports, [{ internal: 5000, external: 25000, ip: "127.0.0.1" }]);
+  });
+
+  it("refuses two files on one path and secret files without the user's uid", () => {
+    assert.throws(() => containerArgs(workload({ files: [{ path: "/a", content: "1" }, { path: "/a", content: "2" }] }), ctx), /two files on \/a/);
+    assert.throws(() => containerArgs(workload({ process: { user: "x", entrypoint: [], command: [] } }), ctx), /need the service user's uid/);
+  });
+});
+
+describe("workload → Swarm service", () => {
+  const fileRefs = { "/etc/patroni/patroni.yml": { id: "sec1", name: "s1" }, "/etc/dpg/hook.sh": { id: "cfg1", name: "c1" } };
+  const ctx = { namePrefix: "dpg-t", networkId: "net-id", fileRefs };
+
+  it("one replica pinned by its constraint, a fixed name, dnsrr, stop-first, a clean-shutdown grace period", () => {
+    const a = serviceArgs(workload(), ctx) as any;
+    assert.equal(a.name, "dpg-t-pg-1");
+    assert.deepEqual(a.mode, { replicated: { replicas: 1 } });
+    assert.equal(a.endpointSpec.mode, "dnsrr");
+    assert.equal(a.updateConfig.order, "stop-first");
+    assert.deepEqual(a.taskSpec.placement.constraints, ["node.labels.dpg.node==1"]);
+    assert.equal(a.taskSpec.containerSpec.stopGracePeriod, "1m0s");
+    assert.deepEqual(a.taskSpec.networksAdvanceds, [{ name: "net-id", aliases: ["dpg-t-pg-1"] }]);
+    assert.deepEqual(a.taskSpec.resources.limits, { memoryBytes: 1024 * 1024 * 1024, nanoCpus: 1e9 });
+    assert.deepEqual(a.taskSpec.containerSpec.capDrops, ["ALL"]);
+  });
+
+  it("secret files as secrets owned by the service user 0400, the rest as configs 0444; the image's user runs the command", () => {
+    const c = (serviceArgs(workload(), ctx) as any).taskSpec.containerSpec;
+    assert.deepEqual(c.secrets, [{ secretId: "sec1", secretName: "s1", fileName: "/etc/patroni/patroni.yml", fileUid: "999", fileGid: "999", fileMode: 0o400 }]);
+    assert.deepEqual(c.configs, [{ configId: "cfg1", configName: "c1", fileName: "/etc/dpg/hook.sh", fileUid: "0", fileGid: "0", fileMode: 0o444 }]);
+    assert.equal(c.user, undefined);
+    assert.deepEqual(c.args, ["patroni", "/etc/patroni/patroni.yml"]);
+    assert.deepEqual(c.mounts, [
+      { type: "volume", source: "dpg-t-pg-1-data", target: "/var/lib/postgresql/data" },
+      { type: "tmpfs", target: "/dev/shm", tmpfsOptions: { sizeBytes: 256 * 1024 * 1024 } },
+    ]);
+  });
+
+  it("routers publish in host mode (no routing mesh) and answer to their common name", () => {
+    const a = serviceArgs(
+      workload({ name: "dpg-t-haproxy-1", files: [], memberVolumes: [], ports: [{ internal: 5000, external: 25000 }], aliases: ["dpg-t-haproxy"] }),
+      ctx,
+    ) as any;
+    assert.deepEqual(a.endpointSpec, { mode: "dnsrr", ports: [{ targetPort: 5000, publishedPort: 25000, publishMode: "host", protocol: "tcp" }] });
+    assert.deepEqual(a.taskSpec.networksAdvanceds[0].aliases, ["dpg-t-haproxy-1", "dpg-t-haproxy"]);
+  });
+
+  it("refuses a service without placement; a changed file gets a new object name (rotation by name)", () => {
+    assert.throws(() => serviceArgs(workload({ placement: undefined }), ctx), /needs a placement constraint/);
+    const a = fileObjectName("dpg-t-pg-1", "/etc/patroni/patroni.yml", "one");
+    assert.match(a, /^dpg-t-pg-1-patroni\.yml-[0-9a-f]{12}$/);
+    assert.notEqual(a, fileObjectName("dpg-t-pg-1", "/etc/patroni/patroni.yml", "two"));
+    assert.equal(a, fileObjectName("dpg-t-pg-1", "/etc/patroni/patroni.yml", "one"));
+  });
+
+  it("the uids secrets are owned by are the ones the images create", () => {
+    const arg = (file: string, name: string) => Number(new RegExp(`ARG ${name}=(\\d+)`).exec(fs.readFileSync(path.join(__dirname, "../../components", file), "utf8"))![1]);
+    assert.equal(NODE_IMAGE_UID, arg("patroni/image/Dockerfile", "POSTGRES_UID"));
+    assert.equal(ETCD_UID, arg("etcd/image/Dockerfile", "ETCD_UID"));
+  });
+});
