@@ -146,7 +146,7 @@ describe("PgBackRest component", () => {
 
   it("exposes the node files (the passphrase one secret), parameters and post-bootstrap commands Patroni needs", async () => {
     assert.equal(await valueOf(b.repoVolumeName), "dpg-unit-pgbackrest-repo");
-    assert.deepEqual(b.nodeFiles.map((f) => [f.path, f.secret === true]), [["/etc/pgbackrest/pgbackrest.conf", true], ["/etc/pgbackrest/backup-schedule", false]]);
+    assert.deepEqual(b.nodeFiles.map((f: { path: string; secret?: boolean }) => [f.path, f.secret === true]), [["/etc/pgbackrest/pgbackrest.conf", true], ["/etc/pgbackrest/backup-schedule", false]]);
     assert.match(await valueOf<string>(b.nodeFiles[0].content as any), /^repo1-cipher-pass=x{64}$/m);
     assert.equal(await (b.nodeFiles[0].content as any).isSecret, true);
     assert.equal(b.postgresParameters.archive_mode, "on");
