@@ -87,6 +87,14 @@ export class EtcdCluster extends pulumi.ComponentResource {
             retries: 5,
             startPeriodS: 10,
           },
+          // The process serves (metrics answer without quorum): a member is resolvable before the others join.
+          swarmHealthcheck: {
+            test: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ETCD_METRICS_PORT}/metrics`],
+            intervalS: 5,
+            timeoutS: 4,
+            retries: 5,
+            startPeriodS: 10,
+          },
           limits: { memoryMb, cpus: 0.5 },
           placement: args.target.placement("etcd", i),
         },

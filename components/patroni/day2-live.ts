@@ -1,16 +1,19 @@
 // What day-2 reads from, and says to, a running cluster: Patroni's REST API over TLS and pg_settings,
-// both from inside a node container (`docker exec`), so no password, key or port leaves the cluster
+// both from inside a node container (`docker exec`, on whichever host runs it: target/member-exec.ts), so no password, key or port leaves the cluster
 // network. Patroni's REST API authenticates nothing here beyond TLS (restapi.authentication is unset):
 // it is reachable only on the internal cluster network. The request body goes on stdin, never argv.
 import { spawnSync } from "node:child_process";
 import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "./render";
 import type { Member } from "./day2";
+import { ExecTarget, execArgs, memberContainer } from "../target/member-exec";
 
 export interface LiveCluster {
   /** Node container names (also their hostnames). */
   nodes: string[];
   /** Patroni's REST API serves TLS (verified against the cluster CA in the container). */
   tls: boolean;
+  /** Where the nodes run: absent on one Docker host (their containers carry the node names). */
+  target?: ExecTarget;
 }
 
 export interface RestAnswer {
@@ -21,9 +24,11 @@ export interface RestAnswer {
 /** One request to `node`'s own Patroni REST API; status 0 when the container or Patroni does not answer. */
 export function rest(c: LiveCluster, node: string, method: string, path: string, body?: unknown, timeoutS = 30): RestAnswer {
   const url = `${c.tls ? "https" : "http"}://127.0.0.1:${PATRONI_REST_PORT}${path}`;
-  const args = ["exec", "-i", node, "curl", "-sS", "--max-time", String(timeoutS), "-X", method, "-w", "\n%{http_code}", ...(c.tls ? ["--cacert", TLS_UPLOAD_FILES.ca] : [])];
-  if (body !== undefined) args.push("-H", "Content-Type: application/json", "--data-binary", "@-");
-  args.push(url);
+  const curl = ["curl", "-sS", "--max-time", String(timeoutS), "-X", method, "-w", "\n%{http_code}", ...(c.tls ? ["--cacert", TLS_UPLOAD_FILES.ca] : [])];
+  if (body !== undefined) curl.push("-H", "Content-Type: application/json", "--data-binary", "@-");
+  curl.push(url);
+  const args = execArgs(node, ["-i"], curl, c.target);
+  if (!args) return { status: 0, body: `${node} runs nowhere right now` };
   const r = spawnSync("docker", args, { input: body === undefined ? "" : JSON.stringify(body), encoding: "utf8", timeout: (timeoutS + 15) * 1000 });
   if (r.status !== 0) return { status: 0, body: `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim() };
   const out = r.stdout ?? "";
@@ -53,6 +58,7 @@ export function members(c: LiveCluster): Member[] {
 
 /** Is any node container of this cluster running at all? (A first `up` has none yet.) */
 export function anyNodeRunning(c: LiveCluster): boolean {
+  if (c.target && c.target.kind === "swarm") return c.nodes.some((n) => memberContainer(n, c.target) !== undefined);
   const r = spawnSync("docker", ["inspect", "-f", "{{.State.Running}}", ...c.nodes], { encoding: "utf8", timeout: 15_000 });
   return (r.stdout ?? "").split("\n").some((l) => l.trim() === "true");
 }
@@ -60,7 +66,9 @@ export function anyNodeRunning(c: LiveCluster): boolean {
 /** pg_settings.context of every parameter, from the local socket of a running node (peer auth as postgres). */
 export function parameterContexts(c: LiveCluster, nodes = c.nodes): Record<string, string> | undefined {
   for (const node of nodes) {
-    const r = spawnSync("docker", ["exec", "-u", "postgres", node, "psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-AtX", "-F", "\t", "-c", "SELECT name, context FROM pg_settings"], {
+    const args = execArgs(node, ["-u", "postgres"], ["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-AtX", "-F", "\t", "-c", "SELECT name, context FROM pg_settings"], c.target);
+    if (!args) continue;
+    const r = spawnSync("docker", args, {
       encoding: "utf8",
       timeout: 20_000,
     });

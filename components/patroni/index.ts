@@ -209,7 +209,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
       { parent: this, ignoreChanges: ["keepers"] },
     );
     const bootstrapDcs = bootstrapSnapshot.keepers.apply((k) => JSON.parse(k!.dcs) as DynamicConfig);
-    const live = { nodes: this.nodeNames, tls: args.tls !== undefined };
+    // On one host the node containers carry the node names; elsewhere day-2 asks the target where they run.
+    const live = { nodes: this.nodeNames, tls: args.tls !== undefined, ...(args.target.kind === "swarm" ? { target: args.target.exec } : {}) };
     if (pulumi.runtime.isDryRun()) {
       const plan = previewDay2(live, desired);
       if (plan) (plan.restarts ? pulumi.log.warn : pulumi.log.info)(plan.message, this);
@@ -254,6 +255,16 @@ export class PatroniCluster extends pulumi.ComponentResource {
             test: args.tls
               ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", TLS_UPLOAD_FILES.ca, `https://127.0.0.1:${PATRONI_REST_PORT}/health`]
               : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
+            intervalS: 5,
+            timeoutS: 3,
+            retries: 3,
+            startPeriodS: 60,
+          },
+          // Patroni's loop runs (200 while it heartbeats): a replica in a long basebackup is not restarted.
+          swarmHealthcheck: {
+            test: args.tls
+              ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", TLS_UPLOAD_FILES.ca, `https://127.0.0.1:${PATRONI_REST_PORT}/liveness`]
+              : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/liveness`],
             intervalS: 5,
             timeoutS: 3,
             retries: 3,

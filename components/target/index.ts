@@ -8,6 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceImage, ServiceImageArgs, stackLabels } from "../shared/docker";
 import { runContainer } from "./container";
+import type { ExecTarget } from "./member-exec";
 import { fileObjects, serviceArgs } from "./service";
 import { constrainedNode, TargetSettings } from "./settings";
 import type { Workload } from "./workload";
@@ -36,6 +37,8 @@ export interface Target {
   publishedAddresses(component: "haproxy" | "pgbouncer"): string[];
   /** The cluster network's name (containers) or id (services), for workloads the target does not run. */
   readonly clusterNetwork: pulumi.Output<string>;
+  /** How to exec into a member where it runs (day-2, live checks). */
+  readonly exec: ExecTarget;
   /** One host only: the network published ports live on. */
   readonly edgeNetwork?: pulumi.Output<string>;
 }
@@ -55,6 +58,7 @@ export function createTarget(args: TargetArgs): Target {
 
 class DockerHostTarget implements Target {
   readonly kind = "docker";
+  readonly exec: ExecTarget = { kind: "docker" };
   readonly clusterNetwork: pulumi.Output<string>;
   readonly edgeNetwork: pulumi.Output<string>;
 
@@ -95,12 +99,14 @@ class DockerHostTarget implements Target {
 
 class SwarmTarget implements Target {
   readonly kind = "swarm";
+  readonly exec: ExecTarget;
   readonly clusterNetwork: pulumi.Output<string>;
   private readonly provider: docker.Provider;
   private readonly images = new Map<string, pulumi.Output<string>>();
 
   constructor(private readonly args: TargetArgs) {
     const t = args.settings;
+    this.exec = { kind: "swarm", manager: t.endpoint!, nodes: t.nodes.map((n) => ({ hostname: n.hostname, endpoint: n.endpoint })) };
     this.provider = new docker.Provider("swarm", { host: t.endpoint! });
     this.clusterNetwork = new docker.Network(
       "cluster-network",

@@ -34,7 +34,7 @@ export function swarmLimits(w: Workload) {
 export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs {
   checkWorkload(w);
   if (!w.placement) throw new Error(`${w.name}: a Swarm service needs a placement constraint`);
-  const h = w.healthcheck;
+  const h = w.swarmHealthcheck ?? w.healthcheck;
   const labels = stackLabels(ctx.namePrefix, w.component);
   const ref = (f: WorkloadFile) => {
     const r = ctx.fileRefs[f.path];
@@ -90,7 +90,9 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
         // 001-INF-13: per network namespace, so each task gets it.
         sysctl: { "net.core.somaxconn": "65535" },
       },
-      networksAdvanceds: [{ name: ctx.networkId, aliases: [w.name, ...(w.aliases ?? [])] }],
+      // By id (the schema's `id`; the SDK's types know only the deprecated `name`): a name would force a
+      // replacement on every update.
+      networksAdvanceds: [{ id: ctx.networkId, aliases: [w.name, ...(w.aliases ?? [])] } as unknown as docker.types.input.ServiceTaskSpecNetworksAdvanced],
       placement: { constraints: [w.placement] },
       resources: { limits: swarmLimits(w) },
       restartPolicy: { condition: "any", delay: goDuration(5) },

@@ -55,6 +55,13 @@ export interface Workload {
   memberVolumes?: MemberVolume[];
   sharedVolumes?: SharedVolume[];
   healthcheck: WorkloadHealthcheck;
+  /**
+   * On a Swarm, when it must differ: Swarm gives a starting task no DNS name until its check passes, and
+   * restarts a task whose check fails. A check that needs the peers (etcd's quorum /health) then never
+   * passes during bootstrap, and one that needs PostgreSQL running (Patroni's /health) kills a replica in
+   * a long basebackup. Such members use a liveness check here; their cluster health is a live fact.
+   */
+  swarmHealthcheck?: WorkloadHealthcheck;
   limits: ServiceLimits;
   /** Container port → host port, published on the target's bind address (routers only). */
   ports?: { internal: number; external: number }[];

@@ -143,7 +143,7 @@ describe("workload → Swarm service", () => {
     assert.equal(a.updateConfig.order, "stop-first");
     assert.deepEqual(a.taskSpec.placement.constraints, ["node.labels.dpg.node==1"]);
     assert.equal(a.taskSpec.containerSpec.stopGracePeriod, "1m0s");
-    assert.deepEqual(a.taskSpec.networksAdvanceds, [{ name: "net-id", aliases: ["dpg-t-pg-1"] }]);
+    assert.deepEqual(a.taskSpec.networksAdvanceds, [{ id: "net-id", aliases: ["dpg-t-pg-1"] }]);
     assert.deepEqual(a.taskSpec.resources.limits, { memoryBytes: 1024 * 1024 * 1024, nanoCpus: 1e9 });
     assert.deepEqual(a.taskSpec.containerSpec.capDrops, ["ALL"]);
   });

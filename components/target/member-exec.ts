@@ -1,0 +1,43 @@
+// Running a command inside a member (`docker exec`), wherever it runs: on one host the container has
+// the member's name; on a Swarm the member is a service whose one task runs on some node, so the task's
+// node is asked of the manager and the command goes to that node's daemon. Day-2 and the live checks
+// talk to Patroni and PostgreSQL this way, so no password, key or port leaves the cluster network.
+import { spawnSync } from "node:child_process";
+
+export type ExecTarget =
+  | { kind: "docker" }
+  | { kind: "swarm"; manager: string; nodes: { hostname: string; endpoint?: string }[] };
+
+export interface MemberContainer {
+  /** Docker endpoint of the daemon running it (undefined: this machine's). */
+  host?: string;
+  container: string;
+}
+
+const DOCKER_HOST: ExecTarget = { kind: "docker" };
+
+/** Where the member's container runs now; undefined when it has no running task (or its node has no endpoint). */
+export function memberContainer(member: string, target: ExecTarget = DOCKER_HOST): MemberContainer | undefined {
+  if (target.kind === "docker") return { container: member };
+  const ps = spawnSync("docker", ["-H", target.manager, "service", "ps", member, "--no-trunc", "--filter", "desired-state=running", "--format", "{{.Node}}|{{.ID}}|{{.CurrentState}}"], {
+    encoding: "utf8",
+    timeout: 15_000,
+  });
+  const running = (ps.stdout ?? "").split("\n").map((l) => l.split("|")).find((f) => f.length === 3 && f[2].startsWith("Running"));
+  if (!running) return undefined;
+  const host = target.nodes.find((n) => n.hostname === running[0])?.endpoint;
+  if (!host) return undefined;
+  const id = spawnSync("docker", ["-H", host, "ps", "-q", "--filter", `label=com.docker.swarm.task.id=${running[1]}`], { encoding: "utf8", timeout: 15_000 });
+  const container = (id.stdout ?? "").trim().split("\n")[0];
+  return container ? { host, container } : undefined;
+}
+
+/**
+ * The docker CLI arguments of `docker exec [execOptions] <member's container> command...`, or undefined
+ * when the member runs nowhere right now.
+ */
+export function execArgs(member: string, execOptions: string[], command: string[], target: ExecTarget = DOCKER_HOST): string[] | undefined {
+  const c = memberContainer(member, target);
+  if (!c) return undefined;
+  return [...(c.host ? ["-H", c.host] : []), "exec", ...execOptions, c.container, ...command];
+}
