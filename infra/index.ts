@@ -152,7 +152,7 @@ const monitoring = config.monitoring.enabled
         baseImage: config.baseImage,
         clusterNetworkName: target.clusterNetwork,
         // Monitoring runs on one host only (the config refuses it on a Swarm until it is placed there).
-        edgeNetworkName: target.edgeNetwork!,
+        edgeNetworkName: target.edgeNetwork,
         postgresNodes: patroni.nodeNames,
         postgresDatabase: config.database.name,
         postgresExporterImage: patroni.imageId,

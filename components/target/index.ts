@@ -39,8 +39,8 @@ export interface Target {
   readonly clusterNetwork: pulumi.Output<string>;
   /** How to exec into a member where it runs (day-2, live checks). */
   readonly exec: ExecTarget;
-  /** One host only: the network published ports live on. */
-  readonly edgeNetwork?: pulumi.Output<string>;
+  /** The network published ports live on (name on one host, id on a Swarm). */
+  readonly edgeNetwork: pulumi.Output<string>;
 }
 
 export interface TargetArgs {
@@ -101,6 +101,7 @@ class SwarmTarget implements Target {
   readonly kind = "swarm";
   readonly exec: ExecTarget;
   readonly clusterNetwork: pulumi.Output<string>;
+  readonly edgeNetwork: pulumi.Output<string>;
   private readonly provider: docker.Provider;
   private readonly images = new Map<string, pulumi.Output<string>>();
 
@@ -108,19 +109,26 @@ class SwarmTarget implements Target {
     const t = args.settings;
     this.exec = { kind: "swarm", manager: t.endpoint!, nodes: t.nodes.map((n) => ({ hostname: n.hostname, endpoint: n.endpoint })) };
     this.provider = new docker.Provider("swarm", { host: t.endpoint! });
-    this.clusterNetwork = new docker.Network(
-      "cluster-network",
-      {
-        name: `${args.namePrefix}-cluster`,
-        driver: "overlay",
-        // Attachable: operators and the readiness probes can join a one-off container to it.
-        attachable: true,
-        ipamConfigs: [{ subnet: args.subnet }],
-        options: t.overlay.encrypted ? { encrypted: "" } : {},
-        labels: stackLabels(args.namePrefix, "network"),
-      },
-      { provider: this.provider },
-    ).id;
+    // As on one host: databases and etcd on an internal overlay (no route out), the routers also on an
+    // edge overlay, because a task only on an internal network gets no gateway for host-mode ports.
+    const overlay = (name: string, suffix: string, internal: boolean) =>
+      new docker.Network(
+        name,
+        {
+          name: `${args.namePrefix}-${suffix}`,
+          driver: "overlay",
+          internal,
+          // Attachable: operators and the readiness probes can join a one-off container to it.
+          attachable: true,
+          ...(internal ? { ipamConfigs: [{ subnet: args.subnet }] } : {}),
+          // Unset unless encrypted: Docker adds its own options (the VXLAN id), which `{}` would fight on every up.
+          ...(t.overlay.encrypted ? { options: { encrypted: "" } } : {}),
+          labels: stackLabels(args.namePrefix, "network"),
+        },
+        { provider: this.provider },
+      ).id;
+    this.clusterNetwork = overlay("cluster-network", "cluster", true);
+    this.edgeNetwork = overlay("edge-network", "edge", false);
   }
 
   publishedAddresses(component: "haproxy" | "pgbouncer"): string[] {
@@ -150,7 +158,8 @@ class SwarmTarget implements Target {
   run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource {
     const fileRefs = fileObjects(resourceName, w, { parent: opts.parent, provider: this.provider });
     const cleanup = this.volumeCleanup(resourceName, w, opts.parent);
-    return new docker.Service(resourceName, serviceArgs(w, { namePrefix: this.args.namePrefix, networkId: this.clusterNetwork, fileRefs }), {
+    const networks = { cluster: this.clusterNetwork, edge: this.edgeNetwork };
+    return new docker.Service(resourceName, serviceArgs(w, { namePrefix: this.args.namePrefix, networks, fileRefs }), {
       parent: opts.parent,
       provider: this.provider,
       // A fixed name: the old service must go before its replacement can take the name.

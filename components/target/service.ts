@@ -12,8 +12,8 @@ import { checkWorkload, Workload, WorkloadFile } from "./workload";
 
 export interface SwarmContext {
   namePrefix: string;
-  /** The overlay network's id (by id: a name forces a replacement on every update). */
-  networkId: pulumi.Input<string>;
+  /** The overlays' ids (by id: a name forces a replacement on every update): internal cluster, and edge for published ports. */
+  networks: { cluster: pulumi.Input<string>; edge: pulumi.Input<string> };
   /** What each file became: its Docker secret or config, by path. */
   fileRefs: Record<string, { id: pulumi.Input<string>; name: pulumi.Input<string> }>;
 }
@@ -92,7 +92,10 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
       },
       // By id (the schema's `id`; the SDK's types know only the deprecated `name`): a name would force a
       // replacement on every update.
-      networksAdvanceds: [{ id: ctx.networkId, aliases: [w.name, ...(w.aliases ?? [])] } as unknown as docker.types.input.ServiceTaskSpecNetworksAdvanced],
+      networksAdvanceds: [
+        { id: ctx.networks.cluster, aliases: [w.name, ...(w.aliases ?? [])] },
+        ...(w.ports?.length ? [{ id: ctx.networks.edge }] : []),
+      ] as unknown as docker.types.input.ServiceTaskSpecNetworksAdvanced[],
       placement: { constraints: [w.placement] },
       resources: { limits: swarmLimits(w) },
       restartPolicy: { condition: "any", delay: goDuration(5) },

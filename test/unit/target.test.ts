@@ -133,7 +133,7 @@ describe("workload → container (one host)", () => {
 
 describe("workload → Swarm service", () => {
   const fileRefs = { "/etc/patroni/patroni.yml": { id: "sec1", name: "s1" }, "/etc/dpg/hook.sh": { id: "cfg1", name: "c1" } };
-  const ctx = { namePrefix: "dpg-t", networkId: "net-id", fileRefs };
+  const ctx = { namePrefix: "dpg-t", networks: { cluster: "net-id", edge: "edge-id" }, fileRefs };
 
   it("one replica pinned by its constraint, a fixed name, dnsrr, stop-first, a clean-shutdown grace period", () => {
     const a = serviceArgs(workload(), ctx) as any;
@@ -166,7 +166,7 @@ describe("workload → Swarm service", () => {
       ctx,
     ) as any;
     assert.deepEqual(a.endpointSpec, { mode: "dnsrr", ports: [{ targetPort: 5000, publishedPort: 25000, publishMode: "host", protocol: "tcp" }] });
-    assert.deepEqual(a.taskSpec.networksAdvanceds[0].aliases, ["dpg-t-haproxy-1", "dpg-t-haproxy"]);
+    assert.deepEqual(a.taskSpec.networksAdvanceds, [{ id: "net-id", aliases: ["dpg-t-haproxy-1", "dpg-t-haproxy"] }, { id: "edge-id" }]);
   });
 
   it("refuses a service without placement; a changed file gets a new object name (rotation by name)", () => {
