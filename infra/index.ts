@@ -1,4 +1,5 @@
 // Program entry: validate the stack settings first, then declare the cluster.
+import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -121,7 +122,8 @@ const writePathReady =
       new command.local.Command(
         "write-path-ready",
         {
-          create: "node --import tsx components/target/wait-writable.ts",
+          // Relative to where Pulumi runs the program (the project directory).
+          create: `node --import tsx ${path.relative(process.cwd(), path.join(__dirname, "..", "components", "target", "wait-writable.ts"))}`,
           environment: { DPG_WAIT_ENDPOINTS: haproxy.writeEndpoint },
           triggers: writePathTriggers,
         },

@@ -86,6 +86,8 @@ export function renderLabSettings(probeImage?: string): string {
     config: {
       "dpg-cluster:target": target,
       "dpg-cluster:network": { subnet: LAB_OVERLAY_SUBNET },
+      // The seeds' extension, as on prod: the lab is the production topology.
+      "dpg-cluster:patroni": { vectorExtension: "ruvector" },
       "dpg-cluster:monitoring": { enabled: false },
       "dpg-cluster:backup": { enabled: false },
     },

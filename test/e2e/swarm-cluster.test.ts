@@ -1,0 +1,185 @@
+// The Swarm target for real: `pulumi up` of a copy of the lab stack puts one etcd member and one Patroni
+// node on each of the lab's three Swarm nodes, images pinned by digest from the lab registry; the
+// cluster elects a leader, streams to two replicas, serves verify-full TLS through HAProxy on two nodes;
+// no secret sits in any service's env or in the stack export; `pulumi destroy` leaves nothing on any node.
+// Own names (dpg-swe2e*); everything lives inside the lab's nodes (10.77.0.0/24).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Client } from "pg";
+import { execArgs, ExecTarget } from "../../components/target/member-exec";
+import { down, managerDocker, nodeDocker, up } from "../../lab/lab";
+import { LAB, managerEndpoint } from "../../lab/topology";
+import { docker, eventually, pulumi, run } from "../support/cli";
+import { createTestStack, TestStack } from "../support/stack";
+
+const STACK = "swe2e";
+const PREFIX = "dpg-swe2e";
+const NODES = [1, 2, 3].map((i) => `${PREFIX}-pg-${i}`);
+const ETCD = [1, 2, 3].map((i) => `${PREFIX}-etcd-${i}`);
+const EXEC: ExecTarget = { kind: "swarm", manager: managerEndpoint, nodes: LAB.nodes.map((n) => ({ hostname: n.name, endpoint: `unix:///run/dpg-lab/${n.name}/docker.sock` })) };
+const times: Record<string, number> = {};
+
+/** `docker exec` into a member's task, wherever Swarm runs it. */
+function inMember(member: string, command: string[], execOptions: string[] = []): string {
+  const args = execArgs(member, execOptions, command, EXEC);
+  assert.ok(args, `${member} has no running task`);
+  return docker(args, { timeoutMs: 30_000 }).stdout;
+}
+
+function members(): Array<{ name: string; role: string; state: string }> {
+  for (const n of NODES) {
+    const args = execArgs(n, [], ["curl", "-fsS", "--max-time", "5", "--cacert", "/etc/dpg-tls/ca.crt", "https://127.0.0.1:8008/cluster"], EXEC);
+    if (!args) continue;
+    const r = docker(args, { allowFail: true, timeoutMs: 20_000 });
+    if (r.status === 0) return JSON.parse(r.stdout).members;
+  }
+  return [];
+}
+
+/** Node each running service task sits on. */
+function taskNode(service: string): string | undefined {
+  const out = managerDocker(["service", "ps", service, "--filter", "desired-state=running", "--format", "{{.Node}}|{{.CurrentState}}"], { timeoutMs: 15_000 }).stdout;
+  return out.split("\n").map((l) => l.split("|")).find((f) => f[1]?.startsWith("Running"))?.[0];
+}
+
+/** What every node still holds of this stack. */
+function leftovers(): string[] {
+  const out: string[] = [];
+  for (const [kind, args] of [
+    ["service", ["service", "ls", "-q", "--filter", `label=dpg.stack=${PREFIX}`]],
+    ["secret", ["secret", "ls", "--format", "{{.Name}}"]],
+    ["config", ["config", "ls", "--format", "{{.Name}}"]],
+  ] as const) {
+    for (const line of managerDocker([...args]).stdout.split("\n").filter(Boolean)) if (kind === "service" || line.startsWith(PREFIX)) out.push(`${kind} ${line}`);
+  }
+  for (const n of LAB.nodes) {
+    const d = nodeDocker(n);
+    for (const v of d(["volume", "ls", "--format", "{{.Name}}"]).stdout.split("\n")) if (v.startsWith(PREFIX)) out.push(`${n.name} volume ${v}`);
+    for (const net of d(["network", "ls", "--format", "{{.Name}}"]).stdout.split("\n")) if (net.startsWith(PREFIX)) out.push(`${n.name} network ${net}`);
+  }
+  return out;
+}
+
+describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
+  let stack: TestStack;
+  let appPassword = "";
+  let caFile = "";
+  let writeEndpoint = "";
+  let readEndpoint = "";
+
+  before(async () => {
+    const t = Date.now();
+    await up();
+    times["lab up"] = Date.now() - t;
+    // Its own ports on the nodes, so a user's lab stack can stay up beside it.
+    stack = createTestStack(STACK, "lab", { haproxy: { writePort: 45000, readPort: 45001, statsPort: 47000 }, pgbouncer: { port: 46432 } });
+  });
+
+  after(() => {
+    if (stack) {
+      pulumi(["destroy", "--yes", "--stack", STACK], { allowFail: true, timeoutMs: 15 * 60_000 });
+      stack.remove();
+    }
+    if (caFile) fs.rmSync(caFile, { force: true });
+    down();
+    process.stdout.write(`swarm e2e times (ms): ${JSON.stringify(times)}\n`);
+  });
+
+  it("pulumi up: a writable primary behind HAProxy on the Swarm", () => {
+    const t = Date.now();
+    const r = pulumi(["up", "--yes", "--skip-preview", "--stack", STACK], { allowFail: true, timeoutMs: 30 * 60_000 });
+    times["pulumi up"] = Date.now() - t;
+    assert.equal(r.status, 0, r.stdout.slice(-4000) + r.stderr.slice(-4000));
+    times["write path ready after up's members (s)"] = Number(stack.output("writePathReadyAfterSeconds"));
+    appPassword = new URL(stack.output("writeConnectionString").replace(/,[^/]+/, "")).password;
+    writeEndpoint = stack.output("writeEndpoint");
+    readEndpoint = stack.output("readEndpoint");
+    caFile = path.join(os.tmpdir(), `dpg-swe2e-ca-${process.pid}.crt`);
+    fs.writeFileSync(caFile, stack.output("caCertPem"));
+    assert.equal(writeEndpoint.split(",").length, 2, `two routers: ${writeEndpoint}`);
+  });
+
+  it("one leader and two streaming replicas, each Patroni node and each etcd member on its own Swarm node", async () => {
+    const ms = await eventually("leader + 2 streaming", () => {
+      const m = members();
+      return m.length === 3 && m.filter((x) => x.role === "leader").length === 1 && m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") ? m : undefined;
+    }, 180_000, 3000);
+    assert.deepEqual(ms.map((m) => m.name).sort(), NODES);
+    const pgNodes = NODES.map(taskNode);
+    const etcdNodes = ETCD.map(taskNode);
+    assert.deepEqual([...pgNodes].sort(), LAB.nodes.map((n) => n.name), `patroni on ${pgNodes}`);
+    assert.deepEqual([...etcdNodes].sort(), LAB.nodes.map((n) => n.name), `etcd on ${etcdNodes}`);
+  });
+
+  it("every service runs an image pinned by digest from the lab registry", () => {
+    const images = managerDocker(["service", "ls", "--filter", `label=dpg.stack=${PREFIX}`, "--format", "{{.Image}}"]).stdout.split("\n").filter(Boolean);
+    assert.equal(images.length, 10, images.join("\n"));
+    for (const i of images) assert.match(i, /^10\.77\.0\.10:5000\/dpg\/[a-z]+@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("3 healthy etcd members", () => {
+    const certs = ["--cacert=/etc/dpg-tls/ca.crt", "--cert=/etc/dpg-tls/server.crt", "--key=/etc/dpg-tls/server.key"];
+    const out = inMember(ETCD[0], ["etcdctl", ...certs, "--endpoints=https://127.0.0.1:2379", "endpoint", "health", "--cluster", "-w", "json"], ["-u", "etcd"]);
+    const health = JSON.parse(out) as Array<{ health: boolean }>;
+    assert.equal(health.length, 3, out);
+    assert.ok(health.every((h) => h.health), out);
+  });
+
+  it("a row written through a write port is read through a read port, over verify-full TLS (libpq multi-host URL)", async () => {
+    const url = (endpoint: string, attrs: string) => `postgresql://app_user@${endpoint}/app?sslmode=verify-full&sslrootcert=${caFile}&target_session_attrs=${attrs}`;
+    const psql = (endpoint: string, attrs: string, sql: string) => run("psql", [url(endpoint, attrs), "-XAtc", sql], { env: { PGPASSWORD: appPassword }, timeoutMs: 30_000 }).stdout.trim();
+    const marker = `swarm-${Date.now()}`;
+    psql(writeEndpoint, "read-write", `CREATE TABLE IF NOT EXISTS swarm_e2e (v text); INSERT INTO swarm_e2e VALUES ('${marker}')`);
+    const seen = await eventually("the row on a replica through the read port", () => {
+      const r = run("psql", [url(readEndpoint, "any"), "-XAtc", `SELECT pg_is_in_recovery() || ' ' || count(*) FROM swarm_e2e WHERE v = '${marker}'`], { env: { PGPASSWORD: appPassword }, allowFail: true, timeoutMs: 30_000 });
+      return r.status === 0 && r.stdout.trim() === "true 1" ? r.stdout.trim() : undefined;
+    }, 60_000, 1000);
+    assert.equal(seen, "true 1");
+    // A CA that did not sign the servers is refused.
+    const wrong = run("psql", [url(writeEndpoint, "read-write").replace(caFile, "/etc/ssl/certs/ca-certificates.crt"), "-XAtc", "SELECT 1"], { env: { PGPASSWORD: appPassword }, allowFail: true });
+    assert.notEqual(wrong.status, 0);
+  });
+
+  it("RuVector (the lab's extension, as prod's) is ≥ 2.0.0 on the leader and on each replica", async () => {
+    for (const n of NODES) {
+      const v = await eventually(`ruvector on ${n}`, () => {
+        const out = inMember(n, ["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "app", "-AtX", "-c", "SELECT extversion FROM pg_extension WHERE extname = 'ruvector'"], ["-u", "postgres"]).trim();
+        return out || undefined;
+      }, 60_000, 2000);
+      assert.ok(Number(v.split(".")[0]) >= 2, `ruvector ${v} on ${n}`);
+    }
+  });
+
+  it("no secret in any service's env or in the stack export; secret files are the service user's, 0400", () => {
+    const superuser = stack.output("superuserPassword");
+    assert.ok(superuser.length >= 16);
+    const specs = managerDocker(["service", "inspect", ...managerDocker(["service", "ls", "-q", "--filter", `label=dpg.stack=${PREFIX}`]).stdout.split("\n").filter(Boolean)]).stdout;
+    for (const s of JSON.parse(specs) as any[]) {
+      const env: string[] = s.Spec.TaskTemplate.ContainerSpec.Env ?? [];
+      assert.ok(!env.some((e) => e.includes(superuser) || e.includes(appPassword)), `${s.Spec.Name} env`);
+    }
+    assert.ok(!specs.includes(superuser) && !specs.includes(appPassword), "a password in a service spec");
+    const exported = pulumi(["stack", "export", "--stack", STACK]).stdout;
+    assert.ok(!exported.includes(superuser) && !exported.includes(appPassword), "a password in pulumi stack export");
+    const mode = inMember(NODES[0], ["stat", "-L", "-c", "%U %a", "/etc/patroni/patroni.yml"], ["-u", "postgres"]).trim();
+    assert.equal(mode, "postgres 400");
+  });
+
+  it("a preview right after up plans no change", () => {
+    const r = pulumi(["preview", "--expect-no-changes", "--stack", STACK], { allowFail: true, timeoutMs: 10 * 60_000 });
+    assert.equal(r.status, 0, r.stdout.slice(-4000) + r.stderr.slice(-2000));
+  });
+
+  it("pulumi destroy leaves no service, secret, config, network or volume on any node", async () => {
+    const t = Date.now();
+    const r = pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK], { allowFail: true, timeoutMs: 15 * 60_000 });
+    times["pulumi destroy"] = Date.now() - t;
+    assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+    // Swarm removes task containers (and their network attachments) shortly after the services.
+    const left = await eventually("nothing left on the nodes", () => (leftovers().length === 0 ? [] : undefined), 90_000, 3000).catch(() => leftovers());
+    assert.deepEqual(left, []);
+  });
+});
