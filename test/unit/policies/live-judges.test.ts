@@ -34,6 +34,7 @@ const GiB = 1024 ** 3;
 
 const goodPostgres: PostgresFacts = {
     serverVersion: "17.2",
+    serverVersionNum: 170002,
     vectorExtension: { name: "ruvector", version: "2.0.1", distanceOk: true },
     requiredVectorVersion: "2.0.0",
     expectedReplicas: 2,
@@ -57,6 +58,7 @@ const goodPostgres: PostgresFacts = {
 const badPostgres: PostgresFacts = {
     ...goodPostgres,
     serverVersion: "14.9",
+    serverVersionNum: 140009,
     vectorExtension: { name: "vector", version: "0.8.0", distanceOk: false, error: "boom" },
     replicas: [{ name: "pg-2", state: "catchup", syncState: "async", lagBytes: 50 * 1024 ** 2, lagSeconds: 12 }],
     appRoles: [{ name: "app_user", superuser: true, createrole: false, createdb: true, replication: false, bypassrls: false }],
@@ -222,6 +224,10 @@ for (const [measure, judges] of Object.entries(JUDGES) as Array<[MeasureName, Re
 
 test("live judges name the figure and the fix where one is a setting", () => {
     assert.match(JUDGES.postgres["000-DB-01"](badPostgres).evidence, /pgvector 0\.8\.0 installed; the seeds require RuVector ≥ 2\.0\.0.*dpg-cluster:patroni\.vectorExtension/);
+    assert.match(JUDGES.postgres["001-DB-01"](badPostgres).evidence, /PostgreSQL 14\.9 \(server_version_num 140009 < 150000\).*components\/patroni\/image/);
+    assert.match(JUDGES.postgres["001-DB-01"](goodPostgres).evidence, /PostgreSQL 17\.2 \(server_version_num 170002 ≥ 150000\) through the write port$/);
+    // No number read is no pass.
+    assert.equal(JUDGES.postgres["001-DB-01"]({ ...goodPostgres, serverVersionNum: NaN }).status, "fail");
     assert.match(JUDGES.postgres["001-DB-04"](badPostgres).evidence, /host 0\.0\.0\.0\/0.*dpg-cluster:network\.clientCidrs/);
     assert.match(JUDGES.load["000-PERF-02"](badLoad).evidence, /p95 14\.00 ms \(< 10 ms wanted\)/);
     assert.match(JUDGES.host["000-INF-06"](badHost).evidence, /10\.0 GB free .*≥ 100 GB.*alert missing/);
@@ -301,6 +307,15 @@ test("applyLive replaces only unmeasured live items and recomputes the score", (
     assert.equal(out.items[1].status, "fail", "a failed precondition is not overridden by a measurement");
     assert.equal(out.score.blockers.passed, 2);
     assert.equal(out.score.status, "not-ready");
+});
+
+test("applyLive keeps a failed precondition and adds what was measured to its evidence", () => {
+    const item = { id: "000-DB-01", category: "database", severity: "blocker", source: "000", ref: "r", check: "live", scored: true, status: "fail", evidence: "precondition fails: vector-extension: the stack creates pgvector (vector)" };
+    const e = { environment: "dev", asOf: "2026-12-01", items: [item], score: {} as any };
+    const live = new Map<string, LiveResult>([["000-DB-01", { status: "fail", evidence: "pgvector 0.8.0 installed", measuredAt: "2026-12-01T10:00:00Z", measure: "postgres" }]]);
+    const out = applyLive(e as any, live);
+    assert.equal(out.items[0].status, "fail");
+    assert.equal(out.items[0].evidence, "precondition fails: vector-extension: the stack creates pgvector (vector); measured: pgvector 0.8.0 installed [live 2026-12-01T10:00:00Z]");
 });
 
 test("endpoints from stack outputs: host:port, 0.0.0.0 reached over loopback, junk refused", () => {
