@@ -144,7 +144,9 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
                         EXTRACT(epoch FROM now() - GREATEST(last_analyze, last_autoanalyze)) / 86400 AS days FROM pg_stat_user_tables`,
             )
         ).rows.map((r) => ({ name: r.name, liveRows: Number(r.n_live_tup), lastAnalyzedDaysAgo: r.days === null ? null : Number(r.days) }));
-        const unvalidatedForeignKeys = (await c.query("SELECT conrelid::regclass || '.' || conname AS fk FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")).rows.map((r) => r.fk);
+        const fks = (await c.query("SELECT conrelid::regclass || '.' || conname AS fk, convalidated FROM pg_constraint WHERE contype = 'f'")).rows;
+        const foreignKeys = fks.length;
+        const unvalidatedForeignKeys = fks.filter((r) => !r.convalidated).map((r) => r.fk);
         const hit = (
             await c.query(
                 `SELECT COALESCE(sum(heap_blks_hit + COALESCE(idx_blks_hit, 0) + COALESCE(toast_blks_hit, 0)), 0)::float8 AS hits,
@@ -152,7 +154,7 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
                    FROM pg_statio_user_tables`,
             )
         ).rows[0];
-        return { replicas, replicationSlots, appRoles, hbaRules, vectorColumns, hnswIndexes, tables, unvalidatedForeignKeys, cacheHit: { hits: Number(hit.hits), reads: Number(hit.reads) } };
+        return { replicas, replicationSlots, appRoles, hbaRules, vectorColumns, hnswIndexes, tables, foreignKeys, unvalidatedForeignKeys, cacheHit: { hits: Number(hit.hits), reads: Number(hit.reads) } };
     });
     return {
         ...front,

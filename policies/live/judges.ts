@@ -63,6 +63,8 @@ export interface PostgresFacts {
     /** HNSW indexes on application tables and how often the planner used them (pg_stat_user_indexes). */
     hnswIndexes: Array<{ name: string; scans: number }>;
     tables: Array<{ name: string; liveRows: number; lastAnalyzedDaysAgo: number | null }>;
+    /** Foreign keys in the application database, validated or not. */
+    foreignKeys: number;
     unvalidatedForeignKeys: string[];
     /** Shared-buffer hits and reads of application tables and their indexes (pg_statio_user_tables). */
     cacheHit: { hits: number; reads: number };
@@ -118,10 +120,14 @@ export const postgresJudges: Record<string, (f: PostgresFacts) => LiveOutcome> =
         );
     },
     "001-DB-11": (f) => {
+        if (!f.tables.some((t) => t.liveRows > 0)) return noData(`${f.tables.length} user table(s), none with rows: there are no statistics to keep current yet`);
         const stale = f.tables.filter((t) => t.liveRows > 0 && (t.lastAnalyzedDaysAgo === null || t.lastAnalyzedDaysAgo > 7));
         return verdict(stale.length === 0, stale.length ? `not analyzed in 7 days: ${stale.map((t) => t.name).join(", ")}` : `${f.tables.length} user table(s), every non-empty one analyzed within 7 days`);
     },
-    "001-DB-17": (f) => verdict(f.unvalidatedForeignKeys.length === 0, f.unvalidatedForeignKeys.length ? `NOT VALID foreign keys: ${f.unvalidatedForeignKeys.join(", ")}` : "no foreign key left NOT VALID"),
+    "001-DB-17": (f) => {
+        if (f.foreignKeys === 0) return noData("no foreign key in the application database, so none to validate");
+        return verdict(f.unvalidatedForeignKeys.length === 0, f.unvalidatedForeignKeys.length ? `NOT VALID foreign keys: ${f.unvalidatedForeignKeys.join(", ")}` : `${f.foreignKeys} foreign key(s), none left NOT VALID`);
+    },
     "001-PERF-08": (f) => {
         const total = f.cacheHit.hits + f.cacheHit.reads;
         if (total < MIN_CACHE_ACCESSES) return noData(`application tables saw ${total} block accesses (${f.cacheHit.hits} hits, ${f.cacheHit.reads} reads); a hit ratio means something from ${MIN_CACHE_ACCESSES} on`);

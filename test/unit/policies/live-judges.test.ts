@@ -48,6 +48,7 @@ const goodPostgres: PostgresFacts = {
     vectorColumns: [{ table: "app.docs", column: "embedding", hnsw: true }],
     hnswIndexes: [{ name: "app.docs_embedding_idx", scans: 12 }],
     tables: [{ name: "app.docs", liveRows: 10, lastAnalyzedDaysAgo: 0.5 }],
+    foreignKeys: 2,
     unvalidatedForeignKeys: [],
     cacheHit: { hits: 99_000, reads: 1000 },
     replicationSlots: [{ name: "pg_2", active: true }, { name: "pg_3", active: true }],
@@ -239,8 +240,9 @@ test("live judges name the figure and the fix where one is a setting", () => {
 
 // Issue 8: these passed on an idle cluster, an empty database or an unreadable clock; no data is not a pass.
 test("live judges say no data (not pass) when there is nothing to judge", () => {
-    const idle = { ...goodPostgres, vectorColumns: [], hnswIndexes: [], cacheHit: { hits: 40, reads: 2 } };
-    for (const id of ["001-DB-08", "000-PERF-08", "001-PERF-08"]) {
+    // What an application database without the application's tables really measures (the h8prod report, 2026-12-02).
+    const idle = { ...goodPostgres, vectorColumns: [], hnswIndexes: [], cacheHit: { hits: 40, reads: 2 }, tables: [], foreignKeys: 0, unvalidatedForeignKeys: [] };
+    for (const id of ["001-DB-08", "000-PERF-08", "001-PERF-08", "001-DB-11", "001-DB-17"]) {
         const out = JUDGES.postgres[id](idle);
         assert.equal(out.status, "unknown", `${id}: ${out.evidence}`);
         assert.match(out.evidence, /^no data: /);
