@@ -21,8 +21,8 @@ import {
 } from "./judges";
 import { docker, dockerOk, httpFromContainer, percentiles, stackContainers, timeQueries, withClient, withLocalSuperuser } from "./sources";
 import { LiveTarget } from "./target";
+import { SEED_DATABASE } from "../rules/seed-requirements";
 
-const RUVECTOR_MIN = "2.0.0";
 const PGDATA_MOUNT = "/var/lib/postgresql/data";
 const ETCD_DATA_MOUNT = "/var/lib/etcd";
 
@@ -81,6 +81,7 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
         const selectOneMs = Number(process.hrtime.bigint() - t0) / 1e6;
         const writeIsPrimary = (await c.query("SELECT pg_is_in_recovery() AS r")).rows[0].r === false;
         const serverVersion = String((await c.query("SHOW server_version")).rows[0].server_version).split(" ")[0];
+        const serverVersionNum = Number((await c.query("SHOW server_version_num")).rows[0].server_version_num);
         const extRow = (await c.query("SELECT extversion FROM pg_extension WHERE extname = $1", [ext])).rows[0];
         const vectorExtension: PostgresFacts["vectorExtension"] = { name: ext, version: extRow?.extversion, distanceOk: false };
         if (extRow) {
@@ -91,7 +92,7 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
                 vectorExtension.error = (e as Error).message;
             }
         }
-        return { selectOneMs, writeIsPrimary, serverVersion, vectorExtension };
+        return { selectOneMs, writeIsPrimary, serverVersion, serverVersionNum, vectorExtension };
     });
     const superuserTcp = await superuserTcpLogin(t);
     // The catalog facts as the superuser, over the leader's local socket.
@@ -143,7 +144,9 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
                         EXTRACT(epoch FROM now() - GREATEST(last_analyze, last_autoanalyze)) / 86400 AS days FROM pg_stat_user_tables`,
             )
         ).rows.map((r) => ({ name: r.name, liveRows: Number(r.n_live_tup), lastAnalyzedDaysAgo: r.days === null ? null : Number(r.days) }));
-        const unvalidatedForeignKeys = (await c.query("SELECT conrelid::regclass || '.' || conname AS fk FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")).rows.map((r) => r.fk);
+        const fks = (await c.query("SELECT conrelid::regclass || '.' || conname AS fk, convalidated FROM pg_constraint WHERE contype = 'f'")).rows;
+        const foreignKeys = fks.length;
+        const unvalidatedForeignKeys = fks.filter((r) => !r.convalidated).map((r) => r.fk);
         const hit = (
             await c.query(
                 `SELECT COALESCE(sum(heap_blks_hit + COALESCE(idx_blks_hit, 0) + COALESCE(toast_blks_hit, 0)), 0)::float8 AS hits,
@@ -151,13 +154,13 @@ export async function gatherPostgres(t: LiveTarget): Promise<PostgresFacts> {
                    FROM pg_statio_user_tables`,
             )
         ).rows[0];
-        return { replicas, replicationSlots, appRoles, hbaRules, vectorColumns, hnswIndexes, tables, unvalidatedForeignKeys, cacheHit: { hits: Number(hit.hits), reads: Number(hit.reads) } };
+        return { replicas, replicationSlots, appRoles, hbaRules, vectorColumns, hnswIndexes, tables, foreignKeys, unvalidatedForeignKeys, cacheHit: { hits: Number(hit.hits), reads: Number(hit.reads) } };
     });
     return {
         ...front,
         ...inside,
         superuserTcp,
-        requiredVectorVersion: RUVECTOR_MIN,
+        requiredVectorVersion: SEED_DATABASE.minVectorVersion,
         expectedReplicas: Math.max(0, t.patroniNodes.length - 1),
         allowedCidrs: [t.config.network.subnet, ...t.config.network.clientCidrs],
     };
@@ -320,7 +323,8 @@ export async function gatherHost(t: LiveTarget): Promise<HostFacts> {
 
 // ---- Load -------------------------------------------------------------------------------------------
 
-const LOAD = { clients: 40, simpleQueries: 300, vectorRows: 5000, vectorDims: 64, vectorQueries: 100 } as const;
+// indexBuildMs: the probe's CREATE INDEX with RuVector took 96 s on a busy host (see collect.ts); 30 s cut it off.
+const LOAD = { clients: 40, simpleQueries: 300, vectorRows: 5000, vectorDims: 64, vectorQueries: 100, indexBuildMs: 480_000 } as const;
 
 /** Device name (as in /proc/diskstats) holding a path, when it is local. */
 function deviceOf(p: string): string | null {
@@ -392,7 +396,7 @@ export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
         await createProbeTable(c, ext, LOAD.vectorRows, LOAD.vectorDims);
         const vectorMs = await timeQueries(c, LOAD.vectorQueries, () => `SELECT id FROM dpg_live_probe ORDER BY v <-> '${randomVector(LOAD.vectorDims)}' LIMIT 10`);
         return { simple: simpleMs, vector: vectorMs };
-    });
+    }, { queryMs: LOAD.indexBuildMs });
     const sampled = await stats;
     const ticks1 = device ? ioTicks(device) : null;
     const windowMs = Date.now() - w0;

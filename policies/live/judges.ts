@@ -2,6 +2,9 @@
 // that feeds it. Thresholds are the seeds' numbers (000 and 001); each function is unit-tested with a
 // passing and a failing set of facts, and the collector feeds them real ones.
 
+import { SEED_DATABASE } from "../rules/seed-requirements";
+import { noSetting } from "../rules/settings";
+
 export type LiveStatus = "pass" | "fail" | "unknown";
 export interface LiveOutcome {
     status: LiveStatus;
@@ -43,7 +46,10 @@ export interface ReplicaLag {
 }
 
 export interface PostgresFacts {
+    /** `SHOW server_version` through the write port, e.g. "17.7". */
     serverVersion: string;
+    /** `SHOW server_version_num` through the write port, e.g. 170007: what the version is judged by. */
+    serverVersionNum: number;
     /** The extension the stack's setting names (vector or ruvector), if installed in the app database. */
     vectorExtension: { name: string; version?: string; distanceOk: boolean; error?: string };
     requiredVectorVersion: string;
@@ -57,6 +63,8 @@ export interface PostgresFacts {
     /** HNSW indexes on application tables and how often the planner used them (pg_stat_user_indexes). */
     hnswIndexes: Array<{ name: string; scans: number }>;
     tables: Array<{ name: string; liveRows: number; lastAnalyzedDaysAgo: number | null }>;
+    /** Foreign keys in the application database, validated or not. */
+    foreignKeys: number;
     unvalidatedForeignKeys: string[];
     /** Shared-buffer hits and reads of application tables and their indexes (pg_statio_user_tables). */
     cacheHit: { hits: number; reads: number };
@@ -71,11 +79,15 @@ export interface PostgresFacts {
 
 export const postgresJudges: Record<string, (f: PostgresFacts) => LiveOutcome> = {
     "000-DB-01": (f) => {
-        const pgOk = versionAtLeast(f.serverVersion, "15");
         const v = f.vectorExtension;
-        const vecOk = v.name === "ruvector" && v.version !== undefined && versionAtLeast(v.version, f.requiredVectorVersion);
-        return verdict(pgOk && vecOk, `PostgreSQL ${f.serverVersion} (${pgOk ? "≥ 15" : "< 15"}); ${vectorSummary(f)}`);
+        const vecOk = v.name === SEED_DATABASE.vectorExtension && v.version !== undefined && versionAtLeast(v.version, f.requiredVectorVersion);
+        return verdict(postgresVersionOk(f) && vecOk, `${postgresVersionSummary(f)}; ${vectorSummary(f)}`);
     },
+    "001-DB-01": (f) =>
+        verdict(
+            postgresVersionOk(f),
+            `${postgresVersionSummary(f)} through the write port${postgresVersionOk(f) ? "" : `; ${noSetting("components/patroni/image (the PostgreSQL major it packages)")}`}`,
+        ),
     "000-DB-02": (f) => vectorJudge(f),
     "001-DB-02": (f) => vectorJudge(f),
     "000-DB-04": (f) => replicaJudge(f, (r) => r.lagSeconds < 5, "replay lag < 5 s"),
@@ -108,10 +120,14 @@ export const postgresJudges: Record<string, (f: PostgresFacts) => LiveOutcome> =
         );
     },
     "001-DB-11": (f) => {
+        if (!f.tables.some((t) => t.liveRows > 0)) return noData(`${f.tables.length} user table(s), none with rows: there are no statistics to keep current yet`);
         const stale = f.tables.filter((t) => t.liveRows > 0 && (t.lastAnalyzedDaysAgo === null || t.lastAnalyzedDaysAgo > 7));
         return verdict(stale.length === 0, stale.length ? `not analyzed in 7 days: ${stale.map((t) => t.name).join(", ")}` : `${f.tables.length} user table(s), every non-empty one analyzed within 7 days`);
     },
-    "001-DB-17": (f) => verdict(f.unvalidatedForeignKeys.length === 0, f.unvalidatedForeignKeys.length ? `NOT VALID foreign keys: ${f.unvalidatedForeignKeys.join(", ")}` : "no foreign key left NOT VALID"),
+    "001-DB-17": (f) => {
+        if (f.foreignKeys === 0) return noData("no foreign key in the application database, so none to validate");
+        return verdict(f.unvalidatedForeignKeys.length === 0, f.unvalidatedForeignKeys.length ? `NOT VALID foreign keys: ${f.unvalidatedForeignKeys.join(", ")}` : `${f.foreignKeys} foreign key(s), none left NOT VALID`);
+    },
     "001-PERF-08": (f) => {
         const total = f.cacheHit.hits + f.cacheHit.reads;
         if (total < MIN_CACHE_ACCESSES) return noData(`application tables saw ${total} block accesses (${f.cacheHit.hits} hits, ${f.cacheHit.reads} reads); a hit ratio means something from ${MIN_CACHE_ACCESSES} on`);
@@ -132,17 +148,23 @@ export const postgresJudges: Record<string, (f: PostgresFacts) => LiveOutcome> =
         verdict(f.writeIsPrimary, `SELECT 1 through the write endpoint answered in ${ms(f.selectOneMs)} from ${f.writeIsPrimary ? "the leader" : "a server in recovery (no writable leader behind the write port)"} (PostgreSQL ${f.serverVersion})`),
 };
 
+const postgresVersionOk = (f: PostgresFacts) => Number.isInteger(f.serverVersionNum) && f.serverVersionNum >= SEED_DATABASE.minServerVersionNum;
+
+function postgresVersionSummary(f: PostgresFacts): string {
+    return `PostgreSQL ${f.serverVersion} (server_version_num ${f.serverVersionNum} ${postgresVersionOk(f) ? "≥" : "<"} ${SEED_DATABASE.minServerVersionNum})`;
+}
+
 function vectorSummary(f: PostgresFacts): string {
     const v = f.vectorExtension;
     if (!v.version) return `extension ${v.name} is not installed${v.error ? ` (${v.error})` : ""}`;
     const which = v.name === "vector" ? "pgvector" : "RuVector";
-    const meets = v.name === "ruvector" && versionAtLeast(v.version, f.requiredVectorVersion);
+    const meets = v.name === SEED_DATABASE.vectorExtension && versionAtLeast(v.version, f.requiredVectorVersion);
     return `${which} ${v.version} installed; the seeds require RuVector ≥ ${f.requiredVectorVersion}${meets ? "" : " (fix: dpg-cluster:patroni.vectorExtension = ruvector with an image that ships it)"}`;
 }
 
 function vectorJudge(f: PostgresFacts): LiveOutcome {
     const v = f.vectorExtension;
-    const ok = v.name === "ruvector" && v.version !== undefined && versionAtLeast(v.version, f.requiredVectorVersion) && v.distanceOk;
+    const ok = v.name === SEED_DATABASE.vectorExtension && v.version !== undefined && versionAtLeast(v.version, f.requiredVectorVersion) && v.distanceOk;
     return verdict(ok, `${vectorSummary(f)}; distance query ${v.distanceOk ? "works" : `fails${v.error ? `: ${v.error}` : ""}`}`);
 }
 

@@ -9,9 +9,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Client } from "pg";
-import { systemIdentifier } from "./gather";
+import { leaderNode, systemIdentifier } from "./gather";
 import { renderChart } from "./png-chart";
-import { percentiles, withClient } from "./sources";
+import { percentiles, withClient, withLocalSuperuser } from "./sources";
 import { openStack, runMain, StackCommand } from "./stack-command";
 import { Endpoint, LiveTarget } from "./target";
 import { exactKnn, gaussianBlobs, hnswIndexSql, knnSql, loadVectors, recallAtK, VECTOR_EXTENSIONS, VectorExtension, VectorSet } from "./vectors";
@@ -53,6 +53,8 @@ export interface VectorBenchResult {
     buildSeconds: number;
     indexBytes: number;
     runs: VectorRun[];
+    /** Why this extension has no figures (e.g. its index build outlasted the timeout); the other's still count. */
+    error?: string;
 }
 
 export interface VectorBenchRecord {
@@ -84,7 +86,7 @@ async function measure(t: LiveTarget, ext: VectorExtension, port: VectorRun["por
     const endpoint: Endpoint = port === "write" ? t.write : t.read;
     const run: VectorRun = { port, efSearch: ef, queries: 0, planUsesIndex: false };
     try {
-        await withClient(at(t, scratchDb(ext)), endpoint, t.superuser, async (c) => {
+        await withClient(at(t, scratchDb(ext)), endpoint, t.app, async (c) => {
             await c.query(`SET ${e.efSearchGuc} = ${ef}`);
             const plan = (await c.query(`EXPLAIN ${knnSql(ext, "items", queries.literal(0), VECTOR_BENCH.k)}`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
             run.planUsesIndex = /Index Scan using items_v_hnsw/.test(plan);
@@ -109,12 +111,15 @@ async function measure(t: LiveTarget, ext: VectorExtension, port: VectorRun["por
 async function benchExtension(t: LiveTarget, ext: VectorExtension, data: VectorSet, queries: VectorSet, exact: number[][]): Promise<VectorBenchResult> {
     const e = VECTOR_EXTENSIONS[ext];
     const db = scratchDb(ext);
-    await withClient(t, t.write, t.superuser, async (c) => {
+    // The superuser is refused over TCP (001-SEC-01): the scratch database and the extension are made on the
+    // leader's local socket; the application role owns the database and loads, indexes and queries it as a client.
+    const leader = leaderNode(t);
+    await withLocalSuperuser(t, leader, async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        await c.query(`CREATE DATABASE ${db}`);
-    }, { queryMs: 120_000 });
-    const built = await withClient(at(t, db), t.write, t.superuser, async (c) => {
-        await c.query(`CREATE EXTENSION ${ext}`);
+        await c.query(`CREATE DATABASE ${db} OWNER ${t.app.user}`);
+    }, "postgres", { queryMs: 120_000 });
+    await withLocalSuperuser(t, leader, (c) => c.query(`CREATE EXTENSION ${ext}`), db);
+    const built = await withClient(at(t, db), t.write, t.app, async (c) => {
         const extversion = String((await c.query("SELECT extversion FROM pg_extension WHERE extname = $1", [ext])).rows[0].extversion);
         log(`${e.label} ${extversion}: loading ${data.count} × ${data.dims}-d vectors`);
         const l0 = Date.now();
@@ -126,9 +131,10 @@ async function benchExtension(t: LiveTarget, ext: VectorExtension, data: VectorS
         await c.query(hnswIndexSql(ext, "items", "items_v_hnsw", VECTOR_BENCH.m, VECTOR_BENCH.efConstruction));
         const buildSeconds = (Date.now() - b0) / 1000;
         const indexBytes = Number((await c.query("SELECT pg_relation_size('items_v_hnsw') AS b")).rows[0].b);
-        await replicasCaughtUp(c);
         return { extversion, loadSeconds, buildSeconds, indexBytes };
     }, { queryMs: 30 * 60_000 });
+    // pg_stat_replication shows replay positions to the superuser (or pg_monitor) only.
+    await withLocalSuperuser(t, leader, (c) => replicasCaughtUp(c), "postgres", { queryMs: 60_000 });
     const runs: VectorRun[] = [];
     for (const port of ["write", "read"] as const)
         for (const ef of VECTOR_BENCH.efSearch) {
@@ -146,12 +152,14 @@ function table(r: VectorBenchRecord): string {
         "| extension | build s | index MB | port | ef_search | p50 ms | p95 ms | p99 ms | recall@10 | index scan |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ];
-    for (const x of r.results)
+    for (const x of r.results) {
+        if (x.error) lines.push(`| ${x.label} ${x.extversion} | error: ${x.error.replace(/\|/g, "/")} | | | | | | | | |`);
         for (const run of x.runs)
             lines.push(
                 `| ${x.label} ${x.extversion} | ${x.buildSeconds.toFixed(1)} | ${(x.indexBytes / 1048576).toFixed(1)} | ${run.port} | ${run.efSearch} | ` +
                     (run.error ? `error: ${run.error.replace(/\|/g, "/")} | | | | |` : `${ms(run.p50)} | ${ms(run.p95)} | ${ms(run.p99)} | ${run.recallAt10?.toFixed(4)} | ${run.planUsesIndex ? "yes" : "no"} |`),
             );
+    }
     return lines.join("\n") + "\n";
 }
 
@@ -201,18 +209,31 @@ export async function vectorMain(argv: string[]): Promise<number> {
         index: { m: B.m, efConstruction: B.efConstruction, maintenanceWorkMem: B.maintenanceWorkMem },
         results: [],
     };
-    try {
-        for (const ext of Object.keys(VECTOR_EXTENSIONS) as VectorExtension[]) record.results.push(await benchExtension(t, ext, data, queries, exact));
-    } finally {
-        for (const ext of Object.keys(VECTOR_EXTENSIONS) as VectorExtension[])
-            await withClient(t, t.write, t.superuser, (c) => c.query(`DROP DATABASE IF EXISTS ${scratchDb(ext)} WITH (FORCE)`), { queryMs: 120_000 }).catch((e) => log(`cleanup: ${(e as Error).message}`));
-    }
     const dir = path.join(REPO_ROOT, "reports", t.stack);
     fs.mkdirSync(dir, { recursive: true });
     const json = path.join(dir, "vector-bench.json");
     const png = path.join(dir, "vector-bench.png");
-    fs.writeFileSync(json, JSON.stringify(record, null, 2) + "\n");
-    fs.writeFileSync(png, chart(record));
+    // Written after each extension, so a run cut short (a long build on a busy host) keeps what it measured.
+    const save = () => {
+        fs.writeFileSync(json, JSON.stringify(record, null, 2) + "\n");
+        fs.writeFileSync(png, chart(record));
+    };
+    try {
+        for (const ext of Object.keys(VECTOR_EXTENSIONS) as VectorExtension[]) {
+            const started = Date.now();
+            try {
+                record.results.push(await benchExtension(t, ext, data, queries, exact));
+            } catch (e) {
+                const error = `${(e as Error).message.split("\n")[0].slice(0, 300)} (after ${((Date.now() - started) / 1000).toFixed(0)} s)`;
+                log(`${VECTOR_EXTENSIONS[ext].label}: ${error}`);
+                record.results.push({ extension: ext, label: VECTOR_EXTENSIONS[ext].label, extversion: "", loadSeconds: NaN, buildSeconds: NaN, indexBytes: NaN, runs: [], error });
+            }
+            save();
+        }
+    } finally {
+        for (const ext of Object.keys(VECTOR_EXTENSIONS) as VectorExtension[])
+            await withLocalSuperuser(t, leaderNode(t), (c) => c.query(`DROP DATABASE IF EXISTS ${scratchDb(ext)} WITH (FORCE)`), "postgres", { queryMs: 120_000 }).catch((e) => log(`cleanup: ${(e as Error).message}`));
+    }
     process.stdout.write(table(record) + `\nrecorded: ${path.relative(process.cwd(), json)}, ${path.relative(process.cwd(), png)}\n`);
     return 0;
 }

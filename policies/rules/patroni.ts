@@ -1,5 +1,6 @@
-// Patroni/PostgreSQL cluster spec: size, version, extension, replication mode, TLS, auth, failure detection.
+// Patroni/PostgreSQL cluster spec: size, vector extension, replication mode, TLS, auth, failure detection.
 import { ResourceRule } from "./types";
+import { SEED_DATABASE } from "./seed-requirements";
 import { T, TLS_ENABLED, fix, noSetting, pgParam, setting } from "./settings";
 
 const absent = `no ${T.patroni} component is declared`;
@@ -18,24 +19,18 @@ export const patroniNodes = rule({
         p.nodes >= 3 ? [] : [`Patroni has ${p.nodes} node(s); production HA needs 3; ${fix(setting("patroni", "nodes"), "3")}`],
 });
 
-export const postgresVersion = rule({
-    name: "postgres-version",
-    description: "PostgreSQL major version is 15 or newer.",
-    severity: "blocker",
-    check: (p) =>
-        p.postgresMajor >= 15
-            ? []
-            : [`PostgreSQL ${p.postgresMajor} is older than the required 15; ${fix(setting("patroni", "postgresMajor"), "15 or newer (e.g. 17)")}`],
-});
-
+// The PostgreSQL version is not a static rule: the schema only accepts the packaged major, so a declared
+// version checks nothing; 001-DB-01 and 000-DB-01 read server_version_num from the running cluster.
 export const vectorExtension = rule({
     name: "vector-extension",
-    description: "A vector extension (vector / ruvector) is configured.",
+    description: "The application database gets RuVector, the seeds' vector extension (000: PostgreSQL 15.0+ with RuVector 2.0+).",
     severity: "blocker",
     check: (p) =>
-        typeof p.vectorExtension === "string" && p.vectorExtension.trim() !== ""
+        p.vectorExtension === SEED_DATABASE.vectorExtension
             ? []
-            : [`no vector extension is configured; ${fix(setting("patroni", "vectorExtension"), '"ruvector" or "vector"')}`],
+            : [
+                  `the stack creates ${p.vectorExtension === "vector" ? "pgvector (vector)" : `"${p.vectorExtension}"`} in the application database; the seeds require RuVector ≥ ${SEED_DATABASE.minVectorVersion}; ${fix(setting("patroni", "vectorExtension"), `"${SEED_DATABASE.vectorExtension}"`)}`,
+              ],
 });
 
 export const synchronousReplication = rule({
@@ -138,7 +133,6 @@ export const patroniFailureDetection = rule({
 
 export const patroniRules = [
     patroniNodes,
-    postgresVersion,
     vectorExtension,
     synchronousReplication,
     postgresTls,

@@ -300,8 +300,12 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     // What this cluster really is: healthy HA, reachable, scraped, least privilege; pgvector, not RuVector.
     for (const id of ["003-DB-01", "000-HA-01", "003-DIS-01", "000-MON-01", "000-SEC-06", "000-DB-05", "000-PERF-02", "001-INF-05"])
       assert.equal(byId.get(id)?.status, "pass", `${id}: ${byId.get(id)?.evidence}`);
+    // The dev config's pgvector fails the static precondition; the measurement is kept in the evidence.
     assert.equal(byId.get("000-DB-01")?.status, "fail");
-    assert.match(byId.get("000-DB-01")!.evidence, /pgvector 0\.8\.\d+ installed; the seeds require RuVector ≥ 2\.0\.0/);
+    assert.match(byId.get("000-DB-01")!.evidence, /^precondition fails: vector-extension: the stack creates pgvector \(vector\).*measured: PostgreSQL 17\.\d+ \(server_version_num 170\d{3} ≥ 150000\); pgvector 0\.8\.\d+ installed; the seeds require RuVector ≥ 2\.0\.0/);
+    // The version is read from the running server, not from the declared major.
+    assert.equal(byId.get("001-DB-01")?.status, "pass", byId.get("001-DB-01")?.evidence);
+    assert.match(byId.get("001-DB-01")!.evidence, /^PostgreSQL 17\.\d+ \(server_version_num 170\d{3} ≥ 150000\) through the write port/);
     assert.match(byId.get("000-HA-01")!.evidence, /3\/3 members, 1 leader/);
     assert.match(byId.get("003-DIS-02")!.evidence, /containers running and healthy|not healthy/);
     // Issue 8: what this stack really is, judged from what it serves and declares.

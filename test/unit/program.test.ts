@@ -116,7 +116,7 @@ describe("program with the dev defaults", () => {
   });
 
   // Issue 8: what the dev config really declares fails these items (no Grafana image, no alerting channel,
-  // max_connections 200, one local backup volume), and passes what it really renders (hostssl-only, etcd mTLS).
+  // max_connections 200, one local backup volume, pgvector instead of RuVector), and passes what it really renders (hostssl-only, etcd mTLS).
   it("the dev defaults' specs fail the readiness rules they cannot meet, and pass the rendered TLS checks", async () => {
     const { RULES } = await import("../../policies/rules");
     const { runRule } = await import("../../policies/score/evaluate");
@@ -125,6 +125,7 @@ describe("program with the dev defaults", () => {
     assert.match(run("grafana-dashboards", [{ dashboard: "PostgreSQL Overview" }]).join(), /no Grafana serves the dashboard\(s\) PostgreSQL Overview/);
     assert.match(run("alertmanager-receiver").join(), /only the built-in test sink/);
     assert.match(run("max-connections-capacity").join(), /PostgreSQL max_connections is 200/);
+    assert.match(run("vector-extension").join(), /creates pgvector \(vector\).*fix: set dpg-cluster:patroni\.vectorExtension to "ruvector"/);
     for (const name of ["hostssl-only", "superuser-locked", "etcd-tls", "etcd-auth", "container-log-rotation"]) assert.deepEqual(run(name), [], name);
   });
 

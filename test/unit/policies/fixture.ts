@@ -4,6 +4,17 @@ import { T } from "../../../policies/rules/settings";
 import { etcdSecurity, renderEtcdConfig } from "../../../components/etcd/render";
 import { pgHba } from "../../../components/patroni/render";
 import { clusterSettings } from "../../support/fixtures";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { StackConfig } from "../../../infra/config";
+import { settingsFrom } from "../../../policies/live/target";
+
+/** The validated settings of a committed stack file (Pulumi.<stack>.yaml), defaults filled: a real config. */
+export function committedSettings(stack: "dev" | "prod"): StackConfig {
+    const file = path.resolve(__dirname, "..", "..", "..", `Pulumi.${stack}.yaml`);
+    return settingsFrom(parse(fs.readFileSync(file, "utf8")).config ?? {}, stack);
+}
 
 /** What the etcd component exposes for a member config rendered with or without TLS (the real renderer). */
 export function etcdSpecFields(tls: boolean) {

@@ -34,6 +34,7 @@ const GiB = 1024 ** 3;
 
 const goodPostgres: PostgresFacts = {
     serverVersion: "17.2",
+    serverVersionNum: 170002,
     vectorExtension: { name: "ruvector", version: "2.0.1", distanceOk: true },
     requiredVectorVersion: "2.0.0",
     expectedReplicas: 2,
@@ -47,6 +48,7 @@ const goodPostgres: PostgresFacts = {
     vectorColumns: [{ table: "app.docs", column: "embedding", hnsw: true }],
     hnswIndexes: [{ name: "app.docs_embedding_idx", scans: 12 }],
     tables: [{ name: "app.docs", liveRows: 10, lastAnalyzedDaysAgo: 0.5 }],
+    foreignKeys: 2,
     unvalidatedForeignKeys: [],
     cacheHit: { hits: 99_000, reads: 1000 },
     replicationSlots: [{ name: "pg_2", active: true }, { name: "pg_3", active: true }],
@@ -57,6 +59,7 @@ const goodPostgres: PostgresFacts = {
 const badPostgres: PostgresFacts = {
     ...goodPostgres,
     serverVersion: "14.9",
+    serverVersionNum: 140009,
     vectorExtension: { name: "vector", version: "0.8.0", distanceOk: false, error: "boom" },
     replicas: [{ name: "pg-2", state: "catchup", syncState: "async", lagBytes: 50 * 1024 ** 2, lagSeconds: 12 }],
     appRoles: [{ name: "app_user", superuser: true, createrole: false, createdb: true, replication: false, bypassrls: false }],
@@ -222,6 +225,10 @@ for (const [measure, judges] of Object.entries(JUDGES) as Array<[MeasureName, Re
 
 test("live judges name the figure and the fix where one is a setting", () => {
     assert.match(JUDGES.postgres["000-DB-01"](badPostgres).evidence, /pgvector 0\.8\.0 installed; the seeds require RuVector ≥ 2\.0\.0.*dpg-cluster:patroni\.vectorExtension/);
+    assert.match(JUDGES.postgres["001-DB-01"](badPostgres).evidence, /PostgreSQL 14\.9 \(server_version_num 140009 < 150000\).*components\/patroni\/image/);
+    assert.match(JUDGES.postgres["001-DB-01"](goodPostgres).evidence, /PostgreSQL 17\.2 \(server_version_num 170002 ≥ 150000\) through the write port$/);
+    // No number read is no pass.
+    assert.equal(JUDGES.postgres["001-DB-01"]({ ...goodPostgres, serverVersionNum: NaN }).status, "fail");
     assert.match(JUDGES.postgres["001-DB-04"](badPostgres).evidence, /host 0\.0\.0\.0\/0.*dpg-cluster:network\.clientCidrs/);
     assert.match(JUDGES.load["000-PERF-02"](badLoad).evidence, /p95 14\.00 ms \(< 10 ms wanted\)/);
     assert.match(JUDGES.host["000-INF-06"](badHost).evidence, /10\.0 GB free .*≥ 100 GB.*alert missing/);
@@ -233,8 +240,9 @@ test("live judges name the figure and the fix where one is a setting", () => {
 
 // Issue 8: these passed on an idle cluster, an empty database or an unreadable clock; no data is not a pass.
 test("live judges say no data (not pass) when there is nothing to judge", () => {
-    const idle = { ...goodPostgres, vectorColumns: [], hnswIndexes: [], cacheHit: { hits: 40, reads: 2 } };
-    for (const id of ["001-DB-08", "000-PERF-08", "001-PERF-08"]) {
+    // What an application database without the application's tables really measures (the h8prod report, 2026-12-02).
+    const idle = { ...goodPostgres, vectorColumns: [], hnswIndexes: [], cacheHit: { hits: 40, reads: 2 }, tables: [], foreignKeys: 0, unvalidatedForeignKeys: [] };
+    for (const id of ["001-DB-08", "000-PERF-08", "001-PERF-08", "001-DB-11", "001-DB-17"]) {
         const out = JUDGES.postgres[id](idle);
         assert.equal(out.status, "unknown", `${id}: ${out.evidence}`);
         assert.match(out.evidence, /^no data: /);
@@ -301,6 +309,15 @@ test("applyLive replaces only unmeasured live items and recomputes the score", (
     assert.equal(out.items[1].status, "fail", "a failed precondition is not overridden by a measurement");
     assert.equal(out.score.blockers.passed, 2);
     assert.equal(out.score.status, "not-ready");
+});
+
+test("applyLive keeps a failed precondition and adds what was measured to its evidence", () => {
+    const item = { id: "000-DB-01", category: "database", severity: "blocker", source: "000", ref: "r", check: "live", scored: true, status: "fail", evidence: "precondition fails: vector-extension: the stack creates pgvector (vector)" };
+    const e = { environment: "dev", asOf: "2026-12-01", items: [item], score: {} as any };
+    const live = new Map<string, LiveResult>([["000-DB-01", { status: "fail", evidence: "pgvector 0.8.0 installed", measuredAt: "2026-12-01T10:00:00Z", measure: "postgres" }]]);
+    const out = applyLive(e as any, live);
+    assert.equal(out.items[0].status, "fail");
+    assert.equal(out.items[0].evidence, "precondition fails: vector-extension: the stack creates pgvector (vector); measured: pgvector 0.8.0 installed [live 2026-12-01T10:00:00Z]");
 });
 
 test("endpoints from stack outputs: host:port, 0.0.0.0 reached over loopback, junk refused", () => {

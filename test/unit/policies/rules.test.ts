@@ -7,7 +7,7 @@ import { T } from "../../../policies/rules/settings";
 import { resourcePolicy } from "../../../policies/pack/resource-policy";
 import { catalog } from "../../../policies/catalog";
 import { paramsFor, runRule } from "../../../policies/score/evaluate";
-import { FixtureResource, etcdSpecFields, find, goodCluster, modelOf, renderedHba, without } from "./fixture";
+import { FixtureResource, committedSettings, etcdSpecFields, find, goodCluster, modelOf, renderedHba, without } from "./fixture";
 import { runOverStack } from "./helpers";
 
 interface FailCase {
@@ -29,8 +29,14 @@ const CASES: Record<string, FailCase[]> = {
     ],
     "etcd-auth": [{ why: "rendered without TLS", mutate: (c) => void Object.assign(p(c, "etcd"), etcdSpecFields(false)), expect: "dpg-cluster:tls.enabled" }],
     "patroni-nodes": [{ why: "2 nodes", mutate: (c) => void (p(c, "pg").nodes = 2), expect: "dpg-cluster:patroni.nodes" }],
-    "postgres-version": [{ why: "PG 14", mutate: (c) => void (p(c, "pg").postgresMajor = 14), expect: "dpg-cluster:patroni.postgresMajor" }],
-    "vector-extension": [{ why: "none", mutate: (c) => void (p(c, "pg").vectorExtension = ""), expect: "dpg-cluster:patroni.vectorExtension" }],
+    // The committed dev stack keeps pgvector; the seeds require RuVector (prod's setting).
+    "vector-extension": [
+        {
+            why: "the dev stack's pgvector",
+            mutate: (c) => void (p(c, "pg").vectorExtension = committedSettings("dev").patroni.vectorExtension),
+            expect: 'the stack creates pgvector (vector) in the application database; the seeds require RuVector ≥ 2.0.0; fix: set dpg-cluster:patroni.vectorExtension to "ruvector"',
+        },
+    ],
     "synchronous-replication": [
         { why: "async", mutate: (c) => void (p(c, "pg").synchronousMode = false), expect: "dpg-cluster:patroni.synchronousMode" },
     ],
@@ -170,6 +176,12 @@ for (const rule of RULES) {
         }
     });
 }
+
+test("vector-extension passes the committed prod stack's setting", async () => {
+    const cluster = goodCluster();
+    p(cluster, "pg").vectorExtension = committedSettings("prod").patroni.vectorExtension;
+    assert.deepEqual(await messages(RULES.find((r) => r.name === "vector-extension")!, cluster), []);
+});
 
 test("no-plaintext-passwords never echoes the secret value", async () => {
     const cluster = goodCluster();
