@@ -2,6 +2,8 @@
 // that feeds it. Thresholds are the seeds' numbers (000 and 001); each function is unit-tested with a
 // passing and a failing set of facts, and the collector feeds them real ones.
 
+import type { WriteAttempt } from "./timeline";
+
 export type LiveStatus = "pass" | "fail" | "unknown";
 export interface LiveOutcome {
     status: LiveStatus;
@@ -382,6 +384,8 @@ export interface DrillRecord {
     /** A session opened through HAProxy before the kill: how it ended, and when a new session wrote again. */
     reconnect: { ok: boolean; seconds: number; error?: string; sessionError?: string };
     rejoin: { ok: boolean; seconds: number; member: string };
+    /** The failover writer's attempts around the kill (bounded, see timeline.ts); absent in older records. */
+    timeline?: WriteAttempt[];
 }
 
 export interface DrillFacts {
