@@ -10,6 +10,9 @@ started=$SECONDS
 bash scripts/prepare.sh dev
 # The e2e tests connect with libpq's own verify-full, as an operator would.
 command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
+# The HTML readiness report is rendered in a real browser (test/e2e/report-browser.test.ts): Debian's
+# chromium, ~155 MB with its recommends; installing it took 64 s here on 2026-12-01 (apt lists present).
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 prepared=$SECONDS
 source scripts/env.sh
 dpg_require_passphrase dev

@@ -65,7 +65,7 @@ function withTimeout<T>(p: Promise<T>, what: MeasureName): Promise<T> {
 export async function collectLive(
     t: LiveTarget,
     items: CatalogItem[],
-    opts: { reportsDir: string; log?: (line: string) => void },
+    opts: { reportsDir: string; log?: (line: string) => void; onFacts?: (measure: MeasureName, facts: unknown) => void },
 ): Promise<Map<string, LiveResult>> {
     const out = new Map<string, LiveResult>();
     const g = gatherers(opts.reportsDir);
@@ -83,6 +83,7 @@ export async function collectLive(
             error = (e as Error).message.split("\n")[0].slice(0, 300);
         }
         const measuredAt = new Date().toISOString();
+        if (!error) opts.onFacts?.(measure, facts);
         for (const item of its) {
             const judge = judges[item.id];
             const outcome: LiveOutcome = error

@@ -12,6 +12,7 @@ import type { DrillRecord } from "./judges";
 import { docker, dockerOk, withClient } from "./sources";
 import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
 import { LiveTarget } from "./target";
+import { drillTimeline, RawAttempt } from "./timeline";
 
 const STEP_LIMIT_MS = 120_000;
 const log = (s: string) => process.stderr.write(`[drill] ${s}\n`);
@@ -52,20 +53,24 @@ async function insert(t: LiveTarget, id: number): Promise<boolean> {
     return withClient(t, t.write, t.app, (c) => c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]).then(() => true), { connectMs: 2000, queryMs: 3000 }).catch(() => false);
 }
 
-/** Writes rows until stopped; remembers which inserts were acknowledged and when. */
+/** Writes rows until stopped; remembers which inserts were acknowledged and when, and every attempt for the timeline. */
 function startWriter(t: LiveTarget) {
     const acked: Array<{ id: number; startedAt: number; at: number }> = [];
+    const attempts: RawAttempt[] = [];
     let running = true;
     let next = 1;
     const done = (async () => {
         for (let i = 0; running && i < 100_000; i++) {
             const id = next++;
             const startedAt = Date.now();
-            if (await insert(t, id)) acked.push({ id, startedAt, at: Date.now() });
+            const ok = await insert(t, id);
+            const endedAt = Date.now();
+            attempts.push({ startedAt, endedAt, ok });
+            if (ok) acked.push({ id, startedAt, at: endedAt });
             await sleep(50);
         }
     })();
-    return { acked, stop: async () => ((running = false), await done) };
+    return { acked, attempts, stop: async () => ((running = false), await done) };
 }
 
 /** SQL as the application role through the write port; retried while a leader change is still settling. */
@@ -131,7 +136,7 @@ async function startReconnectProbe(t: LiveTarget) {
     };
 }
 
-async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover" | "reconnect" | "rejoin">> {
+async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover" | "reconnect" | "rejoin" | "timeline">> {
     const before = await until("a healthy cluster before the failover", () => { const m = members(t); return healthy(t, m) ? m : undefined; });
     const oldLeader = before.find((m) => m.role === "leader")!.name;
     await sql(t, "CREATE SCHEMA IF NOT EXISTS dpg_drill; DROP TABLE IF EXISTS dpg_drill.writes; CREATE TABLE dpg_drill.writes (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())");
@@ -178,6 +183,7 @@ async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover
         failover: { seconds, oldLeader, newLeader, committedRows: writer.acked.length, rowsAfter: kept },
         reconnect,
         rejoin: { ok: rejoined, seconds: rejoinSeconds, member: oldLeader },
+        timeline: drillTimeline(writer.attempts, killedAt),
     };
 }
 

@@ -4,6 +4,7 @@
 
 import { SEED_DATABASE } from "../rules/seed-requirements";
 import { noSetting } from "../rules/settings";
+import type { WriteAttempt } from "./timeline";
 
 export type LiveStatus = "pass" | "fail" | "unknown";
 export interface LiveOutcome {
@@ -404,6 +405,8 @@ export interface DrillRecord {
     /** A session opened through HAProxy before the kill: how it ended, and when a new session wrote again. */
     reconnect: { ok: boolean; seconds: number; error?: string; sessionError?: string };
     rejoin: { ok: boolean; seconds: number; member: string };
+    /** The failover writer's attempts around the kill (bounded, see timeline.ts); absent in older records. */
+    timeline?: WriteAttempt[];
 }
 
 export interface DrillFacts {

@@ -7,6 +7,8 @@ export interface ReportArgs {
     asOf?: string;
     outDir?: string;
     evaluationFile?: string;
+    /** With --evaluation: also render the saved report as a self-contained HTML page to this file. */
+    htmlFile?: string;
     engine: "preview" | "analyze";
     /** Measure the live items on the deployed stack (default); --no-live keeps them "not measured". */
     live: boolean;
@@ -17,7 +19,8 @@ export const USAGE = `usage:
   readiness --stack <name> [--env dev|prod] [--analyze] [--no-live] [--as-of YYYY-MM-DD] [--out <dir>]
                                                run the pack on the stack, measure the live items on the
                                                deployed cluster, print the table, write reports/<stack>/
-  readiness --evaluation <file> [--json]       render a saved evaluation (written by the readiness-score policy)
+  readiness --evaluation <file> [--json] [--html <out.html>]
+                                               render a saved evaluation or readiness.json (and as a page)
 exit codes: 0 ready, 2 ready with warnings, 1 not ready (or error)`;
 
 export function parseArgs(argv: string[]): ReportArgs {
@@ -38,6 +41,7 @@ export function parseArgs(argv: string[]): ReportArgs {
             case "--no-live": out.live = false; break;
             case "--as-of": out.asOf = value(); break;
             case "--out": out.outDir = value(); break;
+            case "--html": out.htmlFile = value(); break;
             case "--env": {
                 const v = value();
                 if (v !== "dev" && v !== "prod") throw new Error(`--env must be dev or prod, got ${v}`);
@@ -48,5 +52,6 @@ export function parseArgs(argv: string[]): ReportArgs {
             default: throw new Error(`unknown argument ${a}`);
         }
     }
+    if (out.htmlFile && out.mode !== "render") throw new Error("--html renders a saved report: use it with --evaluation <readiness.json>");
     return out;
 }

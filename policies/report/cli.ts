@@ -12,7 +12,10 @@ import { buildPolicyConfig, environmentFor } from "./policy-config";
 import { analyzeWithPack, previewWithPack, stackConfig, stackOutputs } from "./pulumi";
 import { applyLive, collectLive } from "../live/collect";
 import { NotDeployedError, settingsFrom, targetFrom } from "../live/target";
-import { PolicyViolation, renderMarkdown, renderTable, reportDocument } from "./render";
+import { PolicyViolation, renderMarkdown, renderTable, ReportDocument, reportDocument, ReportExtras } from "./render";
+import { renderHtml } from "./html";
+import type { BenchRecord, DrillRecord, MeasureName, RecordFacts } from "../live/judges";
+import { promotionsDir, readPromotions } from "../promote/record";
 
 const PACK_DIR = path.resolve(__dirname, "..");
 const REPO_ROOT = path.resolve(PACK_DIR, "..");
@@ -31,10 +34,18 @@ function printCatalog(json: boolean): number {
     return 0;
 }
 
-function writeReports(outDir: string, stack: string, e: Evaluation, violations: PolicyViolation[]): void {
+function writeReports(outDir: string, doc: ReportDocument): void {
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, "readiness.md"), renderMarkdown(e, stack, violations));
-    fs.writeFileSync(path.join(outDir, "readiness.json"), JSON.stringify(reportDocument(e, stack, violations), null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "readiness.md"), renderMarkdown(doc, doc.stack, doc.violations));
+    fs.writeFileSync(path.join(outDir, "readiness.json"), JSON.stringify(doc, null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "readiness.html"), renderHtml(doc));
+}
+
+/** The records the live collector judged, as it read them: the record when it counts, or why none does. */
+type Records = NonNullable<ReportExtras["records"]>;
+function recordView<R>(facts: unknown): { record?: R; missing?: string } {
+    const f = facts as RecordFacts<R>;
+    return f.record ? { record: f.record } : { missing: f.missing ?? "no record" };
 }
 
 function show(e: Evaluation, json: boolean, stack: string, violations: PolicyViolation[]): number {
@@ -43,17 +54,23 @@ function show(e: Evaluation, json: boolean, stack: string, violations: PolicyVio
 }
 
 /** Measures the live items when the stack is deployed; otherwise says why they stay unmeasured. */
-async function withLiveFacts(e: Evaluation, stack: string, config: Record<string, unknown>, reportsDir: string): Promise<Evaluation> {
+async function withLiveFacts(e: Evaluation, stack: string, config: Record<string, unknown>, reportsDir: string): Promise<{ e: Evaluation; records: Records }> {
     let target;
     try {
         target = targetFrom(stack, stackOutputs(stack, REPO_ROOT), settingsFrom(config, stack));
     } catch (err) {
         if (!(err instanceof NotDeployedError)) throw err;
         process.stderr.write(`[live] ${err.message}; live items stay "not measured"\n`);
-        return { ...e, live: { measuredItems: 0, skipped: err.message } };
+        const missing = `the stack is not deployed (${err.message})`;
+        return { e: { ...e, live: { measuredItems: 0, skipped: err.message } }, records: { drill: { missing }, bench: { missing } } };
     }
-    const live = await collectLive(target, catalog(), { reportsDir, log: (l) => process.stderr.write(l + "\n") });
-    return applyLive(e, live);
+    const records: Records = { drill: { missing: "the drill record could not be read" }, bench: { missing: "the benchmark record could not be read" } };
+    const onFacts = (measure: MeasureName, facts: unknown) => {
+        if (measure === "drills") records.drill = recordView<DrillRecord>(facts);
+        if (measure === "bench") records.bench = recordView<BenchRecord>(facts);
+    };
+    const live = await collectLive(target, catalog(), { reportsDir, log: (l) => process.stderr.write(l + "\n"), onFacts });
+    return { e: applyLive(e, live), records };
 }
 
 async function runStack(a: ReportArgs): Promise<number> {
@@ -86,11 +103,16 @@ async function runStack(a: ReportArgs): Promise<number> {
         return 1;
     }
     let e = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Evaluation;
-    if (a.live) e = await withLiveFacts(e, stack, config, path.join(REPO_ROOT, "reports"));
+    const reportsDir = path.join(REPO_ROOT, "reports");
+    let records: Records = { drill: { missing: "live facts not collected (--no-live)" }, bench: { missing: "live facts not collected (--no-live)" } };
+    if (a.live) ({ e, records } = await withLiveFacts(e, stack, config, reportsDir));
     else e = { ...e, live: { measuredItems: 0, skipped: "--no-live" } };
-    writeReports(outDir, stack, e, violations);
+    const promotions = readPromotions(promotionsDir(reportsDir, stack));
+    for (const f of promotions.skipped) process.stderr.write(`[report] ${f} under ${promotionsDir(reportsDir, stack)} is not a promotion record; left out of the history\n`);
+    const doc = reportDocument(e, stack, violations, { attestations: parseAttestations(config[ATTESTATIONS]), records, promotions: promotions.records });
+    writeReports(outDir, doc);
     const code = show(e, a.json, stack, violations);
-    if (!a.json) process.stdout.write(`reports: ${path.relative(process.cwd(), outDir) || "."}/readiness.{md,json}\n`);
+    if (!a.json) process.stdout.write(`reports: ${path.relative(process.cwd(), outDir) || "."}/readiness.{md,json,html}\n`);
     return code;
 }
 
@@ -109,7 +131,12 @@ export async function main(argv: string[]): Promise<number> {
             case "render": {
                 const doc = JSON.parse(fs.readFileSync(a.evaluationFile!, "utf8"));
                 const e = doc as Evaluation;
-                return show(e, a.json, doc.stack ?? path.basename(a.evaluationFile!), doc.violations ?? []);
+                const stack = doc.stack ?? path.basename(a.evaluationFile!);
+                if (a.htmlFile) {
+                    fs.writeFileSync(a.htmlFile, renderHtml({ ...doc, stack, violations: doc.violations ?? [] }));
+                    process.stderr.write(`html: ${a.htmlFile}\n`);
+                }
+                return show(e, a.json, stack, doc.violations ?? []);
             }
             case "stack":
                 return await runStack(a);

@@ -1,6 +1,8 @@
 // Renders an evaluation as a terminal table, Markdown, and the JSON document written next to it.
 import { CATEGORIES, CATEGORY_TITLES } from "../catalog";
 import type { Evaluation } from "../pack/readiness-policy";
+import type { BenchRecord, DrillRecord } from "../live/judges";
+import type { PromotionRecord } from "../promote/record";
 import { ItemResult } from "../score/evaluate";
 import { pct, readinessLabel } from "../score/score";
 
@@ -73,6 +75,22 @@ export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyV
     return out.join("\n") + "\n";
 }
 
-export function reportDocument(e: Evaluation, stack: string, violations: PolicyViolation[] = []) {
-    return { stack, ...e, violations };
+/** A drill or benchmark record as the live collector read it: the record when it counts, or why none does. */
+export interface RecordView<R> {
+    record?: R;
+    missing?: string;
+}
+
+/** What the report knows beyond the evaluation: the records it judged, the attestations, the promotions. */
+export interface ReportExtras {
+    attestations?: Record<string, unknown>;
+    records?: { drill?: RecordView<DrillRecord>; bench?: RecordView<BenchRecord> };
+    promotions?: PromotionRecord[];
+}
+
+/** The report's JSON model (readiness.json): every renderer after the table reads only this. */
+export type ReportDocument = Evaluation & ReportExtras & { stack: string; violations: PolicyViolation[] };
+
+export function reportDocument(e: Evaluation, stack: string, violations: PolicyViolation[] = [], extras: ReportExtras = {}): ReportDocument {
+    return { stack, ...e, violations, ...extras };
 }
