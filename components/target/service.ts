@@ -98,7 +98,9 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
       ] as unknown as docker.types.input.ServiceTaskSpecNetworksAdvanced[],
       placement: { constraints: [w.placement] },
       resources: { limits: swarmLimits(w) },
-      restartPolicy: { condition: "any", delay: goDuration(5) },
+      // window 0s (no window: restart forever) is Docker's default, written out: the provider reads it back,
+      // and an unset window would show as a change on every preview.
+      restartPolicy: { condition: "any", delay: goDuration(5), window: goDuration(0) },
       logDriver: { name: "json-file", options: { "max-size": "10m", "max-file": "5" } },
     },
   };
