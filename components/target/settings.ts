@@ -44,8 +44,6 @@ export const targetSettings = z
         patroni: z.array(constraint).default([]).describe("swarm: one constraint per Patroni node, each naming a different node"),
         haproxy: z.array(constraint).default([]).describe("swarm: one HAProxy per constraint (≥ 2 on distinct nodes in prod)"),
         pgbouncer: z.array(constraint).default([]).describe("swarm: one PgBouncer per constraint (≥ 2 on distinct nodes in prod)"),
-        monitoring: constraint.optional().describe("swarm: node of Prometheus and Alertmanager"),
-        backup: constraint.optional().describe("swarm: node of the backup repository"),
       })
       .strict()
       .default({}),
