@@ -25,6 +25,17 @@ export function fileObjectName(serviceName: string, path: string, content: strin
   return `${serviceName}-${base}-${hash}`;
 }
 
+/**
+ * A duration as the provider reads a service's durations back (its shortDur: Go's form without a trailing
+ * zero unit, "1m" not "1m0s", "1h" not "1h0m0s"); any other form is a change on every preview.
+ */
+export function swarmDuration(seconds: number): string {
+  let s = goDuration(seconds);
+  if (s.endsWith("m0s")) s = s.slice(0, -2);
+  if (s.endsWith("h0m")) s = s.slice(0, -2);
+  return s;
+}
+
 /** Memory in bytes and CPUs in nano-CPUs, as Swarm takes limits. */
 export function swarmLimits(w: Workload) {
   return { memoryBytes: w.limits.memoryMb * 1024 * 1024, nanoCpus: Math.round(w.limits.cpus * 1e9) };
@@ -80,12 +91,12 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
         ],
         healthcheck: {
           tests: h.test,
-          interval: goDuration(h.intervalS),
-          timeout: goDuration(h.timeoutS),
+          interval: swarmDuration(h.intervalS),
+          timeout: swarmDuration(h.timeoutS),
           retries: h.retries,
-          ...(h.startPeriodS !== undefined ? { startPeriod: goDuration(h.startPeriodS) } : {}),
+          ...(h.startPeriodS !== undefined ? { startPeriod: swarmDuration(h.startPeriodS) } : {}),
         },
-        ...(w.stopGraceS !== undefined ? { stopGracePeriod: goDuration(w.stopGraceS) } : {}),
+        ...(w.stopGraceS !== undefined ? { stopGracePeriod: swarmDuration(w.stopGraceS) } : {}),
         capDrops: ["ALL"],
         // 001-INF-13: per network namespace, so each task gets it.
         sysctl: { "net.core.somaxconn": "65535" },
@@ -100,7 +111,7 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
       resources: { limits: swarmLimits(w) },
       // window 0s (no window: restart forever) is Docker's default, written out: the provider reads it back,
       // and an unset window would show as a change on every preview.
-      restartPolicy: { condition: "any", delay: goDuration(5), window: goDuration(0) },
+      restartPolicy: { condition: "any", delay: swarmDuration(5), window: swarmDuration(0) },
       logDriver: { name: "json-file", options: { "max-size": "10m", "max-file": "5" } },
     },
   };

@@ -9,7 +9,7 @@ import { ETCD_UID } from "../../components/etcd/render";
 import { NODE_IMAGE_UID } from "../../components/patroni/render";
 import { SECRET_FILES_SCRIPT } from "../../components/shared/secret-files";
 import { containerArgs } from "../../components/target/container";
-import { fileObjectName, serviceArgs } from "../../components/target/service";
+import { fileObjectName, serviceArgs, swarmDuration } from "../../components/target/service";
 import type { Workload } from "../../components/target/workload";
 
 const label = (i: number) => `node.labels.dpg.node==${i}`;
@@ -142,7 +142,9 @@ describe("workload → Swarm service", () => {
     assert.equal(a.endpointSpec.mode, "dnsrr");
     assert.equal(a.updateConfig.order, "stop-first");
     assert.deepEqual(a.taskSpec.placement.constraints, ["node.labels.dpg.node==1"]);
-    assert.equal(a.taskSpec.containerSpec.stopGracePeriod, "1m0s");
+    assert.equal(a.taskSpec.containerSpec.stopGracePeriod, "1m");
+    assert.equal(a.taskSpec.containerSpec.healthcheck.startPeriod, "1m");
+    assert.deepEqual([0, 5, 60, 90, 3600, 3661].map(swarmDuration), ["0s", "5s", "1m", "1m30s", "1h", "1h1m1s"]);
     assert.deepEqual(a.taskSpec.networksAdvanceds, [{ id: "net-id", aliases: ["dpg-t-pg-1"] }]);
     assert.deepEqual(a.taskSpec.resources.limits, { memoryBytes: 1024 * 1024 * 1024, nanoCpus: 1e9 });
     assert.deepEqual(a.taskSpec.containerSpec.capDrops, ["ALL"]);
