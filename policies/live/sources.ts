@@ -85,6 +85,9 @@ export async function withClient<T>(t: LiveTarget, at: Endpoint, login: Login, f
         query_timeout: timeouts.queryMs ?? 30_000,
         ssl: t.caCertPem ? { ca: t.caCertPem } : false,
     });
+    // A connection cut under a running query (HAProxy marking the leader down on a busy host) rejects that query;
+    // without a listener the client's 'error' event would also kill the process before anything is recorded.
+    client.on("error", () => undefined);
     await client.connect();
     try {
         return await fn(client);
