@@ -2,6 +2,8 @@
 // that feeds it. Thresholds are the seeds' numbers (000 and 001); each function is unit-tested with a
 // passing and a failing set of facts, and the collector feeds them real ones.
 
+import { swarmJudges } from "./swarm";
+
 export type LiveStatus = "pass" | "fail" | "unknown";
 export interface LiveOutcome {
     status: LiveStatus;
@@ -581,5 +583,6 @@ export const JUDGES = {
     certificates: certificateJudges,
     "alert-test": alertTestJudges,
     pitr: pitrJudges,
+    swarm: swarmJudges,
 } as const;
 export type MeasureName = keyof typeof JUDGES;
