@@ -172,7 +172,7 @@ const nodeDown: SwarmFacts = {
     nodes: goodSwarmFacts.nodes.map((n) => (n.hostname === "dpg-lab-3" ? { ...n, status: "Down", managerStatus: "Unreachable" } : n)),
     overlay: { ...goodSwarmFacts.overlay, pairs: [goodSwarmFacts.overlay.pairs[0], { from: "dpg-lab-2", to: "dpg-lab-3", ok: false, detail: "no probe on one side" }] },
     storage: [...goodSwarmFacts.storage.slice(0, 2), { node: "dpg-lab-3", path: "/var/lib/docker", error: "Cannot connect to the Docker daemon" }],
-    bandwidth: { ...goodSwarmFacts.bandwidth, bitsPerSecond: 0.9e9 },
+    bandwidth: { ...goodSwarmFacts.bandwidth, bitsPerSecond: 90e6 },
 };
 
 const FIXTURES: { [K in MeasureName]: { good: unknown; bad: unknown } } = {
@@ -364,6 +364,6 @@ test("Swarm items on one Docker host fail with the reason and the setting that c
         assert.match(out.evidence, /one Docker host|needs more than one host/);
         assert.match(out.evidence, /fix: set dpg-cluster:target\.kind to swarm/);
     }
-    assert.match(JUDGES.swarm["001-PERF-09"]({ kind: "swarm", facts: nodeDown, requiredBitsPerSecond: REQUIRED_BITS_PER_SECOND }).evidence, /900 Mbit\/s .* required 1000 Mbit\/s \+ 20 % = 1200 Mbit\/s/);
+    assert.match(JUDGES.swarm["001-PERF-09"]({ kind: "swarm", facts: nodeDown, requiredBitsPerSecond: REQUIRED_BITS_PER_SECOND }).evidence, /90 Mbit\/s .* required 100 Mbit\/s \+ 20 % = 120 Mbit\/s/);
     assert.match(JUDGES.swarm["000-INF-02"]({ kind: "swarm", facts: nodeDown, requiredBitsPerSecond: 1 }).evidence, /dpg-lab-3 Down\/Active\/Unreachable/);
 });
