@@ -55,7 +55,11 @@ async function switchover(c: ApplyInput, from: string, to: string): Promise<void
 async function main(): Promise<void> {
   const input = JSON.parse(await readStdin()) as ApplyInput;
   const t0 = Date.now();
-  if (!anyNodeRunning(input)) throw new Error(`none of ${input.nodes.join(", ")} is running`);
+  // On one host a created container runs; a Swarm service's task may still be pulling its image.
+  const startS = input.target?.kind === "swarm" ? 300 : 0;
+  await until(`one of ${input.nodes.join(", ")} running`, () => (anyNodeRunning(input) ? true : undefined), startS).catch(() => {
+    throw new Error(`none of ${input.nodes.join(", ")} is running`);
+  });
   // A first `up` gets here while the cluster still bootstraps: wait for it to be whole.
   const before = await waitHealthy(input, "a healthy cluster (one leader, every replica streaming) before the change", () => true, 300);
   const current = await until("Patroni's dynamic configuration (GET /config)", () => getJson(input, "/config"), 60);

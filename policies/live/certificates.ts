@@ -6,7 +6,7 @@ import * as tls from "tls";
 import { ETCD_CLIENT_PORT } from "../../components/etcd/render";
 import { PATRONI_REST_PORT, TLS_FILES } from "../../components/patroni/render";
 import { CertificateFacts, ServedCertificate } from "./judges";
-import { docker } from "./sources";
+import { docker, memberExec } from "./sources";
 import { Endpoint, LiveTarget } from "./target";
 
 /** PostgreSQL's SSLRequest: length 8, code 80877103; the server answers "S" and the TLS handshake follows. */
@@ -76,7 +76,7 @@ function internalCertificates(t: LiveTarget, node: string): ServedCertificate[] 
         ...t.patroniNodes.map((n) => [n, PATRONI_REST_PORT, false]),
         ...t.etcdMembers.map((m) => [m, ETCD_CLIENT_PORT, true]),
     ];
-    const r = docker(["exec", "-u", "postgres", node, "python3", "-c", PROBE, JSON.stringify(targets), TLS_FILES.ca, TLS_FILES.cert, TLS_FILES.key], 60_000);
+    const r = docker(memberExec(t, node, ["-u", "postgres"], ["python3", "-c", PROBE, JSON.stringify(targets), TLS_FILES.ca, TLS_FILES.cert, TLS_FILES.key]), 60_000);
     if (r.status !== 0) throw new Error(`TLS probe in ${node} failed: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
     const patroni = new Set(t.patroniNodes);
     return (JSON.parse(r.stdout) as ServedCertificate[]).map((c) => ({ ...c, endpoint: `${patroni.has(c.endpoint.split(":")[0]) ? "Patroni REST" : "etcd"} ${c.endpoint}` }));

@@ -21,6 +21,7 @@ import {
 import { gatherCertificates } from "./certificates";
 import { AlertTestRecord, BenchRecord, DrillRecord, JUDGES, LiveOutcome, MeasureName, PitrRecord } from "./judges";
 import { LiveTarget } from "./target";
+import { gatherSwarm, SWARM_ITEMS } from "./swarm";
 
 export interface LiveResult extends LiveOutcome {
     measuredAt: string;
@@ -44,6 +45,7 @@ function gatherers(reportsDir: string): Gatherers {
         certificates: (t) => gatherCertificates(t, leaderNode(t)),
         "alert-test": async (t) => readRecord<AlertTestRecord>(recordFile(reportsDir, t.stack, "alert-test"), t.stack, await systemIdentifier(t), "alert test"),
         pitr: async (t) => readRecord<PitrRecord>(recordFile(reportsDir, t.stack, "pitr"), t.stack, await systemIdentifier(t), "point-in-time restore"),
+        swarm: gatherSwarm,
     };
 }
 
@@ -53,6 +55,15 @@ const MEASURE_TIMEOUT_MS = 120_000;
  * 1-CPU node of a busy host (load average 14, 2026-12-02), so the load measurement gets more room.
  */
 const LONGER_TIMEOUT_MS: Partial<Record<MeasureName, number>> = { load: 600_000 };
+
+/**
+ * The measurement that decides an item on this target: the catalog's `measuredBy`, except that on a Swarm
+ * the swarm probes decide what they measure per node (storage: every node's, not this machine's).
+ */
+export function measureOf(item: CatalogItem, t: Pick<LiveTarget, "config">): MeasureName | undefined {
+    if (t.config.target.kind === "swarm" && (SWARM_ITEMS as readonly string[]).includes(item.id)) return "swarm";
+    return item.measuredBy as MeasureName | undefined;
+}
 
 function withTimeout<T>(p: Promise<T>, what: MeasureName): Promise<T> {
     let timer: NodeJS.Timeout;
@@ -69,12 +80,13 @@ export async function collectLive(
 ): Promise<Map<string, LiveResult>> {
     const out = new Map<string, LiveResult>();
     const g = gatherers(opts.reportsDir);
-    const wanted = new Set(items.filter((i) => i.check === "live" && i.measuredBy).map((i) => i.measuredBy as MeasureName));
+    const live = items.filter((i) => i.check === "live" && measureOf(i, t));
+    const wanted = new Set(live.map((i) => measureOf(i, t)));
     for (const measure of Object.keys(JUDGES) as MeasureName[]) {
         if (!wanted.has(measure)) continue;
         const started = Date.now();
         const judges = JUDGES[measure] as Record<string, (f: unknown) => LiveOutcome>;
-        const its = items.filter((i) => i.measuredBy === measure);
+        const its = live.filter((i) => measureOf(i, t) === measure);
         let facts: unknown;
         let error: string | undefined;
         try {

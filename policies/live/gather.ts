@@ -19,7 +19,8 @@ import {
     PostgresFacts,
     PrometheusFacts,
 } from "./judges";
-import { docker, dockerOk, httpFromContainer, percentiles, stackContainers, timeQueries, withClient, withLocalSuperuser } from "./sources";
+import { docker, dockerOk, httpFromContainer, managerArgs, memberExec, percentiles, stackContainers, timeQueries, withClient, withLocalSuperuser } from "./sources";
+import { memberContainer } from "../../components/target/member-exec";
 import { LiveTarget } from "./target";
 import { SEED_DATABASE } from "../rules/seed-requirements";
 
@@ -28,8 +29,13 @@ const ETCD_DATA_MOUNT = "/var/lib/etcd";
 
 /** A Patroni node that is running (and not in `exclude`): the place the collector runs curl from. */
 function runningNode(t: LiveTarget, exclude: string[] = []): string {
-    const running = new Set(dockerOk(["ps", "--filter", `label=dpg.stack=${t.namePrefix}`, "--format", "{{.Names}}"]).split("\n"));
-    const node = t.patroniNodes.find((n) => running.has(n) && !exclude.includes(n));
+    const candidates = t.patroniNodes.filter((n) => !exclude.includes(n));
+    let node: string | undefined;
+    if (t.exec.kind === "swarm") node = candidates.find((n) => memberContainer(n, t.exec) !== undefined);
+    else {
+        const running = new Set(dockerOk(["ps", "--filter", `label=dpg.stack=${t.namePrefix}`, "--format", "{{.Names}}"]).split("\n"));
+        node = candidates.find((n) => running.has(n));
+    }
     if (!node) throw new Error(`no Patroni node of ${t.namePrefix} is running (${t.patroniNodes.join(", ")})`);
     return node;
 }
@@ -178,7 +184,7 @@ export interface PatroniMember {
 /** Patroni's `GET /cluster`, asked of the first running node not in `exclude` (TLS verified with the cluster CA). */
 export function patroniMembers(t: LiveTarget, exclude: string[] = []): PatroniMember[] {
     const scheme = t.caCertPem ? "https" : "http";
-    return JSON.parse(httpFromContainer(runningNode(t, exclude), `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, caFile(t))).members ?? [];
+    return JSON.parse(httpFromContainer(t, runningNode(t, exclude), `${scheme}://127.0.0.1:${PATRONI_REST_PORT}/cluster`, caFile(t))).members ?? [];
 }
 
 /** The Patroni leader's container (from /cluster): where superuser SQL runs, over its local socket. */
@@ -202,7 +208,14 @@ export async function gatherEtcd(t: LiveTarget): Promise<EtcdFacts> {
     let lastError = "";
     for (const member of t.etcdMembers) {
         // etcdctl exits 1 when an endpoint is unhealthy but still prints every endpoint's result.
-        const r = docker(["exec", "-u", "etcd", member, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tlsArgs, "--command-timeout=5s", "endpoint", "health", "-w", "json"], 30_000);
+        let args: string[];
+        try {
+            args = memberExec(t, member, ["-u", "etcd"], ["etcdctl", `--endpoints=${endpoints.join(",")}`, ...tlsArgs, "--command-timeout=5s", "endpoint", "health", "-w", "json"]);
+        } catch (e) {
+            lastError = (e as Error).message;
+            continue;
+        }
+        const r = docker(args, 30_000);
         try {
             const list = JSON.parse(r.stdout) as Array<{ endpoint: string; health: boolean; error?: string }>;
             return { expectedMembers: t.etcdMembers.length, endpoints: list.map((e) => ({ endpoint: e.endpoint, healthy: e.health === true, error: e.error })) };
@@ -215,7 +228,7 @@ export async function gatherEtcd(t: LiveTarget): Promise<EtcdFacts> {
 
 export async function gatherContainers(t: LiveTarget): Promise<ContainerSetFacts> {
     const containers = stackContainers(t);
-    const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
+    const info = JSON.parse(dockerOk([...managerArgs(t), "info", "--format", "{{json .}}"]));
     const dataMounts = containers
         .filter((c) => c.component === "patroni" || c.component === "etcd")
         .map((c) => {
@@ -239,7 +252,7 @@ export async function gatherContainers(t: LiveTarget): Promise<ContainerSetFacts
 
 function prometheusApi(t: LiveTarget, apiPath: string): any {
     if (!t.prometheusContainer) throw new Error("monitoring is not deployed (dpg-cluster:monitoring.enabled = false)");
-    const body = JSON.parse(httpFromContainer(runningNode(t), `http://${t.prometheusContainer}:${MONITORING_PORTS.prometheus}${apiPath}`));
+    const body = JSON.parse(httpFromContainer(t, runningNode(t), `http://${t.prometheusContainer}:${MONITORING_PORTS.prometheus}${apiPath}`));
     if (body.status !== "success") throw new Error(`Prometheus ${apiPath}: ${body.error ?? body.status}`);
     return body.data;
 }
@@ -253,8 +266,14 @@ export async function gatherPrometheus(t: LiveTarget): Promise<PrometheusFacts> 
 
 // ---- The Docker host ----------------------------------------------------------------------------------
 
-function readProcInt(container: string, file: string): number | null {
-    const r = docker(["exec", container, "cat", file]);
+function readProcInt(t: LiveTarget, container: string, file: string): number | null {
+    let args: string[];
+    try {
+        args = memberExec(t, container, [], ["cat", file]);
+    } catch {
+        return null;
+    }
+    const r = docker(args);
     return r.status === 0 && /^\d+/.test(r.stdout.trim()) ? parseInt(r.stdout.trim(), 10) : null;
 }
 
@@ -294,12 +313,13 @@ export function composeVersion(): string | null {
 }
 
 export async function gatherHost(t: LiveTarget): Promise<HostFacts> {
-    const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
-    const serverVersion = dockerOk(["version", "--format", "{{.Server.Version}}"]).trim();
+    const info = JSON.parse(dockerOk([...managerArgs(t), "info", "--format", "{{json .}}"]));
+    const serverVersion = dockerOk([...managerArgs(t), "version", "--format", "{{.Server.Version}}"]).trim();
     const rootDir = String(info.DockerRootDir ?? "/var/lib/docker");
     let freeBytes: number | null = null;
-    // statfs works only when the daemon is this machine's; a remote host's disk is not measured here.
-    if (!/^(tcp|ssh):/.test(process.env.DOCKER_HOST ?? "") && fs.existsSync(rootDir)) {
+    // statfs works only when the daemon is this machine's; a remote host's disk is not measured here, nor
+    // a Swarm node's (its root is inside the node; the swarm probes measure each node's, 000-INF-04).
+    if (t.exec.kind === "docker" && !/^(tcp|ssh):/.test(process.env.DOCKER_HOST ?? "") && fs.existsSync(rootDir)) {
         const s = fs.statfsSync(rootDir);
         freeBytes = s.bavail * s.bsize;
     }
@@ -315,9 +335,10 @@ export async function gatherHost(t: LiveTarget): Promise<HostFacts> {
         dockerRootDir: rootDir,
         freeBytes,
         diskAlertRules,
-        ntp: kernelNtpState(),
-        swappiness: readProcInt(node, "/proc/sys/vm/swappiness"),
-        somaxconn: readProcInt(node, "/proc/sys/net/core/somaxconn"),
+        // A Swarm node reached over unix:// shares this machine's kernel (the lab's DinD nodes); tcp/ssh ones do not.
+        ntp: t.exec.kind === "swarm" && !t.exec.manager.startsWith("unix:") ? null : kernelNtpState(),
+        swappiness: readProcInt(t, node, "/proc/sys/vm/swappiness"),
+        somaxconn: readProcInt(t, node, "/proc/sys/net/core/somaxconn"),
     };
 }
 
@@ -342,9 +363,9 @@ function ioTicks(device: string): number | null {
 }
 
 /** `docker stats --no-stream` for the given containers, started now and read when it finishes. */
-function statsLater(names: string[]): Promise<Array<{ name: string; cpu: number; mem: number }>> {
+function statsLater(names: string[], host: string[] = []): Promise<Array<{ id: string; name: string; cpu: number; mem: number }>> {
     return new Promise((resolve) => {
-        const p = spawn("docker", ["stats", "--no-stream", "--format", "{{json .}}", ...names]);
+        const p = spawn("docker", [...host, "stats", "--no-stream", "--format", "{{json .}}", ...names]);
         let out = "";
         p.stdout.on("data", (d) => (out += d));
         const timer = setTimeout(() => p.kill(), 30_000);
@@ -355,26 +376,32 @@ function statsLater(names: string[]): Promise<Array<{ name: string; cpu: number;
                     .split("\n")
                     .filter((l) => l.startsWith("{"))
                     .map((l) => JSON.parse(l))
-                    .map((s) => ({ name: s.Name, cpu: parseFloat(s.CPUPerc), mem: parseFloat(s.MemPerc) })),
+                    .map((s) => ({ id: String(s.ID ?? ""), name: s.Name, cpu: parseFloat(s.CPUPerc), mem: parseFloat(s.MemPerc) })),
             );
         });
     });
 }
 
-function peakMemoryBytes(container: string): number | null {
+function peakMemoryBytes(t: LiveTarget, container: string): number | null {
     // cgroup v2 (memory.peak) or v1 (memory.max_usage_in_bytes), as the container sees its own cgroup.
-    return readProcInt(container, "/sys/fs/cgroup/memory.peak") ?? readProcInt(container, "/sys/fs/cgroup/memory/memory.max_usage_in_bytes");
+    return readProcInt(t, container, "/sys/fs/cgroup/memory.peak") ?? readProcInt(t, container, "/sys/fs/cgroup/memory/memory.max_usage_in_bytes");
 }
 
 export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
     const ext = t.config.patroni.vectorExtension;
     const nodes = t.patroniNodes;
-    const nodeFacts = new Map(stackContainers(t).filter((c) => nodes.includes(c.name)).map((c) => [c.name, c]));
-    const info = JSON.parse(dockerOk(["info", "--format", "{{json .}}"]));
-    const device = deviceOf(String(info.DockerRootDir ?? "/var/lib/docker"));
+    const members = stackContainers(t).filter((c) => nodes.includes(c.name) && c.running);
+    const nodeFacts = new Map(members.map((c) => [c.name, c]));
+    const info = JSON.parse(dockerOk([...managerArgs(t), "info", "--format", "{{json .}}"]));
+    // The disk is this machine's only on one local host; a Swarm node's busy time is not read from here.
+    const device = t.exec.kind === "docker" ? deviceOf(String(info.DockerRootDir ?? "/var/lib/docker")) : null;
     const ticks0 = device ? ioTicks(device) : null;
     const w0 = Date.now();
-    const stats = statsLater(nodes);
+    // On a Swarm each member's task container is asked of its own node, and named back by its service.
+    const stats =
+        t.exec.kind === "docker"
+            ? statsLater(nodes)
+            : Promise.all(members.map((c) => statsLater([c.id], c.host).then((r) => r.map((x) => ({ ...x, name: c.name }))))).then((r) => r.flat());
 
     // 1. Concurrency: every client holds a connection at the same time.
     const via = t.pooler ?? t.write;
@@ -406,7 +433,7 @@ export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
         vector: { ...percentiles(vector), rows: LOAD.vectorRows, dims: LOAD.vectorDims },
         postgresCpu: sampled.map((s) => ({ container: s.name, avgPercentOfLimit: s.cpu / (nodeFacts.get(s.name)?.cpuLimit ?? 1) })),
         postgresMemory: sampled.map((s) => {
-            const peak = peakMemoryBytes(s.name);
+            const peak = peakMemoryBytes(t, s.name);
             const limit = nodeFacts.get(s.name)?.memoryLimitBytes ?? 0;
             return { container: s.name, currentPercent: s.mem, peakPercent: peak !== null && limit > 0 ? (100 * peak) / limit : s.mem };
         }),
@@ -419,7 +446,7 @@ export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
 
 export async function gatherBackupCapacity(t: LiveTarget): Promise<BackupCapacityFacts> {
     if (!t.config.backup.enabled) throw new Error("backups are off (dpg-cluster:backup.enabled = false)");
-    const out = dockerOk(["exec", runningNode(t), "df", "-B1", "--output=avail", REPO_PATH]).trim().split("\n").pop()!;
+    const out = dockerOk(memberExec(t, runningNode(t), [], ["df", "-B1", "--output=avail", REPO_PATH])).trim().split("\n").pop()!;
     const databaseBytes = await withLocalSuperuser(t, leaderNode(t), async (c) => Number((await c.query("SELECT sum(pg_database_size(datname))::float8 AS b FROM pg_database")).rows[0].b));
     return { repoFreeBytes: Number(out.trim()), databaseBytes };
 }

@@ -5,6 +5,7 @@
 import { SEED_DATABASE } from "../rules/seed-requirements";
 import { noSetting } from "../rules/settings";
 import type { WriteAttempt } from "./timeline";
+import { swarmJudges } from "./swarm";
 
 export type LiveStatus = "pass" | "fail" | "unknown";
 export interface LiveOutcome {
@@ -606,5 +607,6 @@ export const JUDGES = {
     certificates: certificateJudges,
     "alert-test": alertTestJudges,
     pitr: pitrJudges,
+    swarm: swarmJudges,
 } as const;
 export type MeasureName = keyof typeof JUDGES;

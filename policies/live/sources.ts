@@ -6,6 +6,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import { Duplex } from "stream";
 import { Client } from "pg";
 import { Endpoint, LiveTarget } from "./target";
+import { execArgs } from "../../components/target/member-exec";
 
 export interface DockerResult {
     status: number;
@@ -27,7 +28,11 @@ export function dockerOk(args: string[], timeoutMs?: number): string {
 }
 
 export interface ContainerFacts {
+    /** Container name; on a Swarm the service's (the member's) name. */
     name: string;
+    id: string;
+    /** `-H <endpoint>` of the daemon that runs it ([] = this machine's). */
+    host: string[];
     component: string;
     running: boolean;
     health?: string;
@@ -39,13 +44,40 @@ export interface ContainerFacts {
     securityOpt: string[];
 }
 
-/** Every container labelled with this stack, inspected. */
+/**
+ * The docker CLI arguments of `docker exec [options] <member> command...` wherever the member runs (on a
+ * Swarm: on the node of its running task, components/target/member-exec.ts).
+ */
+export function memberExec(t: Pick<LiveTarget, "exec">, member: string, options: string[], command: string[]): string[] {
+    const args = execArgs(member, options, command, t.exec);
+    if (!args) throw new Error(`${member} has no running task on the Swarm (docker service ps ${member})`);
+    return args;
+}
+
+/** `-H <endpoint>` of each daemon the stack's containers run on: this machine's, or every Swarm node's. */
+export function daemons(t: Pick<LiveTarget, "exec">): string[][] {
+    return t.exec.kind === "swarm" ? t.exec.nodes.filter((n) => n.endpoint).map((n) => ["-H", n.endpoint!]) : [[]];
+}
+
+/** The daemon that answers for the whole stack: this machine's, or the Swarm manager. */
+export function managerArgs(t: Pick<LiveTarget, "exec">): string[] {
+    return t.exec.kind === "swarm" ? ["-H", t.exec.manager] : [];
+}
+
+/** Every container labelled with this stack, inspected (on a Swarm: every task container on every node, named by its service). */
 export function stackContainers(t: LiveTarget): ContainerFacts[] {
-    const ids = dockerOk(["ps", "-a", "-q", "--filter", `label=dpg.stack=${t.namePrefix}`]).split("\n").filter(Boolean);
-    if (ids.length === 0) return [];
-    const raw = JSON.parse(dockerOk(["inspect", ...ids])) as any[];
-    return raw.map((c) => ({
-        name: String(c.Name).replace(/^\//, ""),
+    return daemons(t).flatMap((host) => {
+        const ids = dockerOk([...host, "ps", "-a", "-q", "--filter", `label=dpg.stack=${t.namePrefix}`]).split("\n").filter(Boolean);
+        if (ids.length === 0) return [];
+        return (JSON.parse(dockerOk([...host, "inspect", ...ids])) as any[]).map((c) => containerFacts(c, host));
+    });
+}
+
+function containerFacts(c: any, host: string[]): ContainerFacts {
+    return {
+        name: c.Config?.Labels?.["com.docker.swarm.service.name"] ?? String(c.Name).replace(/^\//, ""),
+        id: String(c.Id),
+        host,
         component: c.Config?.Labels?.["dpg.component"] ?? "",
         running: c.State?.Running === true,
         health: c.State?.Health?.Status,
@@ -54,13 +86,12 @@ export function stackContainers(t: LiveTarget): ContainerFacts[] {
         mounts: (c.Mounts ?? []).map((m: any) => ({ type: m.Type, name: m.Name, destination: m.Destination })),
         appArmorProfile: String(c.AppArmorProfile ?? ""),
         securityOpt: c.HostConfig?.SecurityOpt ?? [],
-    }));
+    };
 }
 
-/** A service's HTTP API on the internal network, fetched from inside a cluster container with curl. */
-export function httpFromContainer(container: string, url: string, caFile?: string): string {
-    const args = ["exec", container, "curl", "-fsS", "--max-time", "10", ...(caFile ? ["--cacert", caFile] : []), url];
-    return dockerOk(args, 20_000);
+/** A service's HTTP API on the internal network, fetched from inside a cluster member with curl. */
+export function httpFromContainer(t: Pick<LiveTarget, "exec">, container: string, url: string, caFile?: string): string {
+    return dockerOk(memberExec(t, container, [], ["curl", "-fsS", "--max-time", "10", ...(caFile ? ["--cacert", caFile] : []), url]), 20_000);
 }
 
 export interface Login {
@@ -123,7 +154,8 @@ while True:
  */
 class LocalSocketStream extends Duplex {
     private child?: ChildProcess;
-    constructor(private readonly container: string) {
+    /** args: the docker CLI arguments that run the bridge in the member (memberExec). */
+    constructor(private readonly container: string, private readonly args: string[]) {
         super();
     }
     setNoDelay(): this {
@@ -133,7 +165,7 @@ class LocalSocketStream extends Duplex {
         return this;
     }
     connect(): this {
-        const child = spawn("docker", ["exec", "-i", "-u", "postgres", this.container, "python3", "-c", SOCKET_BRIDGE], { stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn("docker", this.args, { stdio: ["pipe", "pipe", "pipe"] });
         this.child = child;
         let stderr = "";
         child.stderr!.on("data", (d) => (stderr += d));
@@ -170,7 +202,7 @@ export async function withLocalSuperuser<T>(t: LiveTarget, container: string, fn
         new Client({
             user: "postgres",
             database,
-            stream: () => new LocalSocketStream(container) as never,
+            stream: () => new LocalSocketStream(container, memberExec(t, container, ["-i", "-u", "postgres"], ["python3", "-c", SOCKET_BRIDGE])) as never,
             connectionTimeoutMillis: timeouts.connectMs ?? 15_000,
             query_timeout: timeouts.queryMs ?? 60_000,
         } as never);

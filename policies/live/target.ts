@@ -2,6 +2,7 @@
 // Everything here comes from `pulumi stack output` (secrets included: the collector logs in) and the
 // validated stack config; nothing is guessed from container names the program did not declare.
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfig } from "../../infra/config";
+import type { ExecTarget } from "../../components/target/member-exec";
 
 export interface Endpoint {
     host: string;
@@ -26,6 +27,14 @@ export interface LiveTarget {
     etcdMembers: string[];
     /** Container that runs Prometheus, when monitoring is deployed. */
     prometheusContainer?: string;
+    /** Where `docker exec` into a member goes: this machine's daemon, or the node its Swarm task runs on. */
+    exec: ExecTarget;
+}
+
+/** The exec target of the stack's dpg-cluster:target settings. */
+export function execTargetOf(config: StackConfig): ExecTarget {
+    const t = config.target;
+    return t.kind === "swarm" && t.endpoint ? { kind: "swarm", manager: t.endpoint, nodes: t.nodes } : { kind: "docker" };
 }
 
 export class NotDeployedError extends Error {}
@@ -83,5 +92,6 @@ export function targetFrom(stack: string, outputs: Record<string, unknown>, conf
         patroniNodes: (outputs.patroniNodes as string[] | undefined) ?? [],
         etcdMembers: ((outputs.etcdEndpoints as string[] | undefined) ?? []).map((e) => e.split(":")[0]),
         prometheusContainer: config.monitoring.enabled ? `${prefix}-prometheus` : undefined,
+        exec: execTargetOf(config),
     };
 }

@@ -28,10 +28,10 @@ export const pinnedImages: ResourceRule = {
     name: "pinned-images",
     description: "Every image is pinned to a version tag or digest, never :latest.",
     severity: "advisory",
-    types: [T.container, T.remoteImage, T.etcd, T.patroni],
+    types: [T.container, T.service, T.remoteImage, T.etcd, T.patroni],
     absent: `no image is declared`,
     check: (p, ctx) => {
-        const image = ctx.type === T.remoteImage ? p.name : p.image;
+        const image = ctx.type === T.remoteImage ? p.name : ctx.type === T.service ? p.taskSpec?.containerSpec?.image : p.image;
         const why = unpinnedReason(image);
         return why ? [`${ctx.name}: ${why}; ${noSetting(`${imageHome(ctx)} (a versioned tag or @sha256 digest)`)}`] : [];
     },

@@ -10,6 +10,8 @@ export const T = {
     monitoring: "dpg:monitoring:Monitoring",
     tls: "dpg:tls:ClusterTls",
     container: "docker:index/container:Container",
+    /** What the Swarm target (dpg-cluster:target.kind swarm) makes of each workload instead of a container. */
+    service: "docker:index/service:Service",
     network: "docker:index/network:Network",
     volume: "docker:index/volume:Volume",
     remoteImage: "docker:index/remoteImage:RemoteImage",

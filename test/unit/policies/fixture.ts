@@ -4,6 +4,8 @@ import { T } from "../../../policies/rules/settings";
 import { etcdSecurity, renderEtcdConfig } from "../../../components/etcd/render";
 import { pgHba } from "../../../components/patroni/render";
 import { clusterSettings } from "../../support/fixtures";
+import { serviceArgs } from "../../../components/target/service";
+import type { Workload } from "../../../components/target/workload";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -155,3 +157,45 @@ export function without(cluster: FixtureResource[], type: string): FixtureResour
 export function modelOf(cluster: FixtureResource[]) {
     return { resources: cluster.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.props, providerHost: r.provider?.props.host })) };
 }
+
+const SWARM_NODES = [1, 2, 3].map((i) => `node.labels.dpg.node==${i}`);
+
+/** A member as the Swarm target declares it: the real serviceArgs of a workload shaped like the component's. */
+function service(name: string, parentType: string, i: number, extra: Partial<Workload> = {}): FixtureResource {
+    const isEtcd = parentType === T.etcd;
+    const w: Workload = {
+        name,
+        component: isEtcd ? "etcd" : parentType === T.haproxy ? "haproxy" : "patroni",
+        image: `10.77.0.10:5000/dpg/${isEtcd ? "etcd" : "patroni"}@sha256:${"a".repeat(64)}`,
+        process: { user: "postgres", uid: 999, entrypoint: [], command: ["patroni", "/etc/patroni/patroni.yml"] },
+        files: [{ path: "/etc/patroni/patroni.yml", content: "x", secret: true }],
+        healthcheck: { test: ["CMD-SHELL", "pg_isready -h 127.0.0.1"], intervalS: 5, timeoutS: 3, retries: 5 },
+        limits: { memoryMb: 2048, cpus: 1 },
+        placement: SWARM_NODES[i % SWARM_NODES.length],
+        ...extra,
+    };
+    const ctx = { namePrefix: "dpg-prod", networks: { cluster: "net-cluster", edge: "net-edge" }, fileRefs: { "/etc/patroni/patroni.yml": { id: "sec", name: "sec" } } };
+    return { type: T.service, name, urn: urnOf(T.service, name, [parentType]), provider: provider("ssh://manager-1"), props: serviceArgs(w, ctx) };
+}
+
+/**
+ * The same stack on the Swarm target: services pinned one per node instead of containers, the internal
+ * cluster overlay and the edge overlay. Two rules fail on it by the nature of Swarm (SWARM_FAILS).
+ */
+export function swarmCluster(): FixtureResource[] {
+    const rest = goodCluster().filter((r) => r.type !== T.container && r.type !== T.network);
+    return [
+        ...rest,
+        ...[0, 1, 2].map((i) => service(`pg-${i}`, T.patroni, i)),
+        ...[0, 1, 2].map((i) => service(`etcd-${i}`, T.etcd, i)),
+        ...[0, 1].map((i) => service(`haproxy-${i}`, T.haproxy, i, { files: [], process: { user: "haproxy", entrypoint: [], command: ["haproxy"] }, ports: [{ internal: 5000, external: 5000 }] })),
+        { type: T.network, name: "cluster-network", urn: urnOf(T.network, "cluster-network"), props: { name: "dpg-prod-cluster", driver: "overlay", internal: true, attachable: true } },
+        { type: T.network, name: "edge-network", urn: urnOf(T.network, "edge-network"), props: { name: "dpg-prod-edge", driver: "overlay", internal: false, attachable: true } },
+    ];
+}
+
+/** Rules a Swarm stack fails whatever its settings, with what the message must say (the operator's fix). */
+export const SWARM_FAILS: Record<string, string> = {
+    "container-nofile-ulimit": "default-ulimits nofile=65536:65536 in /etc/docker/daemon.json",
+    "db-ports-not-public": "firewall the Swarm nodes",
+};

@@ -3,6 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { catalog } from "../../../policies/catalog";
+import { measureOf } from "../../../policies/live/collect";
+import { REQUIRED_BITS_PER_SECOND, SwarmLiveFacts } from "../../../policies/live/swarm";
+import type { SwarmFacts } from "../../../lab/facts";
 import {
     AlertTestRecord,
     BackupCapacityFacts,
@@ -158,7 +161,28 @@ const benchRecord: BenchRecord = {
     targetTps: 100,
 };
 
+// The lab's three DinD nodes as gatherSwarmFacts reports them, and the same Swarm with dpg-lab-3 stopped.
+const labNodes = [1, 2, 3].map((i) => `dpg-lab-${i}`);
+const goodSwarmFacts: SwarmFacts = {
+    nodes: labNodes.map((n, i) => ({ hostname: n, status: "Ready", availability: "Active", managerStatus: i === 0 ? "Leader" : "Reachable" })),
+    probedNodes: labNodes,
+    overlay: { network: "dpg-lab-readiness-probe", pairs: labNodes.map((n, i) => ({ from: n, to: labNodes[(i + 1) % 3], ok: true, detail: "tcp connected" })) },
+    storage: labNodes.map((n) => ({ node: n, path: "/var/lib/docker", freeBytes: 60e9 })),
+    bandwidth: { from: labNodes[0], to: labNodes[1], seconds: 3, bitsPerSecond: 9.4e9 },
+};
+const nodeDown: SwarmFacts = {
+    ...goodSwarmFacts,
+    nodes: goodSwarmFacts.nodes.map((n) => (n.hostname === "dpg-lab-3" ? { ...n, status: "Down", managerStatus: "Unreachable" } : n)),
+    overlay: { ...goodSwarmFacts.overlay, pairs: [goodSwarmFacts.overlay.pairs[0], { from: "dpg-lab-2", to: "dpg-lab-3", ok: false, detail: "no probe on one side" }] },
+    storage: [...goodSwarmFacts.storage.slice(0, 2), { node: "dpg-lab-3", path: "/var/lib/docker", error: "Cannot connect to the Docker daemon" }],
+    bandwidth: { ...goodSwarmFacts.bandwidth, bitsPerSecond: 90e6 },
+};
+
 const FIXTURES: { [K in MeasureName]: { good: unknown; bad: unknown } } = {
+    swarm: {
+        good: { kind: "swarm", facts: goodSwarmFacts, requiredBitsPerSecond: REQUIRED_BITS_PER_SECOND } satisfies SwarmLiveFacts,
+        bad: { kind: "swarm", facts: nodeDown, requiredBitsPerSecond: REQUIRED_BITS_PER_SECOND } satisfies SwarmLiveFacts,
+    },
     postgres: { good: goodPostgres, bad: badPostgres },
     patroni: {
         good: { expectedNodes: 3, members: [{ name: "pg-1", role: "leader", state: "running", lagBytes: 0 }, { name: "pg-2", role: "sync_standby", state: "streaming", lagBytes: 0 }, { name: "pg-3", role: "replica", state: "streaming", lagBytes: 2048 }] } satisfies PatroniFacts,
@@ -277,7 +301,14 @@ test("catalog and judges agree: every measuredBy names a measurement with a judg
         assert.ok(judges[i.id], `${i.id}: measurement ${i.measuredBy} has no judge for it`);
     }
     for (const [measure, judges] of Object.entries(JUDGES))
-        for (const id of Object.keys(judges)) assert.equal(items.find((i) => i.id === id)?.measuredBy, measure, `judge ${measure}/${id} is not what the catalog says decides ${id}`);
+        for (const id of Object.keys(judges)) {
+            const item = items.find((i) => i.id === id)!;
+            // On a Swarm the swarm probes take over what they measure per node (measureOf).
+            const on = (kind: "docker" | "swarm") => measureOf(item, { config: { target: { kind } } } as never);
+            assert.ok(on("docker") === measure || on("swarm") === measure, `judge ${measure}/${id} is not what the catalog says decides ${id}`);
+        }
+    assert.equal(measureOf(items.find((i) => i.id === "000-INF-04")!, { config: { target: { kind: "swarm" } } } as never), "swarm");
+    assert.equal(measureOf(items.find((i) => i.id === "000-INF-04")!, { config: { target: { kind: "docker" } } } as never), "host");
 });
 
 test("drill and benchmark records count only for the same cluster and within 30 days", () => {
@@ -340,4 +371,16 @@ test("alert-test reads Alertmanager's notification counters per integration, and
     const { parseStackConfig } = await import("../../../infra/config");
     assert.deepEqual(configuredChannels(parseStackConfig({}, "dev")), [], "the dev defaults configure no channel: only the built-in sink");
     assert.deepEqual(configuredChannels(parseStackConfig({ monitoring: { alerting: { email: { to: "ops@example.com", from: "dpg@example.com", smarthost: "smtp.example.com:587" } } } }, "dev")), ["email"]);
+});
+
+test("Swarm items on one Docker host fail with the reason and the setting that changes it", () => {
+    const oneHost: SwarmLiveFacts = { kind: "docker", endpoint: "unix:///var/run/docker.sock" };
+    for (const id of ["000-INF-02", "001-INF-03", "000-INF-03", "001-INF-04", "001-PERF-09"]) {
+        const out = JUDGES.swarm[id](oneHost);
+        assert.equal(out.status, "fail", id);
+        assert.match(out.evidence, /one Docker host|needs more than one host/);
+        assert.match(out.evidence, /fix: set dpg-cluster:target\.kind to swarm/);
+    }
+    assert.match(JUDGES.swarm["001-PERF-09"]({ kind: "swarm", facts: nodeDown, requiredBitsPerSecond: REQUIRED_BITS_PER_SECOND }).evidence, /90 Mbit\/s .* required 100 Mbit\/s \+ 20 % = 120 Mbit\/s/);
+    assert.match(JUDGES.swarm["000-INF-02"]({ kind: "swarm", facts: nodeDown, requiredBitsPerSecond: 1 }).evidence, /dpg-lab-3 Down\/Active\/Unreachable/);
 });

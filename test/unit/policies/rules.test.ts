@@ -7,7 +7,7 @@ import { T } from "../../../policies/rules/settings";
 import { resourcePolicy } from "../../../policies/pack/resource-policy";
 import { catalog } from "../../../policies/catalog";
 import { paramsFor, runRule } from "../../../policies/score/evaluate";
-import { FixtureResource, committedSettings, etcdSpecFields, find, goodCluster, modelOf, renderedHba, without } from "./fixture";
+import { FixtureResource, SWARM_FAILS, committedSettings, etcdSpecFields, find, goodCluster, modelOf, renderedHba, swarmCluster, without } from "./fixture";
 import { runOverStack } from "./helpers";
 
 interface FailCase {
@@ -126,9 +126,9 @@ const CASES: Record<string, FailCase[]> = {
         { why: "late re-issue", mutate: (c) => void (p(c, "tls").minDaysLeft = 7), expect: "dpg-cluster:tls.minDaysLeft" },
     ],
     "tls-cert-rotation": [{ why: "never renews", mutate: (c) => void (p(c, "tls").minDaysLeft = 0), expect: "dpg-cluster:tls.minDaysLeft" }],
-    "docker-hosts": [{ why: "one host", mutate: (c) => containers(c).forEach((r) => (r.provider = undefined)), expect: "the Docker Swarm target (3+ hosts" }],
-    "overlay-network": [{ why: "bridge only", mutate: (c) => c.filter((r) => r.type === T.network).forEach((n) => (n.props.driver = "bridge")), expect: "no setting fixes this yet" }],
-    "db-network-internal": [{ why: "not internal", mutate: (c) => void (p(c, "db-net").internal = false), expect: "internal: true (infra/index.ts)" }],
+    "docker-hosts": [{ why: "one host", mutate: (c) => containers(c).forEach((r) => (r.provider = undefined)), expect: "fix: set dpg-cluster:target.kind to swarm, with 3+ dpg-cluster:target.nodes" }],
+    "overlay-network": [{ why: "bridge only", mutate: (c) => c.filter((r) => r.type === T.network).forEach((n) => (n.props.driver = "bridge")), expect: "fix: set dpg-cluster:target.kind to swarm" }],
+    "db-network-internal": [{ why: "not internal", mutate: (c) => void (p(c, "db-net").internal = false), expect: "decided in components/target/index.ts (the cluster network is declared internal)" }],
     "network-segmentation": [{ why: "one network", mutate: (c) => c.filter((r) => r.name !== "mon-net"), expect: "separate internal database network" }],
     "haproxy-declared": [{ why: "absent", mutate: (c) => without(c, T.haproxy), expect: "decided in infra/index.ts" }],
     "pgbouncer-declared": [{ why: "absent", mutate: (c) => without(c, T.pgbouncer), expect: "decided in infra/index.ts" }],
@@ -196,4 +196,54 @@ test("resource rules report the absent component through runRule (what the score
     const got = runRule(rule, modelOf(without(goodCluster(), T.backup)), [], false);
     assert.equal(got.length, 1);
     assert.match(got[0], /dpg-cluster:backup\.enabled/);
+});
+
+// The same rules on the Swarm target's shape (services instead of containers): each container rule reads
+// the service's own fields, and the two facts Swarm cannot change fail with the operator's fix.
+const svc = (c: FixtureResource[], name: string) => find(c, name).props.taskSpec;
+
+const SWARM_CASES: Record<string, FailCase[]> = {
+    "container-memory-limit": [{ why: "no limits", mutate: (c) => void delete svc(c, "pg-0").resources, expect: "Swarm service pg-0 has no memory limit" }],
+    "container-healthcheck": [{ why: "none", mutate: (c) => void delete svc(c, "etcd-1").containerSpec.healthcheck, expect: "Swarm service etcd-1 has no health check" }],
+    "container-restart-policy": [{ why: "condition none", mutate: (c) => void (svc(c, "pg-2").restartPolicy = { condition: "none" }), expect: 'restart condition "none"' }],
+    "container-log-rotation": [{ why: "no options", mutate: (c) => void (svc(c, "pg-1").logDriver = { name: "json-file" }), expect: "Swarm service pg-1 logs with json-file without max-size/max-file" }],
+    "no-plaintext-passwords": [{ why: "password in env", mutate: (c) => void (svc(c, "pg-0").containerSpec.env = { PGPASSWORD: "hunter2hunter2" }), expect: "Swarm service pg-0 passes PGPASSWORD as plain env" }],
+    "db-ports-not-public": [{ why: "ingress mode on 5432", mutate: (c) => void (find(c, "pg-0").props.endpointSpec.ports = [{ targetPort: 5432, publishedPort: 5432 }]), expect: "every interface of every Swarm node (routing mesh)" }],
+    "pinned-images": [{ why: "latest", mutate: (c) => void (svc(c, "etcd-2").containerSpec.image = "10.77.0.10:5000/dpg/etcd:latest"), expect: "etcd-2: \"10.77.0.10:5000/dpg/etcd:latest\" uses the floating tag" }],
+    "docker-hosts": [
+        { why: "two Patroni nodes on one Swarm node", mutate: (c) => void (svc(c, "pg-2").placement.constraints = ["node.labels.dpg.node==1"]), expect: "3 patroni member service(s) are pinned to 2 distinct Swarm node(s)" },
+        { why: "an unpinned etcd member", mutate: (c) => void (svc(c, "etcd-0").placement = undefined), expect: "etcd-0 have no node constraint" },
+    ],
+    "db-network-internal": [{ why: "internal bridge only", mutate: (c) => void (find(c, "cluster-network").props.driver = "bridge"), expect: "the Swarm services have no internal overlay" }],
+};
+
+describe("on the Swarm target's shape", () => {
+    for (const rule of RULES) {
+        const expected = SWARM_FAILS[rule.name];
+        if (expected) {
+            test(`rule ${rule.name} fails on every Swarm stack, saying ${expected}`, async () => {
+                const got = await messages(rule, swarmCluster());
+                assert.ok(got.length > 0 && got.every((m) => m.startsWith("Swarm service ")), JSON.stringify(got));
+                assert.ok(got.some((m) => m.includes(expected)), JSON.stringify(got));
+            });
+        } else {
+            test(`rule ${rule.name} passes`, async () => {
+                assert.deepEqual(await messages(rule, swarmCluster()), []);
+            });
+        }
+        for (const c of SWARM_CASES[rule.name] ?? []) {
+            test(`rule ${rule.name} fails (${c.why})`, async () => {
+                const cluster = swarmCluster();
+                const mutated = c.mutate(cluster) ?? cluster;
+                const got = await messages(rule, mutated);
+                assert.ok(got.some((m) => m.includes(c.expect)), `no message says ${c.expect}: ${JSON.stringify(got)}`);
+            });
+        }
+    }
+
+    test("only the routers' published ports fail db-ports-not-public; members publish nothing", async () => {
+        const got = await messages(RULES.find((r) => r.name === "db-ports-not-public")!, swarmCluster());
+        assert.deepEqual(got.map((m) => m.split(" ")[2]), ["haproxy-0", "haproxy-1"]);
+        assert.match(got[0], /5000→5000 \(host mode\) on every interface of the node its task runs on/);
+    });
 });
