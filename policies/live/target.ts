@@ -40,7 +40,8 @@ export function execTargetOf(config: StackConfig): ExecTarget {
 export class NotDeployedError extends Error {}
 
 export function parseEndpoint(value: unknown, what: string): Endpoint {
-    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(String(value ?? ""));
+    // On a Swarm the routers publish on several nodes ("a:5000,b:5000", libpq's multi-host form): the checks use the first.
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(String(value ?? "").split(",")[0]);
     if (!m) throw new Error(`stack output ${what} is not host:port (${String(value)})`);
     // A listener bound to every address is reached over loopback from this machine.
     const host = m[1] === "0.0.0.0" || m[1] === "::" ? "127.0.0.1" : m[1];
@@ -49,7 +50,8 @@ export function parseEndpoint(value: unknown, what: string): Endpoint {
 
 function passwordOf(connectionString: unknown, what: string): { user: string; password: string } {
     try {
-        const u = new URL(String(connectionString));
+        // A multi-host URL (postgresql://u:p@a:5000,b:5000/db) is no WHATWG URL: keep the first host.
+        const u = new URL(String(connectionString).replace(/@([^/?]*)/, (_, hosts: string) => `@${hosts.split(",")[0]}`));
         return { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
     } catch {
         throw new Error(`stack output ${what} is not a postgresql:// URL`);

@@ -180,7 +180,9 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
     const t = Date.now();
     const r = run("node", ["--import", "tsx", "policies/report/cli.ts", "--stack", STACK, "--out", out], { allowFail: true, timeoutMs: 15 * 60_000 });
     times["readiness report"] = Date.now() - t;
-    const report = JSON.parse(fs.readFileSync(path.join(out, "readiness.json"), "utf8"));
+    const file = path.join(out, "readiness.json");
+    assert.ok(fs.existsSync(file), `the report wrote no ${file} (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    const report = JSON.parse(fs.readFileSync(file, "utf8"));
     const byId = new Map<string, { status: string; evidence: string }>(report.items.map((i: { id: string }) => [i.id, i]));
     process.stdout.write(`# swarm readiness: ${r.stdout.split("\n").find((l) => /READY/.test(l)) ?? "(no verdict line)"}\n`);
     for (const id of SWARM_ITEMS) {
