@@ -195,7 +195,10 @@ export function down(): number {
   const label = ["--filter", `label=${LAB.ownerLabel}`];
   const containers = hostDocker(["ps", "-aq", ...label]).stdout.split("\n").filter(Boolean);
   if (containers.length) hostDocker(["rm", "-f", "-v", ...containers], { timeoutMs: 120_000 });
-  const volumes = hostDocker(["volume", "ls", "-q", ...label]).stdout.split("\n").filter(Boolean);
+  // By label, and by the names the lab gives its volumes: a `docker run -v` that raced a down re-creates
+  // a volume without the label (seen once when two lab runs overlapped).
+  const known = [LAB.registry.volume, ...LAB.nodes.map((n) => n.volume)].filter((v) => exists(hostDocker, "volume", v));
+  const volumes = [...new Set([...hostDocker(["volume", "ls", "-q", ...label]).stdout.split("\n").filter(Boolean), ...known])];
   if (volumes.length) hostDocker(["volume", "rm", ...volumes], { timeoutMs: 120_000 });
   const networks = hostDocker(["network", "ls", "-q", ...label]).stdout.split("\n").filter(Boolean);
   if (networks.length) hostDocker(["network", "rm", ...networks]);
