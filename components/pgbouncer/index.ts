@@ -85,7 +85,7 @@ export class PgBouncer extends pulumi.ComponentResource {
       bindAddress,
       port,
       maxPreparedStatements: settings.maxPreparedStatements,
-      poolerCountPerCluster: 1,
+      poolerCountPerCluster: args.target.routerNames("pgbouncer", pgbouncerHostname(args.namePrefix)).length,
       postgresMaxConnections: args.postgresMaxConnections,
     };
     super(PgBouncer.__pulumiType, name, spec, opts);
