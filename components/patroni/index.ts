@@ -216,6 +216,14 @@ export class PatroniCluster extends pulumi.ComponentResource {
       if (plan) (plan.restarts ? pulumi.log.warn : pulumi.log.info)(plan.message, this);
     }
     const tlsFiles = tlsFilesFor(TLS_UPLOAD_FILES, args.tls);
+    // A check of the node's own Patroni REST endpoint (verified against the cluster CA with TLS).
+    const restCheck = (endpoint: string) => ({
+      test: ["CMD", "curl", "-fsS", "-o", "/dev/null", ...(args.tls ? ["--cacert", TLS_UPLOAD_FILES.ca] : []), `${args.tls ? "https" : "http"}://127.0.0.1:${PATRONI_REST_PORT}${endpoint}`],
+      intervalS: 5,
+      timeoutS: 3,
+      retries: 3,
+      startPeriodS: 60,
+    });
     this.members = this.nodeNames.map((nodeName, i) => {
       const patroniYml = pulumi.secret(
         pulumi
@@ -250,26 +258,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
             ...(args.backup ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
             ...(args.metricsVolumeName ? [{ volumeName: args.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : []),
           ],
-          healthcheck: {
-            // 200 once PostgreSQL runs on this node, leader or replica.
-            test: args.tls
-              ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", TLS_UPLOAD_FILES.ca, `https://127.0.0.1:${PATRONI_REST_PORT}/health`]
-              : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/health`],
-            intervalS: 5,
-            timeoutS: 3,
-            retries: 3,
-            startPeriodS: 60,
-          },
+          // 200 once PostgreSQL runs on this node, leader or replica.
+          healthcheck: restCheck("/health"),
           // Patroni's loop runs (200 while it heartbeats): a replica in a long basebackup is not restarted.
-          swarmHealthcheck: {
-            test: args.tls
-              ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", TLS_UPLOAD_FILES.ca, `https://127.0.0.1:${PATRONI_REST_PORT}/liveness`]
-              : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PATRONI_REST_PORT}/liveness`],
-            intervalS: 5,
-            timeoutS: 3,
-            retries: 3,
-            startPeriodS: 60,
-          },
+          swarmHealthcheck: restCheck("/liveness"),
           shmSizeMb: 256,
           // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
           stopGraceS: 60,
