@@ -36,47 +36,62 @@ export const WORKLOAD_TYPES = [T.container, T.service];
 /** Swarm restart conditions as the container words the rules know; Swarm's default is "any". */
 const SWARM_RESTART: Record<string, string> = { any: "always", "on-failure": "on-failure", none: "no" };
 
+/**
+ * A view whose fields are read only when a rule asks for them: at preview some inputs are unknown (a
+ * container's image id before the build), and touching an unknown value makes the whole rule undecidable.
+ */
+function lazyView(fields: { [K in keyof WorkloadView]: () => WorkloadView[K] }): WorkloadView {
+    const view = {} as WorkloadView;
+    for (const [k, get] of Object.entries(fields)) Object.defineProperty(view, k, { get: get as () => unknown, enumerable: true });
+    return view;
+}
+
 function containerView(p: any): WorkloadView {
-    const nofile = (p.ulimits ?? []).find((u: any) => u.name === "nofile");
-    return {
-        kind: "container",
-        image: p.image,
-        memoryMb: Number(p.memory ?? 0),
-        healthTests: p.healthcheck?.tests ?? [],
-        restart: String(p.restart ?? "no"),
-        nofile: nofile ? { soft: Number(nofile.soft), hard: Number(nofile.hard) } : undefined,
-        envs: (p.envs ?? []).map(String),
-        ports: (p.ports ?? []).map((x: any) => ({ internal: Number(x.internal), external: x.external === undefined ? undefined : Number(x.external), ip: String(x.ip ?? "") })),
-        logDriver: String(p.logDriver ?? "json-file"),
-        logOpts: p.logOpts ?? {},
-        constraints: [],
-    };
+    return lazyView({
+        kind: () => "container",
+        image: () => p.image,
+        memoryMb: () => Number(p.memory ?? 0),
+        healthTests: () => p.healthcheck?.tests ?? [],
+        restart: () => String(p.restart ?? "no"),
+        nofile: () => {
+            const nofile = (p.ulimits ?? []).find((u: any) => u.name === "nofile");
+            return nofile ? { soft: Number(nofile.soft), hard: Number(nofile.hard) } : undefined;
+        },
+        envs: () => (p.envs ?? []).map(String),
+        ports: () => (p.ports ?? []).map((x: any) => ({ internal: Number(x.internal), external: x.external === undefined ? undefined : Number(x.external), ip: String(x.ip ?? "") })),
+        logDriver: () => String(p.logDriver ?? "json-file"),
+        logOpts: () => p.logOpts ?? {},
+        constraints: () => [],
+    });
 }
 
 function serviceView(p: any): WorkloadView {
-    const task = p.taskSpec ?? {};
-    const spec = task.containerSpec ?? {};
-    const env = spec.env ?? {};
-    return {
-        kind: "service",
-        image: spec.image,
-        memoryMb: Number(task.resources?.limits?.memoryBytes ?? 0) / (1024 * 1024),
-        healthTests: spec.healthcheck?.tests ?? [],
-        restart: SWARM_RESTART[String(task.restartPolicy?.condition ?? "any")] ?? String(task.restartPolicy?.condition),
+    const task = () => p.taskSpec ?? {};
+    const spec = () => task().containerSpec ?? {};
+    return lazyView({
+        kind: () => "service",
+        image: () => spec().image,
+        memoryMb: () => Number(task().resources?.limits?.memoryBytes ?? 0) / (1024 * 1024),
+        healthTests: () => spec().healthcheck?.tests ?? [],
+        restart: () => SWARM_RESTART[String(task().restartPolicy?.condition ?? "any")] ?? String(task().restartPolicy?.condition),
         // The docker provider's ServiceTaskSpecContainerSpec has no ulimits: each node's dockerd default applies.
-        nofile: "unsettable",
-        envs: Array.isArray(env) ? env.map(String) : Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        nofile: () => "unsettable",
+        envs: () => {
+            const env = spec().env ?? {};
+            return Array.isArray(env) ? env.map(String) : Object.entries(env).map(([k, v]) => `${k}=${v}`);
+        },
         // A Swarm port binds every interface: in host mode of each node running a task, in ingress mode of every node.
-        ports: (p.endpointSpec?.ports ?? []).map((x: any) => ({
-            internal: Number(x.targetPort),
-            external: x.publishedPort === undefined ? undefined : Number(x.publishedPort),
-            ip: "",
-            swarmMode: x.publishMode === "host" ? "host" : "ingress",
-        })),
-        logDriver: String(task.logDriver?.name ?? "json-file"),
-        logOpts: task.logDriver?.options ?? {},
-        constraints: (task.placement?.constraints ?? []).map(String),
-    };
+        ports: () =>
+            (p.endpointSpec?.ports ?? []).map((x: any) => ({
+                internal: Number(x.targetPort),
+                external: x.publishedPort === undefined ? undefined : Number(x.publishedPort),
+                ip: "",
+                swarmMode: x.publishMode === "host" ? "host" : "ingress",
+            })),
+        logDriver: () => String(task().logDriver?.name ?? "json-file"),
+        logOpts: () => task().logDriver?.options ?? {},
+        constraints: () => (task().placement?.constraints ?? []).map(String),
+    });
 }
 
 /** The view of a container's or a service's inputs. */
