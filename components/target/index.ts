@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceImage, ServiceImageArgs, stackLabels } from "../shared/docker";
 import { runContainer } from "./container";
-import type { ExecTarget } from "./member-exec";
+import { ExecTarget, execTargetFor } from "./member-exec";
 import { fileObjects, serviceArgs } from "./service";
 import { constrainedNode, TargetSettings } from "./settings";
 import type { Workload } from "./workload";
@@ -107,7 +107,7 @@ class SwarmTarget implements Target {
 
   constructor(private readonly args: TargetArgs) {
     const t = args.settings;
-    this.exec = { kind: "swarm", manager: t.endpoint!, nodes: t.nodes.map((n) => ({ hostname: n.hostname, endpoint: n.endpoint })) };
+    this.exec = execTargetFor(t);
     this.provider = new docker.Provider("swarm", { host: t.endpoint! });
     // As on one host: databases and etcd on an internal overlay (no route out), the routers also on an
     // edge overlay, because a task only on an internal network gets no gateway for host-mode ports.

@@ -3,6 +3,7 @@
 // node is asked of the manager and the command goes to that node's daemon. Day-2 and the live checks
 // talk to Patroni and PostgreSQL this way, so no password, key or port leaves the cluster network.
 import { spawnSync } from "node:child_process";
+import type { TargetSettings } from "./settings";
 
 export type ExecTarget =
   | { kind: "docker" }
@@ -15,6 +16,11 @@ export interface MemberContainer {
 }
 
 const DOCKER_HOST: ExecTarget = { kind: "docker" };
+
+/** Where members of a stack with these dpg-cluster:target settings are exec'd into. */
+export function execTargetFor(t: Pick<TargetSettings, "kind" | "endpoint" | "nodes">): ExecTarget {
+  return t.kind === "swarm" && t.endpoint ? { kind: "swarm", manager: t.endpoint, nodes: t.nodes.map((n) => ({ hostname: n.hostname, endpoint: n.endpoint })) } : DOCKER_HOST;
+}
 
 /** Where the member's container runs now; undefined when it has no running task (or its node has no endpoint). */
 export function memberContainer(member: string, target: ExecTarget = DOCKER_HOST): MemberContainer | undefined {

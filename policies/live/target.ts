@@ -2,7 +2,7 @@
 // Everything here comes from `pulumi stack output` (secrets included: the collector logs in) and the
 // validated stack config; nothing is guessed from container names the program did not declare.
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfig } from "../../infra/config";
-import type { ExecTarget } from "../../components/target/member-exec";
+import { ExecTarget, execTargetFor } from "../../components/target/member-exec";
 
 export interface Endpoint {
     host: string;
@@ -33,8 +33,7 @@ export interface LiveTarget {
 
 /** The exec target of the stack's dpg-cluster:target settings. */
 export function execTargetOf(config: StackConfig): ExecTarget {
-    const t = config.target;
-    return t.kind === "swarm" && t.endpoint ? { kind: "swarm", manager: t.endpoint, nodes: t.nodes } : { kind: "docker" };
+    return execTargetFor(config.target);
 }
 
 export class NotDeployedError extends Error {}

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
 import { execArgs, ExecTarget } from "../../components/target/member-exec";
 import { down, managerDocker, nodeDocker, up } from "../../lab/lab";
-import { LAB, managerEndpoint } from "../../lab/topology";
+import { LAB, managerEndpoint, nodeEndpoint } from "../../lab/topology";
 import { docker, eventually, pulumi, REPO_ROOT, run } from "../support/cli";
 import { createTestStack, TestStack } from "../support/stack";
 
@@ -19,7 +19,7 @@ const STACK = "swe2e";
 const PREFIX = "dpg-swe2e";
 const NODES = [1, 2, 3].map((i) => `${PREFIX}-pg-${i}`);
 const ETCD = [1, 2, 3].map((i) => `${PREFIX}-etcd-${i}`);
-const EXEC: ExecTarget = { kind: "swarm", manager: managerEndpoint, nodes: LAB.nodes.map((n) => ({ hostname: n.name, endpoint: `unix:///run/dpg-lab/${n.name}/docker.sock` })) };
+const EXEC: ExecTarget = { kind: "swarm", manager: managerEndpoint, nodes: LAB.nodes.map((n) => ({ hostname: n.name, endpoint: nodeEndpoint(n) })) };
 const times: Record<string, number> = {};
 /** Issue 10's Swarm blockers: nodes, overlay, storage per node, inter-node bandwidth. */
 const SWARM_ITEMS = ["000-INF-02", "001-INF-03", "000-INF-03", "001-INF-04", "000-INF-04", "001-PERF-09"];

@@ -9,6 +9,7 @@ import { ETCD_UID } from "../../components/etcd/render";
 import { NODE_IMAGE_UID } from "../../components/patroni/render";
 import { SECRET_FILES_SCRIPT } from "../../components/shared/secret-files";
 import { containerArgs } from "../../components/target/container";
+import { execTargetFor } from "../../components/target/member-exec";
 import { fileObjectName, serviceArgs, swarmDuration } from "../../components/target/service";
 import type { Workload } from "../../components/target/workload";
 
@@ -68,6 +69,15 @@ describe("target settings", () => {
     assert.ok(bad.some((m) => /target\.placement\.etcd\.0: must be a Swarm constraint/.test(m)), bad.join("\n"));
     const stray = problems({ target: { kind: "docker", nodes } });
     assert.ok(stray.some((m) => /target\.kind is "docker" but dpg-cluster:target\.nodes are set/.test(m)), stray.join("\n"));
+  });
+
+  it("exec goes to the manager and the nodes' own endpoints on a Swarm, to this machine's daemon otherwise", () => {
+    assert.deepEqual(execTargetFor(parseStackConfig({ ...base, target: swarm() }, "t").target), {
+      kind: "swarm",
+      manager: "unix:///run/lab-1.sock",
+      nodes: nodes.map((n) => ({ hostname: n.hostname, endpoint: n.endpoint })),
+    });
+    assert.deepEqual(execTargetFor(parseStackConfig({}, "t").target), { kind: "docker" });
   });
 
   it("refuses monitoring and backups on a Swarm until they are placed there", () => {
