@@ -12,6 +12,8 @@ export type ExecTarget =
 export interface MemberContainer {
   /** Docker endpoint of the daemon running it (undefined: this machine's). */
   host?: string;
+  /** The Swarm node's hostname (undefined on one host). */
+  hostname?: string;
   container: string;
 }
 
@@ -22,20 +24,36 @@ export function execTargetFor(t: Pick<TargetSettings, "kind" | "endpoint" | "nod
   return t.kind === "swarm" && t.endpoint ? { kind: "swarm", manager: t.endpoint, nodes: t.nodes.map((n) => ({ hostname: n.hostname, endpoint: n.endpoint })) } : DOCKER_HOST;
 }
 
-/** Where the member's container runs now; undefined when it has no running task (or its node has no endpoint). */
+/**
+ * Where the member's container runs now; undefined when it has no running task (or its node has no endpoint).
+ * When every node has its own endpoint, the nodes are asked directly: a drill that powers off the manager's
+ * node, or cuts a node off the others, must still reach every member that runs (a partitioned node keeps
+ * its tasks running and its own daemon answering).
+ */
 export function memberContainer(member: string, target: ExecTarget = DOCKER_HOST): MemberContainer | undefined {
   if (target.kind === "docker") return { container: member };
+  if (target.nodes.length > 0 && target.nodes.every((n) => n.endpoint)) return scanNodes(member, target.nodes);
   const ps = spawnSync("docker", ["-H", target.manager, "service", "ps", member, "--no-trunc", "--filter", "desired-state=running", "--format", "{{.Node}}|{{.ID}}|{{.CurrentState}}"], {
     encoding: "utf8",
     timeout: 15_000,
   });
   const running = (ps.stdout ?? "").split("\n").map((l) => l.split("|")).find((f) => f.length === 3 && f[2].startsWith("Running"));
   if (!running) return undefined;
-  const host = target.nodes.find((n) => n.hostname === running[0])?.endpoint;
-  if (!host) return undefined;
-  const id = spawnSync("docker", ["-H", host, "ps", "-q", "--filter", `label=com.docker.swarm.task.id=${running[1]}`], { encoding: "utf8", timeout: 15_000 });
+  const node = target.nodes.find((n) => n.hostname === running[0]);
+  if (!node?.endpoint) return undefined;
+  const id = spawnSync("docker", ["-H", node.endpoint, "ps", "-q", "--filter", `label=com.docker.swarm.task.id=${running[1]}`], { encoding: "utf8", timeout: 15_000 });
   const container = (id.stdout ?? "").trim().split("\n")[0];
-  return container ? { host, container } : undefined;
+  return container ? { host: node.endpoint, hostname: node.hostname, container } : undefined;
+}
+
+/** The member's running task container on whichever node runs it (a node that does not answer is skipped). */
+function scanNodes(member: string, nodes: { hostname: string; endpoint?: string }[]): MemberContainer | undefined {
+  for (const node of nodes) {
+    const r = spawnSync("docker", ["-H", node.endpoint!, "ps", "-q", "--filter", `label=com.docker.swarm.service.name=${member}`, "--filter", "status=running"], { encoding: "utf8", timeout: 10_000 });
+    const container = r.status === 0 ? (r.stdout ?? "").trim().split("\n")[0] : "";
+    if (container) return { host: node.endpoint, hostname: node.hostname, container };
+  }
+  return undefined;
 }
 
 /**

@@ -2,15 +2,18 @@
 // 001-HA-02 and 003-HA-02 ask for, run on the deployed stack and recorded in reports/<stack>/drills.json,
 // which the report reads (same cluster, at most 30 days old).
 //
-// Failover: a client keeps committing rows through HAProxy's write port; the leader's container is
-// killed (SIGKILL: node loss, no clean hand-over); the drill measures kill → first acknowledged write on
+// Failover: a client keeps committing rows through HAProxy's write port; the leader is lost with no clean
+// hand-over (its container SIGKILLed on one host; its node powered off on the Swarm lab); the drill measures kill → first acknowledged write on
 // the new leader, then checks every acknowledged row is there. Reconnect: a second client holds one session
-// open through HAProxy across the kill; it must see that session end, then connect again and write. The old leader is started again and must
-// rejoin as a streaming replica. Switchover: patronictl moves the leader to a replica on purpose.
+// open through HAProxy across the kill; it must see that session end, then connect again and write. The old leader is started
+// again and must rejoin as a streaming replica. Switchover: patronictl moves the leader to a replica on purpose.
 import { PatroniMember, patroniMembers, systemIdentifier } from "./gather";
 import type { DrillRecord } from "./judges";
-import { docker, dockerOk, withClient } from "./sources";
+import { memberContainer } from "../../components/target/member-exec";
+import { docker, dockerOk, memberExec, withClient } from "./sources";
 import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
+import { labFaults } from "../../lab/faults";
+import { HOST_DRILLS, hostDrillMain } from "./host-drills";
 import { LiveTarget } from "./target";
 import { drillTimeline, RawAttempt } from "./timeline";
 
@@ -48,9 +51,35 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
     throw new Error(`${what}: not reached within ${limitMs / 1000} s`);
 }
 
+/**
+ * How the leader is lost. One host: SIGKILL to its container, started again for the rejoin. A Swarm
+ * restarts a killed task at once, and a member back within its lease simply leads again: there the
+ * lab powers off the leader's whole node (lab/faults.ts), the loss that makes a replica take over.
+ * A Swarm that is not the lab gets the task kill, and the record says the leader may have come back.
+ */
+interface LeaderLoss {
+    what: string;
+    inject(): void;
+    undo(): Promise<void>;
+}
+
+function leaderLoss(t: LiveTarget, leader: string): LeaderLoss {
+    const c = memberContainer(leader, t.exec);
+    if (!c) throw new Error(`${leader} is not running`);
+    const host = c.host ? ["-H", c.host] : [];
+    if (t.exec.kind === "docker")
+        return { what: `SIGKILL to ${leader}`, inject: () => void dockerOk(["kill", c.container]), undo: async () => void docker(["start", leader]) };
+    const faults = labFaults(t.exec.nodes.map((n) => n.hostname));
+    if (faults && c.hostname) {
+        const node = c.hostname;
+        return { what: `power-off of ${node}, the node running ${leader}`, inject: () => faults.powerOff(node), undo: () => faults.powerOn(node) };
+    }
+    return { what: `SIGKILL to ${leader}'s task (Swarm restarts it)`, inject: () => void dockerOk([...host, "kill", c.container]), undo: async () => undefined };
+}
+
 /** One short-lived connection per insert, as a client pool after a failover would: connect, write, close. */
 async function insert(t: LiveTarget, id: number): Promise<boolean> {
-    return withClient(t, t.write, t.app, (c) => c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]).then(() => true), { connectMs: 2000, queryMs: 3000 }).catch(() => false);
+    return withClient(t, t.writeRouters, t.app, (c) => c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [id]).then(() => true), { connectMs: 2000, queryMs: 3000 }).catch(() => false);
 }
 
 /** Writes rows until stopped; remembers which inserts were acknowledged and when, and every attempt for the timeline. */
@@ -78,7 +107,7 @@ async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < 30; attempt++) {
         try {
-            return await withClient(t, t.write, t.app, async (c) => (await c.query(text)).rows, { connectMs: 3000 });
+            return await withClient(t, t.writeRouters, t.app, async (c) => (await c.query(text)).rows, { connectMs: 3000 });
         } catch (e) {
             lastError = e as Error;
             await sleep(1000);
@@ -94,8 +123,11 @@ async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
  */
 async function startReconnectProbe(t: LiveTarget) {
     const { Client } = await import("pg");
-    const open = () =>
-        new Client({ host: t.write.host, port: t.write.port, user: t.app.user, password: t.app.password, database: t.database, connectionTimeoutMillis: 2000, query_timeout: 3000, ssl: t.caCertPem ? { ca: t.caCertPem } : false });
+    const open = (at = t.write) =>
+        new Client({ host: at.host, port: at.port, user: t.app.user, password: t.app.password, database: t.database, connectionTimeoutMillis: 2000, query_timeout: 3000, ssl: t.caCertPem ? { ca: t.caCertPem } : false });
+    // Sessions after the kill go to the routers in turn, as a multi-host connection string does.
+    let nextRouter = 0;
+    const reopen = () => open(t.writeRouters[nextRouter++ % t.writeRouters.length]);
     const first = open();
     await first.connect();
     let sessionEndedAt: number | undefined;
@@ -120,7 +152,7 @@ async function startReconnectProbe(t: LiveTarget) {
             await first.end().catch(() => undefined);
             if (sessionEndedAt === undefined) return { ok: false, seconds: 0, error: "the session opened before the kill never ended: it was not on the killed leader, so no reconnect was exercised" };
             for (let i = 0; Date.now() < deadline && i < 1000; i++) {
-                const c = open();
+                const c = reopen();
                 try {
                     await c.connect();
                     await c.query("INSERT INTO dpg_drill.writes (id) VALUES ($1)", [-100_000 - i]);
@@ -143,9 +175,10 @@ async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover
     const writer = startWriter(t);
     await until("writes flowing before the failover", () => (writer.acked.length >= 20 ? true : undefined), 30_000);
     const probe = await startReconnectProbe(t);
-    log(`killing the leader ${oldLeader} (SIGKILL) while a client writes through ${t.write.host}:${t.write.port}`);
+    const loss = leaderLoss(t, oldLeader);
+    log(`losing the leader (${loss.what}) while a client writes through ${t.writeRouters.map((r) => `${r.host}:${r.port}`).join(",")}`);
     const killedAt = Date.now();
-    dockerOk(["kill", oldLeader]);
+    loss.inject();
     let firstAfter: number;
     let reconnect: DrillRecord["reconnect"];
     try {
@@ -156,20 +189,20 @@ async function failoverDrill(t: LiveTarget): Promise<Pick<DrillRecord, "failover
         reconnect = await reconnecting;
         await sleep(1000);
     } catch (e) {
-        docker(["start", oldLeader]); // never leave the cluster a node short because the drill failed
+        await loss.undo(); // never leave the cluster a node short because the drill failed
         throw e;
     } finally {
         await writer.stop();
     }
     const seconds = (firstAfter - killedAt) / 1000;
-    const newLeader = members(t, [oldLeader]).find((m) => m.role === "leader" && m.name !== oldLeader)?.name ?? "?";
+    const newLeader = members(t).find((m) => m.role === "leader")?.name ?? "?";
     const present = new Set((await sql<{ id: string }>(t, "SELECT id FROM dpg_drill.writes WHERE id > 0")).map((r) => Number(r.id)));
     const kept = writer.acked.filter((a) => present.has(a.id)).length;
     log(`failover: ${newLeader} took writes ${seconds.toFixed(1)} s after the kill; ${kept}/${writer.acked.length} acknowledged rows present`);
 
-    log(`starting ${oldLeader} again; it must rejoin as a streaming replica`);
+    log(`undoing the ${loss.what}; ${oldLeader} must rejoin as a streaming replica`);
     const startedAt = Date.now();
-    dockerOk(["start", oldLeader]);
+    await loss.undo();
     let rejoinSeconds = 0;
     let rejoined = false;
     try {
@@ -193,7 +226,7 @@ async function switchoverDrill(t: LiveTarget): Promise<DrillRecord["switchover"]
     const to = (m.find((x) => x.role === "sync_standby") ?? m.find((x) => x.role !== "leader"))!.name;
     log(`switchover ${from} → ${to} (patronictl)`);
     const t0 = Date.now();
-    const r = docker(["exec", "-u", "postgres", from, "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", from, "--candidate", to, "--force"], 90_000);
+    const r = docker([...memberExec(t, from, ["-u", "postgres"], []), "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", from, "--candidate", to, "--force"], 90_000);
     if (r.status !== 0) return { seconds: 0, from, to, ok: false, error: (r.stderr || r.stdout).trim().slice(0, 300) };
     await until(`writes on ${to}`, async () => {
         try {
@@ -213,6 +246,7 @@ const DRILL_COMMAND: StackCommand = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+    if (HOST_DRILLS.some((k) => argv.includes(`--${k}`))) return hostDrillMain(argv);
     const opened = openStack(DRILL_COMMAND, argv);
     if (typeof opened === "number") return opened;
     const t = opened.t;

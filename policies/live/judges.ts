@@ -432,7 +432,9 @@ export const drillJudges: Record<string, (f: DrillFacts) => LiveOutcome> = {
     "001-HA-02": (f) => {
         if (!f.record) return drillMissing(f);
         const { failover: a, switchover: m } = f.record;
-        return verdict(m.ok && a.seconds < 30, `automatic: ${a.oldLeader} → ${a.newLeader} in ${a.seconds.toFixed(1)} s; manual switchover ${m.from} → ${m.to} ${m.ok ? `in ${m.seconds.toFixed(1)} s` : `failed: ${m.error}`} (${f.record.at.slice(0, 10)})`);
+        // A leader back within its lease (a Swarm task restarted in place) leads again: no replica took over.
+        const tookOver = a.newLeader !== a.oldLeader && a.newLeader !== "?";
+        return verdict(m.ok && a.seconds < 30 && tookOver, `automatic: ${a.oldLeader} → ${a.newLeader}${tookOver ? "" : " (no replica took over: not a failover)"} in ${a.seconds.toFixed(1)} s; manual switchover ${m.from} → ${m.to} ${m.ok ? `in ${m.seconds.toFixed(1)} s` : `failed: ${m.error}`} (${f.record.at.slice(0, 10)})`);
     },
     "003-HA-02": (f) => {
         if (!f.record) return drillMissing(f);

@@ -104,27 +104,42 @@ export interface Timeouts {
     queryMs?: number;
 }
 
-/** One connection for `fn`, verify-full against the stack's CA when TLS is on; always closed. */
-export async function withClient<T>(t: LiveTarget, at: Endpoint, login: Login, fn: (c: Client) => Promise<T>, timeouts: Timeouts = {}): Promise<T> {
-    const client = new Client({
-        host: at.host,
-        port: at.port,
-        user: login.user,
-        password: login.password,
-        database: t.database,
-        connectionTimeoutMillis: timeouts.connectMs ?? 5000,
-        query_timeout: timeouts.queryMs ?? 30_000,
-        ssl: t.caCertPem ? { ca: t.caCertPem } : false,
-    });
-    // A connection cut under a running query (HAProxy marking the leader down on a busy host) rejects that query;
-    // without a listener the client's 'error' event would also kill the process before anything is recorded.
-    client.on("error", () => undefined);
-    await client.connect();
-    try {
-        return await fn(client);
-    } finally {
-        await client.end().catch(() => undefined);
+/**
+ * One connection for `fn`, verify-full against the stack's CA when TLS is on; always closed. Several
+ * endpoints are tried in order until one accepts the connection, as libpq does with a multi-host
+ * connection string (a Swarm's routers): a dead router costs its connect timeout, then the next is used.
+ */
+export async function withClient<T>(t: LiveTarget, at: Endpoint | Endpoint[], login: Login, fn: (c: Client) => Promise<T>, timeouts: Timeouts = {}): Promise<T> {
+    const endpoints = Array.isArray(at) ? at : [at];
+    let lastError: unknown;
+    for (const e of endpoints) {
+        const client = new Client({
+            host: e.host,
+            port: e.port,
+            user: login.user,
+            password: login.password,
+            database: t.database,
+            connectionTimeoutMillis: timeouts.connectMs ?? 5000,
+            query_timeout: timeouts.queryMs ?? 30_000,
+            ssl: t.caCertPem ? { ca: t.caCertPem } : false,
+        });
+        // A connection cut under a running query (HAProxy marking the leader down on a busy host) rejects that query;
+        // without a listener the client's 'error' event would also kill the process before anything is recorded.
+        client.on("error", () => undefined);
+        try {
+            await client.connect();
+        } catch (err) {
+            lastError = err;
+            await client.end().catch(() => undefined);
+            continue;
+        }
+        try {
+            return await fn(client);
+        } finally {
+            await client.end().catch(() => undefined);
+        }
     }
+    throw lastError;
 }
 
 /** Copies bytes between docker exec's stdio and PostgreSQL's unix socket inside the container. */

@@ -15,6 +15,8 @@ export interface LiveTarget {
     /** Label value `dpg.stack` on every container of this stack. */
     namePrefix: string;
     write: Endpoint;
+    /** Every router's write listener (one on a single host; one per router node on a Swarm). */
+    writeRouters: Endpoint[];
     read: Endpoint;
     pooler?: Endpoint;
     database: string;
@@ -40,7 +42,16 @@ export class NotDeployedError extends Error {}
 
 export function parseEndpoint(value: unknown, what: string): Endpoint {
     // On a Swarm the routers publish on several nodes ("a:5000,b:5000", libpq's multi-host form): the checks use the first.
-    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(String(value ?? "").split(",")[0]);
+    return parseEndpoints(value, what)[0];
+}
+
+/** Every host:port of an endpoint output (libpq's multi-host form on a Swarm). */
+export function parseEndpoints(value: unknown, what: string): Endpoint[] {
+    return String(value ?? "").split(",").map((one) => parseOne(one, what));
+}
+
+function parseOne(value: string, what: string): Endpoint {
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value);
     if (!m) throw new Error(`stack output ${what} is not host:port (${String(value)})`);
     // A listener bound to every address is reached over loopback from this machine.
     const host = m[1] === "0.0.0.0" || m[1] === "::" ? "127.0.0.1" : m[1];
@@ -83,6 +94,7 @@ export function targetFrom(stack: string, outputs: Record<string, unknown>, conf
         config,
         namePrefix: prefix,
         write: parseEndpoint(outputs.writeEndpoint, "writeEndpoint"),
+        writeRouters: parseEndpoints(outputs.writeEndpoint, "writeEndpoint"),
         read: parseEndpoint(outputs.readEndpoint, "readEndpoint"),
         pooler: outputs.poolerEndpoint ? parseEndpoint(outputs.poolerEndpoint, "poolerEndpoint") : undefined,
         database: String(outputs.databaseName ?? config.database.name),

@@ -260,6 +260,11 @@ test("live judges name the figure and the fix where one is a setting", () => {
     // A failover that loses a committed row fails even when it is fast.
     const lossy = { stack: "s", record: { ...drillRecord, failover: { ...drillRecord.failover, rowsAfter: 99 } }, ageDays: 1 };
     assert.equal(JUDGES.drills["000-HA-02"](lossy).status, "fail");
+    // A Swarm task killed and back within its lease leads again: fast, nothing lost, and still no failover.
+    const inPlace = { stack: "s", record: { ...drillRecord, failover: { ...drillRecord.failover, newLeader: drillRecord.failover.oldLeader } }, ageDays: 1 };
+    assert.equal(JUDGES.drills["001-HA-02"]({ stack: "s", record: drillRecord, ageDays: 1 }).status, "pass");
+    assert.equal(JUDGES.drills["001-HA-02"](inPlace).status, "fail");
+    assert.match(JUDGES.drills["001-HA-02"](inPlace).evidence, /no replica took over/);
 });
 
 // Issue 8: these passed on an idle cluster, an empty database or an unreadable clock; no data is not a pass.

@@ -1,0 +1,111 @@
+// What the host-failure drills (host-drills.ts) conclude from what they saw, as pure functions the unit
+// tests feed with every shape of outcome: who acknowledged writes when, whether two nodes ever did at
+// once, how long the write path was gone, and which acknowledged rows are missing afterwards.
+
+/** One insert through one router. `server` is the Patroni member that answered (acknowledged inserts only). */
+export interface WriteAttempt {
+    router: string;
+    id: number;
+    startedAt: number;
+    endedAt: number;
+    ok: boolean;
+    server?: string;
+}
+
+/** One look at one member's PostgreSQL over its local socket: writable, in recovery, or not answering. */
+export interface RoleSample {
+    round: number;
+    at: number;
+    member: string;
+    role: "primary" | "replica" | "down";
+}
+
+export interface WriterWindow {
+    member: string;
+    first: number;
+    last: number;
+    count: number;
+}
+
+const acked = (attempts: WriteAttempt[]) => attempts.filter((a) => a.ok).sort((a, b) => a.endedAt - b.endedAt);
+
+/** Per member that acknowledged writes: its first and last acknowledgement and how many. */
+export function writerWindows(attempts: WriteAttempt[]): WriterWindow[] {
+    const windows = new Map<string, WriterWindow>();
+    for (const a of acked(attempts)) {
+        const member = a.server ?? "?";
+        const w = windows.get(member);
+        if (!w) windows.set(member, { member, first: a.endedAt, last: a.endedAt, count: 1 });
+        else ((w.last = a.endedAt), w.count++);
+    }
+    return [...windows.values()].sort((a, b) => a.first - b.first);
+}
+
+/**
+ * Two writable primaries, seen from the clients: two members whose acknowledged-write windows overlap
+ * (one acknowledged a write after another had started to, and the first acknowledged again). Empty when
+ * leadership passed cleanly from one member to the next.
+ */
+export function splitBrain(attempts: WriteAttempt[]): string[] {
+    const w = writerWindows(attempts);
+    const problems: string[] = [];
+    for (let i = 0; i < w.length; i++)
+        for (let j = i + 1; j < w.length; j++)
+            if (w[j].first <= w[i].last)
+                problems.push(`${w[i].member} and ${w[j].member} both acknowledged writes between ${new Date(w[j].first).toISOString()} and ${new Date(Math.min(w[i].last, w[j].last)).toISOString()}`);
+    return problems;
+}
+
+/** Sampling rounds in which more than one member's PostgreSQL was writable (not in recovery). */
+export function doublePrimaryRounds(samples: RoleSample[]): Array<{ round: number; at: number; members: string[] }> {
+    const byRound = new Map<number, RoleSample[]>();
+    for (const s of samples) byRound.set(s.round, [...(byRound.get(s.round) ?? []), s]);
+    return [...byRound.entries()]
+        .map(([round, xs]) => ({ round, at: Math.min(...xs.map((x) => x.at)), members: xs.filter((x) => x.role === "primary").map((x) => x.member).sort() }))
+        .filter((r) => r.members.length > 1);
+}
+
+/** Largest time between two consecutive acknowledgements (any router), seconds, within [from, to] when given. */
+export function maxWriteGapSeconds(attempts: WriteAttempt[], from = -Infinity, to = Infinity): number {
+    const times = acked(attempts).map((a) => a.endedAt).filter((t) => t >= from && t <= to);
+    let gap = 0;
+    for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+    return gap / 1000;
+}
+
+/** The first insert started after `since` that a member other than `not` acknowledged. */
+export function firstAckAfter(attempts: WriteAttempt[], since: number, not?: string): WriteAttempt | undefined {
+    return acked(attempts).find((a) => a.startedAt > since && a.server !== not);
+}
+
+/** Acknowledged inserts per member whose acknowledgement fell in [from, to]. */
+export function acceptedPerMember(attempts: WriteAttempt[], from: number, to: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of acked(attempts)) if (a.endedAt >= from && a.endedAt <= to) out[a.server ?? "?"] = (out[a.server ?? "?"] ?? 0) + 1;
+    return out;
+}
+
+/** Ids of acknowledged inserts missing from the table afterwards. */
+export function lostRows(attempts: WriteAttempt[], present: Set<number>): number[] {
+    return acked(attempts).filter((a) => !present.has(a.id)).map((a) => a.id);
+}
+
+/** The first sample at or after `since` in which `member` was no longer writable (demoted or stopped). */
+export function demotedAt(samples: RoleSample[], member: string, since: number): number | undefined {
+    return samples.find((s) => s.member === member && s.at >= since && s.role !== "primary")?.at;
+}
+
+export interface Spread {
+    runs: number;
+    min: number;
+    median: number;
+    max: number;
+}
+
+/** min / median / max of a figure over runs (undefined values skipped). */
+export function spread(values: Array<number | undefined>): Spread | undefined {
+    const xs = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v)).sort((a, b) => a - b);
+    if (xs.length === 0) return undefined;
+    const mid = Math.floor(xs.length / 2);
+    return { runs: xs.length, min: xs[0], median: xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2, max: xs[xs.length - 1] };
+}

@@ -1,0 +1,299 @@
+// `npm run drill -- --stack <s> --node-loss | --partition | --etcd-member-loss | --etcd-quorum-loss [--runs N]`:
+// the host failures of issue 11 on a Swarm (000: failover < 30 s, zero data loss; 001: failover tested;
+// the DR section's partitions and split brain), each run appended to reports/<stack>/host-drills.json.
+//
+// While one writer per router commits rows and a sampler asks every member's PostgreSQL whether it is
+// writable, the drill powers off the leader's node, or cuts it off from the other nodes, or takes etcd
+// members away; then it brings everything back and checks every acknowledged row, that no two members
+// ever acknowledged writes at once, and that the old leader streams again. Faults come from the lab
+// (lab/faults.ts): a real Swarm's hosts are not this tool's to power off.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { labFaults, NodeFaults } from "../../lab/faults";
+import { systemIdentifier } from "./gather";
+import {
+    acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, WriteAttempt,
+} from "./host-drill-analysis";
+import { clusterView, dockerAsync, locate, memberAddresses, PatroniMember, routerSql, sleep, startRoleSampler, startRouterWriters, until } from "./host-drill-observe";
+import { openStack, runMain, StackCommand } from "./stack-command";
+import { LiveTarget } from "./target";
+
+const log = (s: string) => process.stderr.write(`[host-drill] ${s}\n`);
+export const HOST_DRILLS = ["node-loss", "partition", "etcd-member-loss", "etcd-quorum-loss"] as const;
+export type HostDrillKind = (typeof HOST_DRILLS)[number];
+
+/** What every run records; the kind adds its own figures. */
+export interface HostDrillRun {
+    kind: HostDrillKind;
+    at: string;
+    /** The Swarm node the fault hit (node loss, partition) or the etcd members taken away. */
+    target: string;
+    oldLeader: string;
+    newLeader?: string;
+    /** Fault → first write acknowledged by a member other than the old leader, seconds (when leadership moved). */
+    firstWriteSeconds?: number;
+    /** Fault → the old leader's PostgreSQL no longer writable (it demoted itself or went down with its node), seconds. */
+    demotionSeconds?: number;
+    /** Largest gap between acknowledged writes during the fault, seconds. */
+    maxWriteGapSeconds: number;
+    acknowledged: number;
+    failed: number;
+    lost: number[];
+    /** Acknowledged writes per member while the fault lasted. */
+    acceptedDuringFault: Record<string, number>;
+    splitBrain: string[];
+    doublePrimarySamples: number;
+    /** Fault undone → the old leader (or every member) streaming again, seconds; undefined = not within the limit. */
+    recoveredSeconds?: number;
+    faultSeconds: number;
+    ok: boolean;
+    problems: string[];
+}
+
+export interface HostDrillRecord {
+    stack: string;
+    systemIdentifier: string;
+    runs: HostDrillRun[];
+}
+
+const RECOVERY_LIMIT_MS = 240_000;
+const FAILOVER_LIMIT_MS = 120_000;
+
+function healthy(t: LiveTarget, m: PatroniMember[]): boolean {
+    return (
+        m.length === t.patroniNodes.length &&
+        m.filter((x) => x.role === "leader" && x.state === "running").length === 1 &&
+        m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") &&
+        (!t.config.patroni.synchronousMode || m.some((x) => x.role === "sync_standby"))
+    );
+}
+
+const healthyCluster = (t: LiveTarget, limitMs = RECOVERY_LIMIT_MS) =>
+    until("a healthy cluster (one leader, every replica streaming, a sync standby)", async () => {
+        const m = await clusterView(t);
+        return healthy(t, m) ? m : undefined;
+    }, limitMs, 1000);
+
+/** What runs during every drill: the table, one writer per router, the role sampler. */
+async function watch(t: LiveTarget) {
+    await routerSql(t, t.writeRouters, "CREATE SCHEMA IF NOT EXISTS dpg_drill; DROP TABLE IF EXISTS dpg_drill.writes; CREATE TABLE dpg_drill.writes (id bigint PRIMARY KEY, router text NOT NULL, at timestamptz NOT NULL DEFAULT now())");
+    const addresses = await memberAddresses(t);
+    const writers = startRouterWriters(t, t.writeRouters, addresses);
+    const sampler = startRoleSampler(t);
+    await until("writes flowing through the routers", () => (writers.attempts.filter((a) => a.ok).length >= 20 ? true : undefined), 60_000);
+    return {
+        attempts: writers.attempts,
+        samples: sampler.samples,
+        async stop(): Promise<{ attempts: WriteAttempt[]; samples: RoleSample[]; present: Set<number> }> {
+            await Promise.all([writers.stop(), sampler.stop()]);
+            const rows = await routerSql<{ id: string }>(t, t.writeRouters, "SELECT id FROM dpg_drill.writes");
+            return { attempts: writers.attempts, samples: sampler.samples, present: new Set(rows.map((r) => Number(r.id))) };
+        },
+    };
+}
+
+function conclude(kind: HostDrillKind, target: string, oldLeader: string, faultAt: number, undoneAt: number, seen: { attempts: WriteAttempt[]; samples: RoleSample[]; present: Set<number> }, extra: Partial<HostDrillRun>): HostDrillRun {
+    const lost = lostRows(seen.attempts, seen.present);
+    const brains = splitBrain(seen.attempts);
+    const doubles = doublePrimaryRounds(seen.samples);
+    const moved = firstAckAfter(seen.attempts, faultAt, oldLeader);
+    const problems = [
+        ...(lost.length ? [`${lost.length} acknowledged rows missing after the drill (ids ${lost.slice(0, 10).join(", ")})`] : []),
+        ...brains,
+        ...doubles.map((d) => `two writable PostgreSQL at once (${d.members.join(", ")}) at ${new Date(d.at).toISOString()}`),
+        ...(extra.recoveredSeconds === undefined ? [`the cluster was not healthy again within ${RECOVERY_LIMIT_MS / 1000} s after the fault was undone`] : []),
+        ...(extra.problems ?? []),
+    ];
+    return {
+        kind,
+        at: new Date(faultAt).toISOString(),
+        target,
+        oldLeader,
+        newLeader: moved?.server,
+        firstWriteSeconds: moved ? (moved.endedAt - faultAt) / 1000 : undefined,
+        maxWriteGapSeconds: maxWriteGapSeconds(seen.attempts, faultAt - 5000),
+        acknowledged: seen.attempts.filter((a) => a.ok).length,
+        failed: seen.attempts.filter((a) => !a.ok).length,
+        lost,
+        acceptedDuringFault: acceptedPerMember(seen.attempts, faultAt, undoneAt),
+        splitBrain: brains,
+        doublePrimarySamples: doubles.length,
+        faultSeconds: (undoneAt - faultAt) / 1000,
+        ...extra,
+        ok: problems.length === 0,
+        problems,
+    };
+}
+
+async function leaderAndNode(t: LiveTarget): Promise<{ leader: string; node: string }> {
+    const m = await healthyCluster(t);
+    const leader = m.find((x) => x.role === "leader")!.name;
+    const node = (await locate(t)).get(leader)?.node;
+    if (!node) throw new Error(`the leader ${leader} has no running task on any node`);
+    return { leader, node };
+}
+
+const streamingAgain = (t: LiveTarget, member: string, from: number) =>
+    until(`${member} streaming again`, async () => ((await clusterView(t)).find((x) => x.name === member && x.state === "streaming") ? (Date.now() - from) / 1000 : undefined), RECOVERY_LIMIT_MS, 1000).catch(() => undefined);
+
+/** The leader's node powered off; kill → first write on a new leader; power on → the old leader streams again. */
+async function nodeLoss(t: LiveTarget, faults: NodeFaults): Promise<HostDrillRun> {
+    const { leader, node } = await leaderAndNode(t);
+    const w = await watch(t);
+    log(`powering off ${node} (runs the leader ${leader})`);
+    const faultAt = Date.now();
+    faults.powerOff(node);
+    let undoneAt = faultAt;
+    let recoveredSeconds: number | undefined;
+    try {
+        await until("a write acknowledged by a new leader", () => firstAckAfter(w.attempts, faultAt, leader), FAILOVER_LIMIT_MS).catch((e) => log((e as Error).message));
+        await sleep(3000);
+    } finally {
+        log(`powering ${node} on again`);
+        undoneAt = Date.now();
+        await faults.powerOn(node);
+    }
+    recoveredSeconds = await streamingAgain(t, leader, undoneAt);
+    const seen = await w.stop();
+    return conclude("node-loss", node, leader, faultAt, undoneAt, seen, { recoveredSeconds });
+}
+
+/**
+ * The leader's node cut off from the other nodes (the clients still reach every router): the majority
+ * elects a new leader, the isolated one must stop taking writes by itself (Patroni cannot renew its lease),
+ * and after the heal it rejoins as a replica.
+ */
+async function partition(t: LiveTarget, faults: NodeFaults, holdMs = 10_000): Promise<HostDrillRun> {
+    const { leader, node } = await leaderAndNode(t);
+    const w = await watch(t);
+    log(`cutting ${node} (runs the leader ${leader}) off from the other nodes`);
+    const faultAt = Date.now();
+    faults.isolate(node);
+    let undoneAt = faultAt;
+    const problems: string[] = [];
+    try {
+        await until("a new leader taking writes and the isolated one demoted", () => (firstAckAfter(w.attempts, faultAt, leader) && demotedAt(w.samples, leader, faultAt) ? true : undefined), FAILOVER_LIMIT_MS).catch((e) =>
+            problems.push((e as Error).message),
+        );
+        await sleep(holdMs);
+    } finally {
+        log(`healing ${node}`);
+        undoneAt = Date.now();
+        faults.heal(node);
+    }
+    const recoveredSeconds = await streamingAgain(t, leader, undoneAt);
+    const seen = await w.stop();
+    const demoted = demotedAt(seen.samples, leader, faultAt);
+    return conclude("partition", node, leader, faultAt, undoneAt, seen, { recoveredSeconds, demotionSeconds: demoted === undefined ? undefined : (demoted - faultAt) / 1000, problems });
+}
+
+/** Service replicas of etcd members set to 0 (the members stop, Swarm does not restart them) and back to 1. */
+async function scaleEtcd(t: LiveTarget, members: string[], replicas: 0 | 1): Promise<void> {
+    if (t.exec.kind !== "swarm") throw new Error("etcd drills need a Swarm target");
+    for (const m of members) {
+        const r = await dockerAsync(["-H", t.exec.manager, "service", "scale", "--detach", `${m}=${replicas}`], 30_000);
+        if (!r.ok) throw new Error(`docker service scale ${m}=${replicas}: ${r.stderr.trim().slice(0, 300)}`);
+    }
+}
+
+/**
+ * etcd members taken away for `holdMs`: one (quorum kept: writes must go on) or a majority (no quorum:
+ * Patroni cannot hold its lease, the leader demotes itself; what the cluster does is recorded, and no two
+ * members may ever take writes). The members taken are never on the leader's node, so the drill measures
+ * etcd, not the leader's host.
+ */
+async function etcdLoss(t: LiveTarget, kind: "etcd-member-loss" | "etcd-quorum-loss", holdMs: number): Promise<HostDrillRun> {
+    const { leader, node } = await leaderAndNode(t);
+    const placed = await locate(t);
+    const count = kind === "etcd-member-loss" ? 1 : Math.floor(t.etcdMembers.length / 2) + 1;
+    const members = [...t.etcdMembers].sort((a, b) => Number(placed.get(a)?.node === node) - Number(placed.get(b)?.node === node)).slice(0, count);
+    const w = await watch(t);
+    log(`stopping etcd ${members.join(", ")} for ${holdMs / 1000} s (leader ${leader} on ${node})`);
+    const faultAt = Date.now();
+    let undoneAt = faultAt;
+    try {
+        await scaleEtcd(t, members, 0);
+        await sleep(holdMs);
+    } finally {
+        undoneAt = Date.now();
+        await scaleEtcd(t, members, 1);
+    }
+    const recoveredSeconds = await healthyCluster(t).then(() => (Date.now() - undoneAt) / 1000).catch(() => undefined);
+    // writes must be flowing again before the writers stop
+    await until("writes acknowledged after etcd came back", () => (w.attempts.some((a) => a.ok && a.startedAt > undoneAt) ? true : undefined), RECOVERY_LIMIT_MS).catch((e) => log((e as Error).message));
+    const seen = await w.stop();
+    const run = conclude(kind, members.join(","), leader, faultAt, undoneAt, seen, { recoveredSeconds, demotionSeconds: ((x) => (x === undefined ? undefined : (x - faultAt) / 1000))(demotedAt(seen.samples, leader, faultAt)) });
+    if (kind === "etcd-member-loss" && run.maxWriteGapSeconds > 5) {
+        run.problems.push(`writes stopped for ${run.maxWriteGapSeconds.toFixed(1)} s while etcd kept its quorum`);
+        run.ok = false;
+    }
+    return run;
+}
+
+function recordPath(stack: string): string {
+    return path.join(__dirname, "..", "..", "reports", stack, "host-drills.json");
+}
+
+/** Appends one run to the stack's record (kept: the last 50 runs of the same cluster). */
+export function appendRun(stack: string, systemId: string, run: HostDrillRun): string {
+    const file = recordPath(stack);
+    let record: HostDrillRecord = { stack, systemIdentifier: systemId, runs: [] };
+    try {
+        const have = JSON.parse(fs.readFileSync(file, "utf8")) as HostDrillRecord;
+        if (have.systemIdentifier === systemId && Array.isArray(have.runs)) record = have;
+    } catch {
+        // no record yet, or an unreadable one: start again
+    }
+    record.runs = [...record.runs, run].slice(-50);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
+    return path.relative(process.cwd(), file);
+}
+
+function describe(run: HostDrillRun): string {
+    const f = (v?: number) => (v === undefined ? "—" : `${v.toFixed(1)} s`);
+    const per = Object.entries(run.acceptedDuringFault).map(([m, n]) => `${m} ${n}`).join(", ") || "none";
+    return (
+        `${run.kind} of ${run.target} (leader ${run.oldLeader}${run.newLeader ? ` → ${run.newLeader}` : ""}): first write on a new leader ${f(run.firstWriteSeconds)}, ` +
+        `old leader no longer writable ${f(run.demotionSeconds)}, largest write gap ${f(run.maxWriteGapSeconds)}; writes acknowledged during the fault: ${per}; ` +
+        `${run.acknowledged} acknowledged, ${run.failed} failed, ${run.lost.length} lost; two writable primaries: ${run.splitBrain.length + run.doublePrimarySamples ? "YES" : "never"}; ` +
+        `healthy again ${f(run.recoveredSeconds)} after the fault was undone — ${run.ok ? "ok" : `FAILED: ${run.problems.join("; ")}`}\n`
+    );
+}
+
+export const HOST_DRILL_COMMAND: StackCommand = {
+    name: "drill",
+    usage: "host failures on a Swarm stack: --node-loss, --partition, --etcd-member-loss, --etcd-quorum-loss [--runs N]",
+    prodRisk: "a host drill stops writes for up to a minute",
+};
+
+export async function hostDrillMain(argv: string[]): Promise<number> {
+    const kinds = HOST_DRILLS.filter((k) => argv.includes(`--${k}`));
+    const opened = openStack(HOST_DRILL_COMMAND, argv);
+    if (typeof opened === "number") return opened;
+    const t = opened.t;
+    if (t.exec.kind !== "swarm") {
+        process.stderr.write(`drill: ${t.stack} runs on one Docker host (dpg-cluster:target.kind docker): host drills need a Swarm target\n`);
+        return 1;
+    }
+    const faults = labFaults(t.exec.nodes.map((n) => n.hostname));
+    if (!faults && kinds.some((k) => k === "node-loss" || k === "partition")) {
+        process.stderr.write(`drill: the nodes of ${t.stack} (${t.exec.nodes.map((n) => n.hostname).join(", ")}) are not this machine's lab nodes: node loss and partitions are injected on the lab only (npm run lab -- up)\n`);
+        return 1;
+    }
+    const runsAt = argv.indexOf("--runs");
+    const runs = runsAt >= 0 ? Math.min(20, Math.max(1, Number(argv[runsAt + 1]) || 1)) : 1;
+    const systemId = await systemIdentifier(t);
+    let failed = 0;
+    for (const kind of kinds) {
+        for (let i = 0; i < runs; i++) {
+            const run =
+                kind === "node-loss" ? await nodeLoss(t, faults!) : kind === "partition" ? await partition(t, faults!) : await etcdLoss(t, kind, kind === "etcd-member-loss" ? 20_000 : 45_000);
+            const file = appendRun(t.stack, systemId, run);
+            process.stdout.write(describe(run) + `  recorded: ${file}\n`);
+            if (!run.ok) failed++;
+        }
+    }
+    await routerSql(t, t.writeRouters, "DROP SCHEMA IF EXISTS dpg_drill CASCADE").catch((e) => log(`cleanup: ${(e as Error).message}`));
+    return failed ? 1 : 0;
+}

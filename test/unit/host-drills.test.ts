@@ -1,0 +1,82 @@
+// The host drills' verdicts (policies/live/host-drill-analysis.ts) on outcomes a real drill produces:
+// a clean hand-over, two members acknowledging at once, a lost row, a leader that never demoted.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+    acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, spread, WriteAttempt, writerWindows,
+} from "../../policies/live/host-drill-analysis";
+import { partitionRules } from "../../lab/faults";
+import { LAB } from "../../lab/topology";
+
+const T0 = 1_700_000_000_000;
+let id = 0;
+const ack = (server: string, startedAt: number, router = "r1"): WriteAttempt => ({ router, id: ++id, startedAt: T0 + startedAt, endedAt: T0 + startedAt + 20, ok: true, server });
+const fail = (startedAt: number, router = "r1"): WriteAttempt => ({ router, id: ++id, startedAt: T0 + startedAt, endedAt: T0 + startedAt + 2000, ok: false });
+
+/** pg-1 leads, the fault at 1 s, pg-2 takes writes from 31 s. */
+const cleanHandOver = () => [ack("pg-1", 0), ack("pg-1", 500), fail(1000), fail(3000, "r2"), ack("pg-2", 31_000), ack("pg-2", 31_500, "r2")];
+
+describe("host drill verdicts", () => {
+    it("a clean hand-over: one window per member, no split brain, the first write after the fault on the new leader", () => {
+        const a = cleanHandOver();
+        assert.deepEqual(writerWindows(a).map((w) => [w.member, w.count]), [["pg-1", 2], ["pg-2", 2]]);
+        assert.deepEqual(splitBrain(a), []);
+        const first = firstAckAfter(a, T0 + 1000, "pg-1");
+        assert.equal(first?.server, "pg-2");
+        assert.equal(((first!.endedAt - (T0 + 1000)) / 1000).toFixed(2), "30.02");
+        assert.equal(maxWriteGapSeconds(a), 30.5);
+        assert.deepEqual(acceptedPerMember(a, T0 + 1000, T0 + 40_000), { "pg-2": 2 });
+    });
+
+    it("the isolated old leader acknowledging after the new one started is split brain", () => {
+        const a = [...cleanHandOver(), ack("pg-1", 32_000, "r3")];
+        const problems = splitBrain(a);
+        assert.equal(problems.length, 1);
+        assert.match(problems[0], /pg-1 and pg-2 both acknowledged writes/);
+        assert.deepEqual(acceptedPerMember(a, T0 + 1000, T0 + 40_000), { "pg-2": 2, "pg-1": 1 });
+    });
+
+    it("an acknowledged row missing afterwards is lost; a failed insert that left no row is not", () => {
+        const a = cleanHandOver();
+        const present = new Set(a.filter((x) => x.ok).map((x) => x.id));
+        assert.deepEqual(lostRows(a, present), []);
+        present.delete(a[1].id);
+        assert.deepEqual(lostRows(a, present), [a[1].id]);
+    });
+
+    it("sampling rounds with two writable PostgreSQL are reported; demotion is the first non-primary sample", () => {
+        const s: RoleSample[] = [
+            { round: 1, at: T0 + 1000, member: "pg-1", role: "primary" },
+            { round: 1, at: T0 + 1010, member: "pg-2", role: "replica" },
+            { round: 2, at: T0 + 20_000, member: "pg-1", role: "down" },
+            { round: 3, at: T0 + 32_000, member: "pg-1", role: "replica" },
+            { round: 3, at: T0 + 32_010, member: "pg-2", role: "primary" },
+        ];
+        assert.deepEqual(doublePrimaryRounds(s), []);
+        assert.equal(demotedAt(s, "pg-1", T0 + 500), T0 + 20_000);
+        const never = s.map((x) => (x.member === "pg-1" ? { ...x, role: "primary" as const } : x));
+        assert.equal(demotedAt(never, "pg-1", T0 + 500), undefined);
+        assert.deepEqual(doublePrimaryRounds(never).map((r) => r.members), [["pg-1", "pg-2"]]);
+    });
+
+    it("spread over runs: min, median, max; undefined runs skipped; none → undefined", () => {
+        assert.deepEqual(spread([31, 29, undefined, 35, 30, 33]), { runs: 5, min: 29, median: 31, max: 35 });
+        assert.deepEqual(spread([2, 4]), { runs: 2, min: 2, median: 3, max: 4 });
+        assert.equal(spread([undefined]), undefined);
+    });
+});
+
+describe("lab partition rules", () => {
+    it("cut a node off from both other nodes and the registry, both ways, and nothing else (the host stays reachable)", () => {
+        const rules = partitionRules(LAB.nodes[0]);
+        const peers = ["10.77.0.12", "10.77.0.13", "10.77.0.10"];
+        assert.equal(rules.length, peers.length * 3);
+        for (const ip of peers) {
+            assert.ok(rules.some((r) => r[0] === "PREROUTING" && r.includes("-s") && r.includes(ip)));
+            assert.ok(rules.some((r) => r[0] === "PREROUTING" && r.includes("-d") && r.includes(ip)));
+            assert.ok(rules.some((r) => r[0] === "OUTPUT" && r.includes(ip)));
+        }
+        assert.ok(!rules.flat().includes("10.77.0.1"), "the host's address is never filtered");
+        assert.ok(!rules.flat().includes(LAB.nodes[0].ip), "nor the node's own");
+    });
+});
