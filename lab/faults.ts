@@ -37,8 +37,22 @@ export function partitionRules(node: LabNode): string[][] {
   ]);
 }
 
-function iptables(node: LabNode, op: "-A" | "-D" | "-C", rule: string[]) {
-  return hostDocker(["exec", node.name, "iptables", "-w", "5", "-t", "raw", op, ...rule], { allowFail: op !== "-A", timeoutMs: 15_000 });
+/** The rules as one iptables-restore batch: committed at once, so the cut is not spread over seconds of docker execs. */
+export function partitionBatch(rules: string[][], op: "-A" | "-D"): string {
+  return ["*raw", ...rules.map(([chain, ...spec]) => [op, chain, ...spec].map((w) => (/\s/.test(w) ? `"${w}"` : w)).join(" ")), "COMMIT", ""].join("\n");
+}
+
+function restore(node: LabNode, batch: string): void {
+  hostDocker(["exec", "-i", node.name, "iptables-restore", "-w", "5", "--noflush"], { input: batch, timeoutMs: 15_000 });
+}
+
+/** The partition rules the node holds now (after an interrupted drill there may be copies). */
+function heldRules(node: LabNode): string[][] {
+  const out = hostDocker(["exec", node.name, "iptables", "-w", "5", "-t", "raw", "-S"], { timeoutMs: 15_000 }).stdout;
+  return out
+    .split("\n")
+    .filter((l) => l.startsWith("-A ") && l.includes("dpg-lab-partition"))
+    .map((l) => l.slice(3).replace(/"/g, "").split(" "));
 }
 
 /**
@@ -60,16 +74,12 @@ export function labFaults(hostnames: string[]): NodeFaults | undefined {
     },
     isolate(hostname) {
       const node = labNode(hostname);
-      for (const rule of partitionRules(node)) if (iptables(node, "-C", rule).status !== 0) iptables(node, "-A", rule);
+      if (heldRules(node).length === 0) restore(node, partitionBatch(partitionRules(node), "-A"));
     },
     heal(hostname) {
       const node = labNode(hostname);
-      // -D removes one copy; a rule added twice (an interrupted drill) is removed by the next round.
-      for (let round = 0; round < 5; round++) {
-        let left = 0;
-        for (const rule of partitionRules(node)) if (iptables(node, "-D", rule).status === 0) left++;
-        if (left === 0) return;
-      }
+      const held = heldRules(node);
+      if (held.length > 0) restore(node, partitionBatch(held, "-D"));
     },
   };
 }

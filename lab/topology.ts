@@ -58,7 +58,7 @@ export const LAB_OVERLAY_SUBNET = "10.213.60.0/24";
 
 /**
  * The lab stack's settings (Pulumi.lab.yaml): the Swarm target, with each etcd member and each Patroni
- * node on its own Swarm node (issue 10: never two on one node) and the routers on two. Monitoring and
+ * node on its own Swarm node (issue 10: never two on one node), a router on each node, poolers on two. Monitoring and
  * backups are not placed on a Swarm yet (the config refuses them there), so the lab stack turns them off.
  */
 export function renderLabSettings(probeImage?: string): string {
@@ -72,7 +72,9 @@ export function renderLabSettings(probeImage?: string): string {
     placement: {
       etcd: LAB.nodes.map(label),
       patroni: LAB.nodes.map(label),
-      haproxy: [label(n1), label(n2)],
+      // A router beside every database node: a partition then always leaves clients a router on the
+      // isolated side, the case where two writable primaries would show (issue 11's partition drill).
+      haproxy: LAB.nodes.map(label),
       pgbouncer: [label(n1), label(n2)],
     },
     overlay: { encrypted: false },

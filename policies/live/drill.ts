@@ -246,7 +246,7 @@ const DRILL_COMMAND: StackCommand = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-    if (HOST_DRILLS.some((k) => argv.includes(`--${k}`))) return hostDrillMain(argv);
+    if (argv.includes("--host-summary") || HOST_DRILLS.some((k) => argv.includes(`--${k}`))) return hostDrillMain(argv);
     const opened = openStack(DRILL_COMMAND, argv);
     if (typeof opened === "number") return opened;
     const t = opened.t;

@@ -1,4 +1,5 @@
-// `npm run drill -- --stack <s> --node-loss | --partition | --etcd-member-loss | --etcd-quorum-loss [--runs N]`:
+// `npm run drill -- --stack <s> --node-loss | --partition | --etcd-member-loss | --etcd-quorum-loss [--runs N]`
+// (`--host-summary`: min / median / max of what is recorded):
 // the host failures of issue 11 on a Swarm (000: failover < 30 s, zero data loss; 001: failover tested;
 // the DR section's partitions and split brain), each run appended to reports/<stack>/host-drills.json.
 //
@@ -12,7 +13,7 @@ import * as path from "node:path";
 import { labFaults, NodeFaults } from "../../lab/faults";
 import { systemIdentifier } from "./gather";
 import {
-    acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, WriteAttempt,
+    acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, Spread, spread, WriteAttempt,
 } from "./host-drill-analysis";
 import { clusterView, dockerAsync, locate, memberAddresses, PatroniMember, routerSql, sleep, startRoleSampler, startRouterWriters, until } from "./host-drill-observe";
 import { openStack, runMain, StackCommand } from "./stack-command";
@@ -255,10 +256,28 @@ function describe(run: HostDrillRun): string {
     const per = Object.entries(run.acceptedDuringFault).map(([m, n]) => `${m} ${n}`).join(", ") || "none";
     return (
         `${run.kind} of ${run.target} (leader ${run.oldLeader}${run.newLeader ? ` → ${run.newLeader}` : ""}): first write on a new leader ${f(run.firstWriteSeconds)}, ` +
-        `old leader no longer writable ${f(run.demotionSeconds)}, largest write gap ${f(run.maxWriteGapSeconds)}; writes acknowledged during the fault: ${per}; ` +
+        `${run.demotionSeconds === undefined ? "" : `old leader no longer writable ${f(run.demotionSeconds)}, `}largest write gap ${f(run.maxWriteGapSeconds)}; writes acknowledged during the fault: ${per}; ` +
         `${run.acknowledged} acknowledged, ${run.failed} failed, ${run.lost.length} lost; two writable primaries: ${run.splitBrain.length + run.doublePrimarySamples ? "YES" : "never"}; ` +
         `healthy again ${f(run.recoveredSeconds)} after the fault was undone — ${run.ok ? "ok" : `FAILED: ${run.problems.join("; ")}`}\n`
     );
+}
+
+/** min / median / max per kind over every run the record holds (the figures issue 11 asks for). */
+export function summarize(record: HostDrillRecord): string {
+    const lines: string[] = [];
+    const f = (x?: Spread) => (x ? `${x.min.toFixed(1)} / ${x.median.toFixed(1)} / ${x.max.toFixed(1)} s` : "—");
+    for (const kind of HOST_DRILLS) {
+        const runs = record.runs.filter((r) => r.kind === kind);
+        if (runs.length === 0) continue;
+        const lost = runs.reduce((n, r) => n + r.lost.length, 0);
+        const brains = runs.filter((r) => r.splitBrain.length + r.doublePrimarySamples > 0).length;
+        lines.push(
+            `${kind}: ${runs.length} runs (${runs.filter((r) => r.ok).length} ok); first write on a new leader ${f(spread(runs.map((r) => r.firstWriteSeconds)))}; ` +
+                `old leader not writable ${f(spread(runs.map((r) => r.demotionSeconds)))}; largest write gap ${f(spread(runs.map((r) => r.maxWriteGapSeconds)))}; ` +
+                `healthy again ${f(spread(runs.map((r) => r.recoveredSeconds)))} (min / median / max); acknowledged rows lost ${lost}; runs with two writable primaries ${brains}`,
+        );
+    }
+    return lines.join("\n") + "\n";
 }
 
 export const HOST_DRILL_COMMAND: StackCommand = {
@@ -281,6 +300,12 @@ export async function hostDrillMain(argv: string[]): Promise<number> {
         process.stderr.write(`drill: the nodes of ${t.stack} (${t.exec.nodes.map((n) => n.hostname).join(", ")}) are not this machine's lab nodes: node loss and partitions are injected on the lab only (npm run lab -- up)\n`);
         return 1;
     }
+    if (kinds.length === 0) {
+        // --host-summary: the figures of what was recorded, without running anything
+        if (!fs.existsSync(recordPath(t.stack))) return (process.stderr.write(`drill: no host drill recorded for ${t.stack} yet\n`), 1);
+        process.stdout.write(summarize(JSON.parse(fs.readFileSync(recordPath(t.stack), "utf8"))));
+        return 0;
+    }
     const runsAt = argv.indexOf("--runs");
     const runs = runsAt >= 0 ? Math.min(20, Math.max(1, Number(argv[runsAt + 1]) || 1)) : 1;
     const systemId = await systemIdentifier(t);
@@ -295,5 +320,6 @@ export async function hostDrillMain(argv: string[]): Promise<number> {
         }
     }
     await routerSql(t, t.writeRouters, "DROP SCHEMA IF EXISTS dpg_drill CASCADE").catch((e) => log(`cleanup: ${(e as Error).message}`));
+    process.stdout.write(`over every run recorded for this cluster:\n${summarize(JSON.parse(fs.readFileSync(recordPath(t.stack), "utf8")))}`);
     return failed ? 1 : 0;
 }

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import {
     acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, spread, WriteAttempt, writerWindows,
 } from "../../policies/live/host-drill-analysis";
-import { partitionRules } from "../../lab/faults";
+import { partitionBatch, partitionRules } from "../../lab/faults";
 import { LAB } from "../../lab/topology";
 
 const T0 = 1_700_000_000_000;
@@ -78,5 +78,13 @@ describe("lab partition rules", () => {
         }
         assert.ok(!rules.flat().includes("10.77.0.1"), "the host's address is never filtered");
         assert.ok(!rules.flat().includes(LAB.nodes[0].ip), "nor the node's own");
+    });
+
+    it("go in as one iptables-restore batch into the raw table, without flushing anything else", () => {
+        const batch = partitionBatch(partitionRules(LAB.nodes[1]), "-A").split("\n");
+        assert.equal(batch[0], "*raw");
+        assert.equal(batch.at(-2), "COMMIT");
+        assert.equal(batch[1], "-A PREROUTING -s 10.77.0.11 -j DROP -m comment --comment dpg-lab-partition");
+        assert.equal(partitionBatch([["OUTPUT", "-d", "10.77.0.10", "-j", "DROP"]], "-D").split("\n")[1], "-D OUTPUT -d 10.77.0.10 -j DROP");
     });
 });

@@ -108,6 +108,7 @@ describe("lab", () => {
     assert.equal(t.endpoint, "unix:///run/dpg-lab/dpg-lab-1/docker.sock");
     assert.equal(new Set(t.placement.etcd).size, 3);
     assert.equal(new Set(t.placement.patroni).size, 3);
+    assert.equal(new Set(t.placement.haproxy).size, 3, "a router on every node");
     assert.deepEqual(t.nodes.map((n: { address: string }) => n.address), LAB.nodes.map((n) => n.ip));
     assert.equal(t.overlay.encrypted, false);
     // What the program reads: the settings parse, placement and all (nothing refused).
