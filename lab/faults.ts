@@ -14,7 +14,7 @@ export interface NodeFaults {
   powerOff(hostname: string): void;
   /** Starts the node again and waits until its daemon answers. */
   powerOn(hostname: string): Promise<void>;
-  /** Drops every packet between the node and the other nodes (and the registry), both ways. */
+  /** Drops every packet between the node and the other nodes (and the registry), both ways; in effect when it returns. */
   isolate(hostname: string): void;
   heal(hostname: string): void;
 }
@@ -74,7 +74,11 @@ export function labFaults(hostnames: string[]): NodeFaults | undefined {
     },
     isolate(hostname) {
       const node = labNode(hostname);
-      if (heldRules(node).length === 0) restore(node, partitionBatch(partitionRules(node), "-A"));
+      // One exec (a check and the batch): the cut takes effect at its end, moments before this returns.
+      hostDocker(["exec", "-i", node.name, "sh", "-c", "iptables -w 5 -t raw -S | grep -q dpg-lab-partition || iptables-restore -w 5 --noflush"], {
+        input: partitionBatch(partitionRules(node), "-A"),
+        timeoutMs: 15_000,
+      });
     },
     heal(hostname) {
       const node = labNode(hostname);

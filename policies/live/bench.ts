@@ -6,6 +6,7 @@
 // touched; the concurrency run only opens connections and runs SELECT 1. `--vector` runs the vector benchmark
 // instead (vector-bench.ts).
 import { spawn } from "child_process";
+import { memberContainer } from "../../components/target/member-exec";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -80,9 +81,11 @@ function pgbench(t: LiveTarget, caFile: string | undefined, args: string[]): Pro
 
 const tpsOf = (out: string) => Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
 
-/** Highest CPU sample of one container, % of its limit, while `during` runs (docker stats stream). */
-async function peakCpuDuring<T>(container: string, cpuLimit: number, during: () => Promise<T>): Promise<{ result: T; peak: number }> {
-    const p = spawn("docker", ["stats", "--format", "{{.CPUPerc}}", container]);
+/** Highest CPU sample of one member's container (on a Swarm: on its node), % of its limit, while `during` runs (docker stats stream). */
+async function peakCpuDuring<T>(t: LiveTarget, member: string, cpuLimit: number, during: () => Promise<T>): Promise<{ result: T; peak: number }> {
+    const c = memberContainer(member, t.exec);
+    if (!c) throw new Error(`${member} is not running`);
+    const p = spawn("docker", [...(c.host ? ["-H", c.host] : []), "stats", "--format", "{{.CPUPerc}}", c.container]);
     let peak = 0;
     p.stdout.on("data", (d: Buffer) => {
         for (const m of d.toString().matchAll(/([\d.]+)%/g)) peak = Math.max(peak, Number(m[1]) / cpuLimit);
@@ -118,7 +121,7 @@ async function run(t: LiveTarget, targetTps: number): Promise<BenchRecord> {
         await pgbench(t, caFile, ["-i", "-q", "-s", String(BENCH.scale)]);
         const common = ["-n", "-c", String(BENCH.pgbenchClients), "-j", String(BENCH.pgbenchThreads), "-T", String(BENCH.pgbenchSeconds)];
         log(`pgbench tpcb-like, ${BENCH.pgbenchClients} clients, ${BENCH.pgbenchSeconds} s (leader ${leaderContainer})`);
-        const tpcb = await peakCpuDuring(leaderContainer, cpuLimit, () => pgbench(t, caFile, common));
+        const tpcb = await peakCpuDuring(t, leaderContainer, cpuLimit, () => pgbench(t, caFile, common));
         log(`pgbench select-only, ${BENCH.pgbenchClients} clients, ${BENCH.pgbenchSeconds} s`);
         const select = await pgbench(t, caFile, [...common, "-S"]);
         const failed = Number(/number of failed transactions: (\d+)/.exec(tpcb.result)?.[1] ?? 0);

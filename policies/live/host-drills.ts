@@ -168,8 +168,9 @@ async function partition(t: LiveTarget, faults: NodeFaults, holdMs = 10_000): Pr
     const { leader, node } = await leaderAndNode(t);
     const w = await watch(t);
     log(`cutting ${node} (runs the leader ${leader}) off from the other nodes`);
-    const faultAt = Date.now();
     faults.isolate(node);
+    // From here the cut is certainly in effect: whatever the old leader acknowledges afterwards is split brain.
+    const faultAt = Date.now();
     let undoneAt = faultAt;
     const problems: string[] = [];
     try {
