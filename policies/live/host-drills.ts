@@ -69,11 +69,50 @@ function healthy(t: LiveTarget, m: PatroniMember[]): boolean {
     );
 }
 
+/** Healthy as Patroni says, and every member's task really running: a dead member stays listed until its key expires. */
 const healthyCluster = (t: LiveTarget, limitMs = RECOVERY_LIMIT_MS) =>
-    until("a healthy cluster (one leader, every replica streaming, a sync standby)", async () => {
+    until("a healthy cluster (one leader, every replica streaming, a sync standby, every task running)", async () => {
         const m = await clusterView(t);
-        return healthy(t, m) ? m : undefined;
+        if (!healthy(t, m)) return undefined;
+        const placed = await locate(t);
+        return [...t.patroniNodes, ...t.etcdMembers].every((x) => placed.has(x)) ? m : undefined;
     }, limitMs, 1000);
+
+/**
+ * Faults in force, undone if the drill is interrupted (Ctrl-C, a CI timeout's SIGTERM): a drill must
+ * never leave a node powered off or cut off.
+ */
+const inForce = new Map<string, () => Promise<void> | void>();
+async function undoAll(): Promise<void> {
+    for (const [what, undo] of [...inForce.entries()].reverse()) {
+        log(`interrupted: undoing ${what}`);
+        await Promise.resolve(undo()).catch((e) => log(`${what}: ${(e as Error).message}`));
+    }
+    inForce.clear();
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void undoAll().finally(() => process.exit(130)));
+
+/**
+ * Injects a fault, runs `during` (given the fault's time), and undoes the fault, also when `during` throws
+ * or the process is interrupted. The fault's time is taken before `inject` (the conservative side for a
+ * failover time) or, with `inEffectAfterInject`, after it (an injection that takes a moment, like a packet
+ * filter, is only certainly in force then).
+ */
+async function withFault(what: string, f: { inject: () => void | Promise<void>; undo: () => Promise<void> | void; inEffectAfterInject?: boolean }, during: (faultAt: number) => Promise<void>): Promise<{ faultAt: number; undoneAt: number }> {
+    inForce.set(what, f.undo);
+    const before = Date.now();
+    await f.inject();
+    const faultAt = f.inEffectAfterInject ? Date.now() : before;
+    try {
+        await during(faultAt);
+    } finally {
+        log(`undoing: ${what}`);
+        inForce.delete(what);
+    }
+    const undoneAt = Date.now();
+    await f.undo();
+    return { faultAt, undoneAt };
+}
 
 /** What runs during every drill: the table, one writer per router, the role sampler. */
 async function watch(t: LiveTarget) {
@@ -142,19 +181,11 @@ async function nodeLoss(t: LiveTarget, faults: NodeFaults): Promise<HostDrillRun
     const { leader, node } = await leaderAndNode(t);
     const w = await watch(t);
     log(`powering off ${node} (runs the leader ${leader})`);
-    const faultAt = Date.now();
-    faults.powerOff(node);
-    let undoneAt = faultAt;
-    let recoveredSeconds: number | undefined;
-    try {
-        await until("a write acknowledged by a new leader", () => firstAckAfter(w.attempts, faultAt, leader), FAILOVER_LIMIT_MS).catch((e) => log((e as Error).message));
+    const { faultAt, undoneAt } = await withFault(`power-off of ${node}`, { inject: () => faults.powerOff(node), undo: () => faults.powerOn(node) }, async (at) => {
+        await until("a write acknowledged by a new leader", () => firstAckAfter(w.attempts, at, leader), FAILOVER_LIMIT_MS).catch((e) => log((e as Error).message));
         await sleep(3000);
-    } finally {
-        log(`powering ${node} on again`);
-        undoneAt = Date.now();
-        await faults.powerOn(node);
-    }
-    recoveredSeconds = await streamingAgain(t, leader, undoneAt);
+    });
+    const recoveredSeconds = await streamingAgain(t, leader, undoneAt);
     const seen = await w.stop();
     return conclude("node-loss", node, leader, faultAt, undoneAt, seen, { recoveredSeconds });
 }
@@ -167,22 +198,15 @@ async function nodeLoss(t: LiveTarget, faults: NodeFaults): Promise<HostDrillRun
 async function partition(t: LiveTarget, faults: NodeFaults, holdMs = 10_000): Promise<HostDrillRun> {
     const { leader, node } = await leaderAndNode(t);
     const w = await watch(t);
-    log(`cutting ${node} (runs the leader ${leader}) off from the other nodes`);
-    faults.isolate(node);
-    // From here the cut is certainly in effect: whatever the old leader acknowledges afterwards is split brain.
-    const faultAt = Date.now();
-    let undoneAt = faultAt;
     const problems: string[] = [];
-    try {
-        await until("a new leader taking writes and the isolated one demoted", () => (firstAckAfter(w.attempts, faultAt, leader) && demotedAt(w.samples, leader, faultAt) ? true : undefined), FAILOVER_LIMIT_MS).catch((e) =>
+    log(`cutting ${node} (runs the leader ${leader}) off from the other nodes`);
+    // inEffectAfterInject: from then on, whatever the old leader acknowledges is split brain.
+    const { faultAt, undoneAt } = await withFault(`partition of ${node}`, { inject: () => faults.isolate(node), undo: () => faults.heal(node), inEffectAfterInject: true }, async (at) => {
+        await until("a new leader taking writes and the isolated one demoted", () => (firstAckAfter(w.attempts, at, leader) && demotedAt(w.samples, leader, at) ? true : undefined), FAILOVER_LIMIT_MS).catch((e) =>
             problems.push((e as Error).message),
         );
         await sleep(holdMs);
-    } finally {
-        log(`healing ${node}`);
-        undoneAt = Date.now();
-        faults.heal(node);
-    }
+    });
     const recoveredSeconds = await streamingAgain(t, leader, undoneAt);
     const seen = await w.stop();
     const demoted = demotedAt(seen.samples, leader, faultAt);
@@ -211,15 +235,7 @@ async function etcdLoss(t: LiveTarget, kind: "etcd-member-loss" | "etcd-quorum-l
     const members = [...t.etcdMembers].sort((a, b) => Number(placed.get(a)?.node === node) - Number(placed.get(b)?.node === node)).slice(0, count);
     const w = await watch(t);
     log(`stopping etcd ${members.join(", ")} for ${holdMs / 1000} s (leader ${leader} on ${node})`);
-    const faultAt = Date.now();
-    let undoneAt = faultAt;
-    try {
-        await scaleEtcd(t, members, 0);
-        await sleep(holdMs);
-    } finally {
-        undoneAt = Date.now();
-        await scaleEtcd(t, members, 1);
-    }
+    const { faultAt, undoneAt } = await withFault(`etcd ${members.join(", ")} scaled to 0`, { inject: () => scaleEtcd(t, members, 0), undo: () => scaleEtcd(t, members, 1) }, async () => void (await sleep(holdMs)));
     const recoveredSeconds = await healthyCluster(t).then(() => (Date.now() - undoneAt) / 1000).catch(() => undefined);
     // writes must be flowing again before the writers stop
     await until("writes acknowledged after etcd came back", () => (w.attempts.some((a) => a.ok && a.startedAt > undoneAt) ? true : undefined), RECOVERY_LIMIT_MS).catch((e) => log((e as Error).message));
