@@ -78,10 +78,14 @@ export function firstAckAfter(attempts: WriteAttempt[], since: number, not?: str
     return acked(attempts).find((a) => a.startedAt > since && a.server !== not);
 }
 
-/** Acknowledged inserts per member whose acknowledgement fell in [from, to]. */
+/**
+ * Acknowledged inserts per member among those sent in [from, to]: the writes a member accepted while the
+ * fault lasted. An insert sent before the fault and acknowledged just after it was committed before it (the
+ * client may only read the answer later: a busy event loop, the connection's close).
+ */
 export function acceptedPerMember(attempts: WriteAttempt[], from: number, to: number): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const a of acked(attempts)) if (a.endedAt >= from && a.endedAt <= to) out[a.server ?? "?"] = (out[a.server ?? "?"] ?? 0) + 1;
+    for (const a of acked(attempts)) if (a.startedAt >= from && a.startedAt <= to) out[a.server ?? "?"] = (out[a.server ?? "?"] ?? 0) + 1;
     return out;
 }
 

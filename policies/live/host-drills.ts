@@ -40,7 +40,7 @@ export interface HostDrillRun {
     acknowledged: number;
     failed: number;
     lost: number[];
-    /** Acknowledged writes per member while the fault lasted. */
+    /** Writes sent while the fault lasted that each member acknowledged. */
     acceptedDuringFault: Record<string, number>;
     splitBrain: string[];
     doublePrimarySamples: number;
@@ -273,7 +273,7 @@ function describe(run: HostDrillRun): string {
     const per = Object.entries(run.acceptedDuringFault).map(([m, n]) => `${m} ${n}`).join(", ") || "none";
     return (
         `${run.kind} of ${run.target} (leader ${run.oldLeader}${run.newLeader ? ` → ${run.newLeader}` : ""}): first write on a new leader ${f(run.firstWriteSeconds)}, ` +
-        `${run.demotionSeconds === undefined ? "" : `old leader no longer writable ${f(run.demotionSeconds)}, `}largest write gap ${f(run.maxWriteGapSeconds)}; writes acknowledged during the fault: ${per}; ` +
+        `${run.demotionSeconds === undefined ? "" : `old leader no longer writable ${f(run.demotionSeconds)}, `}largest write gap ${f(run.maxWriteGapSeconds)}; writes sent during the fault and acknowledged: ${per}; ` +
         `${run.acknowledged} acknowledged, ${run.failed} failed, ${run.lost.length} lost; two writable primaries: ${run.splitBrain.length + run.doublePrimarySamples ? "YES" : "never"}; ` +
         `healthy again ${f(run.recoveredSeconds)} after the fault was undone — ${run.ok ? "ok" : `FAILED: ${run.problems.join("; ")}`}\n`
     );

@@ -26,6 +26,8 @@ describe("host drill verdicts", () => {
         assert.equal(((first!.endedAt - (T0 + 1000)) / 1000).toFixed(2), "30.02");
         assert.equal(maxWriteGapSeconds(a), 30.5);
         assert.deepEqual(acceptedPerMember(a, T0 + 1000, T0 + 40_000), { "pg-2": 2 });
+        // sent before the fault, answered after it: committed before the fault, not accepted during it
+        assert.deepEqual(acceptedPerMember([{ ...ack("pg-1", 990), endedAt: T0 + 1100 }], T0 + 1000, T0 + 40_000), {});
     });
 
     it("the isolated old leader acknowledging after the new one started is split brain", () => {
