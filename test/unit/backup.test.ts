@@ -9,6 +9,8 @@ import { assertGolden } from "../support/golden";
 import { installMocks, ofType, recorded, settle, valueOf } from "../support/mocks";
 import { backupSettings } from "../../components/backup/settings";
 import { backupRenderInput } from "../../components/backup/render";
+import { renderNodeServerConf, renderRepositoryConf, repositoryHostname, ServerTopology } from "../../components/backup/server";
+import { TLS_UPLOAD_FILES } from "../../components/tls/paths";
 
 /** The renderers' input for a stack that sets nothing under dpg-cluster:backup. */
 const BACKUP_DEFAULTS = backupRenderInput(backupSettings.parse({}));
@@ -161,5 +163,36 @@ describe("PgBackRest component", () => {
     assert.throws(() => new PgBackRest("bad", { namePrefix: "x", settings }), /fullSchedule: .*retentionFull: /);
     await settle();
     assert.equal(recorded.length, before);
+  });
+});
+
+describe("repository server renderers (backup.repository=server)", () => {
+  const topology: ServerTopology = { repositoryHost: repositoryHostname("dpg-unit"), nodes: ["dpg-unit-pg-1", "dpg-unit-pg-2", "dpg-unit-pg-3"], tls: TLS_UPLOAD_FILES };
+  const server = { ...BACKUP_DEFAULTS, repository: "server" as const };
+
+  it("node pgbackrest.conf", () => assertGolden("backup/pgbackrest-server-node.conf", renderNodeServerConf(server, topology)));
+  it("repository pgbackrest.conf", () => assertGolden("backup/pgbackrest-server-repository.conf", renderRepositoryConf(server, PASS, topology)));
+
+  it("the passphrase lives on the repository only; each side admits only the other side's certificate CN", () => {
+    const node = ini(renderNodeServerConf(server, topology));
+    const repo = ini(renderRepositoryConf(server, PASS, topology));
+    assert.equal(node.global["repo1-cipher-pass"], undefined);
+    assert.equal(node.global["repo1-path"], undefined, "a node has no local repository");
+    assert.equal(node.global["repo1-host"], "dpg-unit-backup");
+    assert.equal(node.global["repo1-host-type"], "tls");
+    assert.equal(repo.global["repo1-cipher-pass"], PASS);
+    // ini() keeps the last of repeated keys: read the repeated tls-server-auth lines directly.
+    const auth = (text: string) => text.split("\n").filter((l) => l.startsWith("tls-server-auth="));
+    assert.deepEqual(auth(renderNodeServerConf(server, topology)), ["tls-server-auth=dpg-unit-backup=main"]);
+    assert.deepEqual(auth(renderRepositoryConf(server, PASS, topology)), topology.nodes.map((n) => `tls-server-auth=${n}=main`));
+    assert.deepEqual([1, 2, 3].map((i) => repo.main[`pg${i}-host`]), topology.nodes);
+    assert.equal(repo.main.pg1 === undefined, true);
+  });
+
+  it("refuses a topology whose names collide or are not host names, and a short passphrase", () => {
+    assert.throws(() => renderRepositoryConf(server, PASS, { ...topology, nodes: ["dpg-unit-backup"] }), /must differ/);
+    assert.throws(() => renderNodeServerConf(server, { ...topology, nodes: [] }), /at least one/);
+    assert.throws(() => renderNodeServerConf(server, { ...topology, repositoryHost: "a b" }), /not a host name/);
+    assert.throws(() => renderRepositoryConf(server, "short", topology), /at least 20/);
   });
 });
