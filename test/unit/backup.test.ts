@@ -6,7 +6,7 @@ import {
   renderBackupSchedule, renderPgBackRestConf,
 } from "../../components/backup/render";
 import { assertGolden } from "../support/golden";
-import { installMocks, ofType, recorded, settle, valueOf } from "../support/mocks";
+import { installMocks, ofType, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
 import { backupSettings } from "../../components/backup/settings";
 import { backupRenderInput } from "../../components/backup/render";
 import { renderNodeServerConf, renderRepositoryConf, repositoryHostname, ServerTopology } from "../../components/backup/server";
@@ -194,5 +194,59 @@ describe("repository server renderers (backup.repository=server)", () => {
     assert.throws(() => renderNodeServerConf(server, { ...topology, nodes: [] }), /at least one/);
     assert.throws(() => renderNodeServerConf(server, { ...topology, repositoryHost: "a b" }), /not a host name/);
     assert.throws(() => renderRepositoryConf(server, "short", topology), /at least 20/);
+  });
+});
+
+describe("PgBackRest component with backup.repository=server", () => {
+  let b: any;
+  const runs: { name: string; w: any }[] = [];
+  before(async () => {
+    resetRecorded();
+    installMocks({}, "unit-server");
+    const pulumi = await import("@pulumi/pulumi");
+    const { PgBackRest } = await import("../../components/backup");
+    // A target that records what it is asked to run (the Swarm and host targets have their own tests).
+    const target: any = {
+      kind: "swarm",
+      placement: (component: string, i: number) => (component === "backup" && i === 0 ? "node.labels.dpg.node==4" : undefined),
+      run: (name: string, w: unknown) => {
+        runs.push({ name, w });
+        return new (class extends pulumi.CustomResource {})("test:index:Recorded", name, {});
+      },
+    };
+    const material = { caCertPem: "CA", certificates: { "dpg-unit-backup": { certPem: "CERT", keyPem: pulumi.secret("KEY") } } };
+    b = new PgBackRest("backup", {
+      namePrefix: "dpg-unit",
+      settings: backupSettings.parse({ repository: "server" }),
+      server: { nodes: ["dpg-unit-pg-1", "dpg-unit-pg-2"], tls: material, target },
+    });
+    b.runRepository({ image: "img@sha256:1" });
+    await settle();
+  });
+
+  it("gives the nodes a passphrase-free config and no repository volume", async () => {
+    assert.equal(b.repoVolumeName, undefined);
+    assert.deepEqual(b.nodeFiles.map((f: { path: string }) => f.path), ["/etc/pgbackrest/pgbackrest.conf"]);
+    const conf = await valueOf<string>(b.nodeFiles[0].content);
+    assert.match(conf, /^repo1-host=dpg-unit-backup$/m);
+    assert.doesNotMatch(conf, /cipher-pass/);
+    assert.equal(ofType("docker:index/volume:Volume").filter((v) => v.name === "backup-repo").length, 0, "no shared volume");
+  });
+
+  it("describes the repository as one placed workload: volume, secret passphrase and key, TLS server command", async () => {
+    assert.equal(runs.length, 1);
+    const w = runs[0].w;
+    assert.equal(w.name, "dpg-unit-backup");
+    assert.equal(w.placement, "node.labels.dpg.node==4");
+    assert.deepEqual(w.process.command, ["pgbackrest-repository"]);
+    assert.equal(w.process.uid, 999);
+    assert.deepEqual(w.memberVolumes.map((v: any) => [v.name, v.containerPath]), [["dpg-unit-pgbackrest-repo", "/var/lib/pgbackrest"]]);
+    assert.deepEqual(w.sharedVolumes, [], "no host-shared volume on a Swarm");
+    const secret = w.files.filter((f: any) => f.secret).map((f: any) => f.path);
+    assert.deepEqual(secret, ["/etc/pgbackrest/pgbackrest.conf", "/etc/dpg-tls/server.key"]);
+    const conf = w.files.find((f: any) => f.path === "/etc/pgbackrest/pgbackrest.conf").content;
+    assert.equal(await conf.isSecret, true);
+    assert.match(await valueOf<string>(conf), /^repo1-cipher-pass=x{64}$/m);
+    assert.match(await valueOf<string>(conf), /^tls-server-auth=dpg-unit-pg-2=main$/m);
   });
 });
