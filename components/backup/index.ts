@@ -1,7 +1,9 @@
-// PgBackRest: one encrypted repository per cluster on its own volume, WAL archiving from the
-// leader, a stanza created at bootstrap and leader-only scheduled backups. The Patroni nodes run
-// it: this component makes the repository volume and the passphrase and hands PatroniCluster
-// the files, parameters and commands to add (see README "Backups and point-in-time recovery").
+// PgBackRest: one encrypted repository per cluster, WAL archiving from the leader, a stanza created
+// at bootstrap and scheduled backups. With `backup.repository: volume` the Patroni nodes share the
+// repository volume and the leader backs up; with `server` a repository workload of its own holds it
+// (server.ts) and the nodes reach it over pgBackRest's TLS protocol. This component makes the
+// repository, the passphrase and the node files, parameters and commands PatroniCluster adds (see
+// README "Backups and point-in-time recovery").
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { NODE_IMAGE_ENTRYPOINT, NODE_IMAGE_UID, NODE_IMAGE_USER, TLS_UPLOAD_FILES } from "../patroni/render";
@@ -73,7 +75,7 @@ export class PgBackRest extends pulumi.ComponentResource {
   /** The repository workload, once runRepository made it (`server` only). */
   repository?: pulumi.CustomResource;
   readonly repoPath = REPO_PATH;
-  /** pgbackrest.conf (holds the passphrase: a secret file, postgres-only) and the backup schedule: every node gets them. */
+  /** What every node gets: pgbackrest.conf (volume: with the passphrase, a secret file) and, with a volume, the backup schedule. */
   readonly nodeFiles: WorkloadFile[];
   /** Merge into Patroni's bootstrap.dcs.postgresql.parameters. */
   readonly postgresParameters: Record<string, string>;
