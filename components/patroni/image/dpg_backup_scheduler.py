@@ -11,7 +11,8 @@ Reads a schedule file of 5-field cron lines followed by a backup type, one per l
 Times are the container's clock (UTC). Every minute it works out which entries are due; if any
 is, and this node is the Patroni leader (GET /primary answers 200), it runs
 `pgbackrest --stanza=S --type=T backup` (one at a time; the biggest type wins when several are
-due). Outcomes go to stdout (the container log) and to a JSON status file that monitoring reads:
+due). With an empty --leader-url (the repository workload of backup.repository=server, where
+pgBackRest finds the primary among pg1..pgN itself) every due entry runs. Outcomes go to stdout (the container log) and to a JSON status file that monitoring reads:
 last run, last success and last failure with their type and time.
 
 CLI:  dpg_backup_scheduler.py run    --schedule F [--stanza main] [--status F] [--leader-url U]
