@@ -29,6 +29,7 @@ export function crossFieldProblems(c: ParsedConfig): string[] {
       patroniNodes: c.patroni.nodes,
       monitoringEnabled: c.monitoring.enabled,
       backupEnabled: c.backup.enabled,
+      backupRepository: c.backup.repository,
     }),
   ];
 }
@@ -160,6 +161,10 @@ function tlsProblems(c: ParsedConfig): string[] {
   }
   if (t.caValidityDays <= t.certValidityDays) {
     out.push(`${key("tls.caValidityDays")} (${t.caValidityDays}) must exceed tls.certValidityDays (${t.certValidityDays}): a certificate cannot outlive the CA that signed it`);
+  }
+  // The repository server admits nodes by their client certificates (pgBackRest's tls-server-auth).
+  if (!t.enabled && c.backup.enabled && c.backup.repository === "server") {
+    out.push(`${key("backup.repository")}: "server" authenticates the nodes and the repository by certificates of the cluster CA; set ${key("tls.enabled")} true, or backup.repository "volume"`);
   }
   return out;
 }

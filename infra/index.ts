@@ -4,6 +4,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PgBackRest } from "../components/backup";
+import { repositoryHostname } from "../components/backup/server";
 import { EtcdCluster, etcdMemberNames } from "../components/etcd";
 import { HAProxy, haproxyHostname } from "../components/haproxy";
 import { Monitoring } from "../components/monitoring";
@@ -28,6 +29,7 @@ const etcdMembers = etcdMemberNames(prefix, config.etcd.members);
 const patroniNodeHosts = patroniNodeNames(prefix, config.patroni.nodes);
 const haproxyHost = haproxyHostname(prefix);
 const pgbouncerHost = pgbouncerHostname(prefix);
+const backupServerHost = config.backup.enabled && config.backup.repository === "server" ? repositoryHostname(prefix) : undefined;
 // The host addresses clients connect to (a wildcard bind is no address a certificate can name).
 // On a Swarm, clients reach the routers on the nodes' addresses.
 const hostIps = [...new Set(["127.0.0.1", config.haproxy.bindAddress, ...config.target.nodes.map((n) => n.address)])].filter((ip) => ip !== "0.0.0.0");
@@ -40,6 +42,8 @@ const tls = config.tls.enabled
         // Clients reach PostgreSQL through HAProxy (by its name inside, by the host address outside).
         ...patroniNodeHosts.map((n) => ({ name: n, dnsNames: [n, haproxyHost, "localhost"], ipAddresses: hostIps })),
         { name: pgbouncerHost, dnsNames: [pgbouncerHost, "localhost"], ipAddresses: hostIps },
+        // The pgBackRest repository server: its CN is how the nodes' TLS servers admit it (tls-server-auth).
+        ...(backupServerHost ? [{ name: backupServerHost, dnsNames: [backupServerHost] }] : []),
       ],
     })
   : undefined;
@@ -56,6 +60,7 @@ const backup = config.backup.enabled
   ? new PgBackRest("backup", {
       namePrefix: prefix,
       settings: config.backup,
+      server: { nodes: patroniNodeHosts, tls, target },
     })
   : undefined;
 
@@ -90,6 +95,10 @@ const patroni = new PatroniCluster(
   },
   { dependsOn: etcd.members },
 );
+
+// The repository server (backup.repository=server) runs the nodes' image; after the nodes, so its
+// initial backup finds a primary sooner.
+backup?.runRepository({ image: patroni.imageId, metricsVolumeName: metricsTextfile?.name, dependsOn: patroni.members });
 
 const haproxy = new HAProxy("haproxy", {
   namePrefix: prefix,

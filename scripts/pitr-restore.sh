@@ -5,7 +5,8 @@
 #   scripts/pitr-restore.sh --stack dev --name pitr-check --cleanup
 #
 # Starts a container from the cluster's Patroni image on the stack's cluster network with the
-# pgBackRest repository volume mounted READ-ONLY, restores (pgbackrest restore --type=time
+# pgBackRest repository volume mounted READ-ONLY (with backup.repository=server: the repository
+# server's volume, on its host, and its config without the node and TLS-server lines), restores (pgbackrest restore --type=time
 # --target=... --target-action=promote, the backup set chosen by pgBackRest from the target)
 # into its own fresh volume <name>-data, and starts PostgreSQL standalone (no Patroni, no
 # archiving, no synchronous standbys), then prints how to connect.
@@ -19,7 +20,8 @@
 #   --prefix P       name prefix instead of --stack (network P-cluster, volume P-pgbackrest-repo)
 #   --target T       recovery_target_time, with a time zone: '2026-11-23 10:15:00+00'
 #   --name N         container name of the copy (its data volume is N-data). Default <prefix>-pitr
-#   --config FILE    pgbackrest.conf to use; default: read from a running node of the stack
+#   --config FILE    pgbackrest.conf to use; default: read from the stack's running repository server,
+#                    else from a running node
 #   --image I        image; default: the image of the stack's Patroni nodes
 #   --wait SECONDS   how long to wait for recovery to finish. Default 900
 #   --record S       write reports/S/pitr.json (the readiness report's 003-BKP-02 / 000-DB-10 record).
@@ -71,17 +73,26 @@ if docker container inspect "$name" >/dev/null 2>&1 || docker volume inspect "$v
   die "$name or $volume already exists: run with --cleanup first"
 fi
 
+# backup.repository=server: the repository workload holds the volume and the passphrase, and runs the
+# nodes' image; the copy needs no node at all (they may all be gone). Its config names the nodes as
+# pgN-host and carries a TLS server section: the copy keeps only the repository and pg1's local path.
+server="$(docker ps --filter "label=dpg.stack=$prefix" --filter label=dpg.component=pgbackrest-repo --format '{{.Names}}' | head -1)"
 node="$(docker ps --filter "label=dpg.stack=$prefix" --filter label=dpg.component=patroni --format '{{.Names}}' | sort | head -1)"
+source_container="${server:-$node}"
 if [ -z "$image" ]; then
-  [ -n "$node" ] || die "no running Patroni node of $prefix to take the image from: pass --image"
-  image="$(docker inspect -f '{{.Config.Image}}' "$node")"
+  [ -n "$source_container" ] || die "no running repository server or Patroni node of $prefix to take the image from: pass --image"
+  image="$(docker inspect -f '{{.Config.Image}}' "$source_container")"
 fi
 if [ -n "$config" ]; then
   [ -r "$config" ] || die "cannot read $config"
-  conf_source=(cat "$config")
+  conf_source=(sh -c 'sed -E "/^pg[0-9]+-host/d; /^pg([2-9]|[0-9]{2,})-/d; /^tls-server-/d" "$1"' sh "$config")
+elif [ -n "$server" ]; then
+  # The file is postgres-only (0600) in the container, so read it as postgres.
+  conf_source=(sh -c 'docker exec -u postgres "$1" cat /etc/pgbackrest/pgbackrest.conf | sed -E "/^pg[0-9]+-host/d; /^pg([2-9]|[0-9]{2,})-/d; /^tls-server-/d"' sh "$server")
 else
-  [ -n "$node" ] || die "no running Patroni node of $prefix to read pgbackrest.conf from: pass --config"
-  # The file is postgres-only (0600) in the node, so read it as postgres.
+  [ -n "$node" ] || die "no running Patroni node or repository server of $prefix to read pgbackrest.conf from: pass --config"
+  grep_conf="$(docker exec -u postgres "$node" grep -c '^repo1-host=' /etc/pgbackrest/pgbackrest.conf || true)"
+  [ "$grep_conf" = 0 ] || die "the nodes of $prefix use a repository server that is not running: start it, or pass --config with its pgbackrest.conf"
   conf_source=(docker exec -u postgres "$node" cat /etc/pgbackrest/pgbackrest.conf)
 fi
 

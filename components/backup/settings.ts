@@ -10,6 +10,13 @@ const cron = z.string().superRefine((expr, ctx) => {
 export const backupSettings = z
   .object({
     enabled: z.boolean().default(true).describe("pgBackRest repository, WAL archiving and scheduled backups"),
+    // A shared volume dies with its host and cannot span Swarm nodes (issue 11): prod sets `server`.
+    repository: z
+      .enum(["volume", "server"])
+      .default("volume")
+      .describe(
+        "`volume`: one repository volume every node mounts (one host only); `server`: a dedicated repository workload (pgBackRest TLS server, its own volume; needs tls.enabled; on a Swarm placed by target.placement.backup) the nodes archive to and the backups run from",
+      ),
     // Seed 004: daily incremental, full backups never older than 7 days.
     fullSchedule: cron.default("0 2 * * 0").describe("cron (UTC) of full backups, run by the leader only"),
     diffSchedule: cron.optional().describe("cron (UTC) of differential backups; none when unset"),

@@ -59,7 +59,8 @@ export interface PatroniClusterArgs {
 
 /** What a node needs for pgBackRest: the shared repository, its config files, and the hooks. */
 export interface PatroniBackupWiring {
-  repoVolumeName: pulumi.Input<string>;
+  /** The shared repository volume (backup.repository=volume); none when a repository server holds it. */
+  repoVolumeName?: pulumi.Input<string>;
   repoPath: string;
   /** pgbackrest.conf (secret: the cipher passphrase) and the schedule. */
   files: WorkloadFile[];
@@ -255,7 +256,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           ],
           memberVolumes: [{ resourceName: `${name}-data-${i + 1}`, name: `${nodeName}-data`, containerPath: "/var/lib/postgresql/data" }],
           sharedVolumes: [
-            ...(args.backup ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
+            ...(args.backup?.repoVolumeName ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
             ...(args.metricsVolumeName ? [{ volumeName: args.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : []),
           ],
           // 200 once PostgreSQL runs on this node, leader or replica.

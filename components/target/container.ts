@@ -71,6 +71,6 @@ export function runContainer(
   ctx: Omit<ContainerContext, "memberVolumeNames">,
   opts: pulumi.CustomResourceOptions,
 ): docker.Container {
-  const volumes = (w.memberVolumes ?? []).map((v) => new docker.Volume(v.resourceName, { name: v.name }, { parent: opts.parent }));
+  const volumes = (w.memberVolumes ?? []).map((v) => new docker.Volume(v.resourceName, { name: v.name }, { parent: opts.parent, ...(v.retainOnDestroy ? { retainOnDelete: true } : {}) }));
   return new docker.Container(resourceName, containerArgs(w, { ...ctx, memberVolumeNames: volumes.map((v) => v.name) }), opts);
 }

@@ -16,7 +16,7 @@ import type { Workload } from "./workload";
 export type { Workload } from "./workload";
 
 /** Components whose members a Swarm target pins, one constraint each. */
-export type PlacedComponent = "etcd" | "patroni" | "haproxy" | "pgbouncer";
+export type PlacedComponent = "etcd" | "patroni" | "haproxy" | "pgbouncer" | "backup";
 
 export interface RunOptions {
   parent: pulumi.Resource;
@@ -174,7 +174,7 @@ class SwarmTarget implements Target {
    * every node whose endpoint is known, retrying while the task's container is still going away.
    */
   private volumeCleanup(resourceName: string, w: Workload, parent: pulumi.Resource): command.local.Command | undefined {
-    const names = (w.memberVolumes ?? []).map((v) => v.name);
+    const names = (w.memberVolumes ?? []).filter((v) => !v.retainOnDestroy).map((v) => v.name);
     const endpoints = this.args.settings.nodes.flatMap((n) => (n.endpoint ? [n.endpoint] : []));
     if (!names.length) return undefined;
     if (endpoints.length < this.args.settings.nodes.length) {

@@ -44,6 +44,11 @@ export const targetSettings = z
         patroni: z.array(constraint).default([]).describe("swarm: one constraint per Patroni node, each naming a different node"),
         haproxy: z.array(constraint).default([]).describe("swarm: one HAProxy per constraint (≥ 2 on distinct nodes in prod)"),
         pgbouncer: z.array(constraint).default([]).describe("swarm: one PgBouncer per constraint (≥ 2 on distinct nodes in prod)"),
+        backup: z
+          .array(constraint)
+          .max(1, "one constraint: the node of the pgBackRest repository server")
+          .default([])
+          .describe("swarm, backup.repository=server: the node of the repository server (prod: none of the Patroni nodes')"),
       })
       .strict()
       .default({}),
@@ -67,6 +72,8 @@ export interface PlacementContext {
   patroniNodes: number;
   monitoringEnabled: boolean;
   backupEnabled: boolean;
+  /** dpg-cluster:backup.repository. */
+  backupRepository: "volume" | "server";
 }
 
 const key = (k: string) => `dpg-cluster:target.${k}`;
@@ -87,7 +94,7 @@ export function constrainedNode(nodes: SwarmNode[], c: string): SwarmNode | unde
 export function placementProblems(t: TargetSettings, c: PlacementContext): string[] {
   if (t.kind === "docker") {
     const set = (["endpoint", "registry"] as const).filter((k) => t[k] !== undefined);
-    const lists = (["etcd", "patroni", "haproxy", "pgbouncer"] as const).filter((k) => t.placement[k].length);
+    const lists = (["etcd", "patroni", "haproxy", "pgbouncer", "backup"] as const).filter((k) => t.placement[k].length);
     const stray = [...set, ...(t.nodes.length ? ["nodes"] : []), ...lists.map((k) => `placement.${k}`)];
     return stray.length ? [`${key("kind")} is "docker" but ${stray.map(key).join(", ")} are set: they only apply to kind "swarm" (set ${key("kind")} swarm, or remove them)`] : [];
   }
@@ -103,7 +110,7 @@ export function placementProblems(t: TargetSettings, c: PlacementContext): strin
   const dupHost = hostnames.find((h, i) => hostnames.indexOf(h) !== i);
   if (dupHost) out.push(`${key("nodes")}: hostname "${dupHost}" is listed twice`);
 
-  const spread = (what: "etcd" | "patroni" | "haproxy" | "pgbouncer", want: number | undefined, min: number) => {
+  const spread = (what: "etcd" | "patroni" | "haproxy" | "pgbouncer" | "backup", want: number | undefined, min: number) => {
     const list = t.placement[what];
     if (want !== undefined && list.length !== want) {
       out.push(`${key(`placement.${what}`)}: ${list.length} constraint(s) for ${want} ${what === "etcd" ? "members (dpg-cluster:etcd.members)" : "nodes (dpg-cluster:patroni.nodes)"}: give one per member, each on a different node`);
@@ -129,9 +136,35 @@ export function placementProblems(t: TargetSettings, c: PlacementContext): strin
   spread("patroni", c.patroniNodes, 0);
   spread("haproxy", undefined, c.environment === "prod" ? 2 : 1);
   spread("pgbouncer", undefined, c.environment === "prod" ? 2 : 1);
-  // Not yet placed on a Swarm: their shared volumes (the pgBackRest repository every node mounts, the
-  // metrics textfile folder) need a host each node can reach, which the repository server of issue 11 brings.
-  if (c.backupEnabled) out.push(`dpg-cluster:backup.enabled: backups are not yet placed on a Swarm (the repository would be one host's volume); set it false on kind "swarm"`);
+  spread("backup", undefined, 0);
+  out.push(...backupPlacementProblems(t, c));
+  // Not yet placed on a Swarm: the metrics textfile folder is a volume shared with the nodes.
   if (c.monitoringEnabled) out.push(`dpg-cluster:monitoring.enabled: monitoring is not yet placed on a Swarm; set it false on kind "swarm"`);
   return out;
+}
+
+/**
+ * The repository must be a server on a Swarm (a shared volume cannot span nodes and dies with its
+ * host), placed by one constraint; in prod not on any Patroni node's host, or losing that host takes
+ * a database and its backups together.
+ */
+function backupPlacementProblems(t: TargetSettings, c: PlacementContext): string[] {
+  const placed = t.placement.backup;
+  if (!c.backupEnabled || c.backupRepository === "volume") {
+    const out: string[] = [];
+    if (c.backupEnabled) {
+      out.push(`dpg-cluster:backup.repository: "volume" cannot be shared across Swarm nodes and dies with its host; set it "server" (and ${key("placement.backup")}) on kind "swarm"`);
+    }
+    if (placed.length) out.push(`${key("placement.backup")}: only used with dpg-cluster:backup.repository "server" and backups enabled; remove it`);
+    return out;
+  }
+  if (placed.length !== 1) {
+    return [`${key("placement.backup")}: one constraint naming the node of the pgBackRest repository server is needed (dpg-cluster:backup.repository is "server")`];
+  }
+  const node = constrainedNode(t.nodes, placed[0]);
+  if (!node || c.environment !== "prod") return [];
+  const shared = t.placement.patroni.findIndex((p) => constrainedNode(t.nodes, p)?.hostname === node.hostname);
+  return shared < 0
+    ? []
+    : [`${key("placement.backup")}: the repository server is on node ${node.hostname} with Patroni node ${shared + 1} (${key(`placement.patroni[${shared}]`)}): losing that host would take a database and its backups; use a node without a Patroni member`];
 }

@@ -18,6 +18,8 @@ export interface MemberVolume {
   /** Docker volume name. */
   name: string;
   containerPath: string;
+  /** Kept by `pulumi destroy` (the backup repository with backup.retainRepoOnDestroy). */
+  retainOnDestroy?: boolean;
 }
 
 /** A volume something else created and shares between workloads (single host only). */

@@ -7,6 +7,7 @@ import { ETCD_CLIENT_PORT, ETCD_TLS_FILES } from "../../components/etcd/render";
 import { MONITORING_PORTS } from "../../components/monitoring/render";
 import { PATRONI_REST_PORT, ROLES, TLS_UPLOAD_FILES } from "../../components/patroni/render";
 import { REPO_PATH } from "../../components/backup/render";
+import { repositoryHostname } from "../../components/backup/server";
 import type { Client } from "pg";
 import {
     BackupCapacityFacts,
@@ -446,7 +447,9 @@ export async function gatherLoad(t: LiveTarget): Promise<LoadFacts> {
 
 export async function gatherBackupCapacity(t: LiveTarget): Promise<BackupCapacityFacts> {
     if (!t.config.backup.enabled) throw new Error("backups are off (dpg-cluster:backup.enabled = false)");
-    const out = dockerOk(memberExec(t, runningNode(t), [], ["df", "-B1", "--output=avail", REPO_PATH])).trim().split("\n").pop()!;
+    // The repository's own filesystem: the server's volume with backup.repository=server, else the volume the nodes share.
+    const holder = t.config.backup.repository === "server" ? repositoryHostname(t.namePrefix) : runningNode(t);
+    const out = dockerOk(memberExec(t, holder, [], ["df", "-B1", "--output=avail", REPO_PATH])).trim().split("\n").pop()!;
     const databaseBytes = await withLocalSuperuser(t, leaderNode(t), async (c) => Number((await c.query("SELECT sum(pg_database_size(datname))::float8 AS b FROM pg_database")).rows[0].b));
     return { repoFreeBytes: Number(out.trim()), databaseBytes };
 }

@@ -76,7 +76,9 @@ function repoRule(name: string, description: string, what: string): StackRule {
         description,
         severity: "advisory",
         evaluate: (m: Model) => {
-            if (!m.resources.some((r) => r.type === T.backup)) return [absent];
+            const spec = m.resources.find((r) => r.type === T.backup)?.props;
+            if (!spec) return [absent];
+            if (spec.repository === "server") return repositoryServerProblems(m, what);
             const vols = m.resources.filter((r) => r.type === T.volume && ownerComponent(r.urn) === "backup");
             const remote = vols.filter((v) => (v.props?.driver && v.props.driver !== "local") || REMOTE_VOLUME.test(String(v.props?.driverOpts?.type ?? "")));
             return remote.length > 0
@@ -84,6 +86,29 @@ function repoRule(name: string, description: string, what: string): StackRule {
                 : [`the pgBackRest repository is ${vols.length === 1 ? `one local Docker volume (${vols[0].name})` : `${vols.length} local volume(s)`} on the cluster's own host, so ${what}; ${noSetting("components/backup (a second repository: S3 or an NFS/Ceph volume)")}`];
         },
     };
+}
+
+/** The Swarm constraint of each service a component owns. */
+function constraintsOf(m: Model, component: string): string[] {
+    return m.resources
+        .filter((r) => r.type === T.service && ownerComponent(r.urn) === component)
+        .flatMap((r) => (r.props?.taskSpec?.placement?.constraints ?? []) as string[]);
+}
+
+/**
+ * backup.repository=server: off the databases' hosts only when the repository service is pinned to a
+ * node no Patroni service is pinned to. A container (one Docker host) shares the host with every database.
+ */
+function repositoryServerProblems(m: Model, what: string): string[] {
+    const placement = setting("target", "placement.backup");
+    const containers = m.resources.filter((r) => r.type === T.container && ownerComponent(r.urn) === "backup");
+    if (containers.length) {
+        return [`the pgBackRest repository is its own server (${containers.map((c) => c.props?.name ?? c.name).join(", ")}), but a container on the one Docker host that runs every database too, so ${what}; ${fix(setting("target", "kind"), `swarm, with ${placement} naming a node without a Patroni member`)}`];
+    }
+    const repo = constraintsOf(m, "backup");
+    if (!repo.length) return [`no repository service with a placement constraint is declared; ${fix(placement, "a node without a Patroni member")}`];
+    const shared = repo.filter((c) => constraintsOf(m, "patroni").includes(c));
+    return shared.length ? [`the repository server is placed (${shared.join(", ")}) on the node of a Patroni member, so ${what}; ${fix(placement, "a node without a Patroni member")}`] : [];
 }
 
 export const backupOffsite = repoRule("backup-offsite", "Backups are copied to a remote location (a repository off the cluster's host).", "losing the host loses the backups too");

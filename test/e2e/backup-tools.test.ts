@@ -11,6 +11,8 @@ import { docker, REPO_ROOT } from "../support/cli";
 import { ensureImage } from "../support/images";
 import { backupSettings } from "../../components/backup/settings";
 import { backupRenderInput } from "../../components/backup/render";
+import { renderNodeServerConf, renderRepositoryConf, repositoryHostname, ServerTopology } from "../../components/backup/server";
+import { TLS_UPLOAD_FILES } from "../../components/tls/paths";
 
 /** The renderers' input for a stack that sets nothing under dpg-cluster:backup. */
 const BACKUP_DEFAULTS = backupRenderInput(backupSettings.parse({}));
@@ -45,6 +47,24 @@ describe("pgBackRest config and scheduler pass the real tools", { timeout: 15 * 
       assert.match(out, /stanza: main/);
     }
     assert.match(check("broken.conf").stdout, /invalid option 'start-fastest'/);
+  });
+
+  it("pgbackrest reads both configs of backup.repository=server: every option valid, the node's repository remote", () => {
+    const image = ensureImage("patroni");
+    const t: ServerTopology = { repositoryHost: repositoryHostname("dpg-t"), nodes: ["dpg-t-pg-1", "dpg-t-pg-2"], tls: TLS_UPLOAD_FILES };
+    const server = { ...BACKUP_DEFAULTS, repository: "server" as const };
+    file("server-node.conf", renderNodeServerConf(server, t));
+    file("server-repo.conf", renderRepositoryConf(server, PASS, t));
+    const info = (conf: string) =>
+      docker(["run", "--rm", "--network", "none", "-v", `${workDir}:/cfg:ro`, "--entrypoint", "sh", image, "-c", `pgbackrest --config=/cfg/${conf} --stanza=main info 2>&1 || true`]).stdout;
+    const repo = info("server-repo.conf");
+    assert.doesNotMatch(repo, /WARN|invalid|ERROR: \[03[12]\]/, repo);
+    assert.match(repo, /stanza: main/);
+    // Options parse; the node then sets up its TLS client to the repository host, which fails here
+    // (no certificates in this container): proof it reads the repository as remote.
+    const node = info("server-node.conf");
+    assert.doesNotMatch(node, /WARN|invalid option|ERROR: \[03[12]\]/, node);
+    assert.match(node, /unable to set user-defined CA certificate location/);
   });
 
   it("the scheduler reads the rendered schedule (weekly full, daily incr) and passes its unit tests in the image", () => {

@@ -6,9 +6,11 @@ import {
   renderBackupSchedule, renderPgBackRestConf,
 } from "../../components/backup/render";
 import { assertGolden } from "../support/golden";
-import { installMocks, ofType, recorded, settle, valueOf } from "../support/mocks";
+import { installMocks, ofType, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
 import { backupSettings } from "../../components/backup/settings";
 import { backupRenderInput } from "../../components/backup/render";
+import { renderNodeServerConf, renderRepositoryConf, repositoryHostname, ServerTopology } from "../../components/backup/server";
+import { TLS_UPLOAD_FILES } from "../../components/tls/paths";
 
 /** The renderers' input for a stack that sets nothing under dpg-cluster:backup. */
 const BACKUP_DEFAULTS = backupRenderInput(backupSettings.parse({}));
@@ -161,5 +163,90 @@ describe("PgBackRest component", () => {
     assert.throws(() => new PgBackRest("bad", { namePrefix: "x", settings }), /fullSchedule: .*retentionFull: /);
     await settle();
     assert.equal(recorded.length, before);
+  });
+});
+
+describe("repository server renderers (backup.repository=server)", () => {
+  const topology: ServerTopology = { repositoryHost: repositoryHostname("dpg-unit"), nodes: ["dpg-unit-pg-1", "dpg-unit-pg-2", "dpg-unit-pg-3"], tls: TLS_UPLOAD_FILES };
+  const server = { ...BACKUP_DEFAULTS, repository: "server" as const };
+
+  it("node pgbackrest.conf", () => assertGolden("backup/pgbackrest-server-node.conf", renderNodeServerConf(server, topology)));
+  it("repository pgbackrest.conf", () => assertGolden("backup/pgbackrest-server-repository.conf", renderRepositoryConf(server, PASS, topology)));
+
+  it("the passphrase lives on the repository only; each side admits only the other side's certificate CN", () => {
+    const node = ini(renderNodeServerConf(server, topology));
+    const repo = ini(renderRepositoryConf(server, PASS, topology));
+    assert.equal(node.global["repo1-cipher-pass"], undefined);
+    assert.equal(node.global["repo1-path"], undefined, "a node has no local repository");
+    assert.equal(node.global["repo1-host"], "dpg-unit-backup");
+    assert.equal(node.global["repo1-host-type"], "tls");
+    assert.equal(repo.global["repo1-cipher-pass"], PASS);
+    // ini() keeps the last of repeated keys: read the repeated tls-server-auth lines directly.
+    const auth = (text: string) => text.split("\n").filter((l) => l.startsWith("tls-server-auth="));
+    assert.deepEqual(auth(renderNodeServerConf(server, topology)), ["tls-server-auth=dpg-unit-backup=main"]);
+    assert.deepEqual(auth(renderRepositoryConf(server, PASS, topology)), topology.nodes.map((n) => `tls-server-auth=${n}=main`));
+    assert.deepEqual([1, 2, 3].map((i) => repo.main[`pg${i}-host`]), topology.nodes);
+    assert.equal(repo.main.pg1 === undefined, true);
+  });
+
+  it("refuses a topology whose names collide or are not host names, and a short passphrase", () => {
+    assert.throws(() => renderRepositoryConf(server, PASS, { ...topology, nodes: ["dpg-unit-backup"] }), /must differ/);
+    assert.throws(() => renderNodeServerConf(server, { ...topology, nodes: [] }), /at least one/);
+    assert.throws(() => renderNodeServerConf(server, { ...topology, repositoryHost: "a b" }), /not a host name/);
+    assert.throws(() => renderRepositoryConf(server, "short", topology), /at least 20/);
+  });
+});
+
+describe("PgBackRest component with backup.repository=server", () => {
+  let b: any;
+  const runs: { name: string; w: any }[] = [];
+  before(async () => {
+    resetRecorded();
+    installMocks({}, "unit-server");
+    const pulumi = await import("@pulumi/pulumi");
+    const { PgBackRest } = await import("../../components/backup");
+    // A target that records what it is asked to run (the Swarm and host targets have their own tests).
+    const target: any = {
+      kind: "swarm",
+      placement: (component: string, i: number) => (component === "backup" && i === 0 ? "node.labels.dpg.node==4" : undefined),
+      run: (name: string, w: unknown) => {
+        runs.push({ name, w });
+        return new (class extends pulumi.CustomResource {})("test:index:Recorded", name, {});
+      },
+    };
+    const material = { caCertPem: "CA", certificates: { "dpg-unit-backup": { certPem: "CERT", keyPem: pulumi.secret("KEY") } } };
+    b = new PgBackRest("backup", {
+      namePrefix: "dpg-unit",
+      settings: backupSettings.parse({ repository: "server" }),
+      server: { nodes: ["dpg-unit-pg-1", "dpg-unit-pg-2"], tls: material, target },
+    });
+    b.runRepository({ image: "img@sha256:1" });
+    await settle();
+  });
+
+  it("gives the nodes a passphrase-free config and no repository volume", async () => {
+    assert.equal(b.repoVolumeName, undefined);
+    assert.deepEqual(b.nodeFiles.map((f: { path: string }) => f.path), ["/etc/pgbackrest/pgbackrest.conf"]);
+    const conf = await valueOf<string>(b.nodeFiles[0].content);
+    assert.match(conf, /^repo1-host=dpg-unit-backup$/m);
+    assert.doesNotMatch(conf, /cipher-pass/);
+    assert.equal(ofType("docker:index/volume:Volume").filter((v) => v.name === "backup-repo").length, 0, "no shared volume");
+  });
+
+  it("describes the repository as one placed workload: volume, secret passphrase and key, TLS server command", async () => {
+    assert.equal(runs.length, 1);
+    const w = runs[0].w;
+    assert.equal(w.name, "dpg-unit-backup");
+    assert.equal(w.placement, "node.labels.dpg.node==4");
+    assert.deepEqual(w.process.command, ["pgbackrest-repository"]);
+    assert.equal(w.process.uid, 999);
+    assert.deepEqual(w.memberVolumes.map((v: any) => [v.name, v.containerPath]), [["dpg-unit-pgbackrest-repo", "/var/lib/pgbackrest"]]);
+    assert.deepEqual(w.sharedVolumes, [], "no host-shared volume on a Swarm");
+    const secret = w.files.filter((f: any) => f.secret).map((f: any) => f.path);
+    assert.deepEqual(secret, ["/etc/pgbackrest/pgbackrest.conf", "/etc/dpg-tls/server.key"]);
+    const conf = w.files.find((f: any) => f.path === "/etc/pgbackrest/pgbackrest.conf").content;
+    assert.equal(await conf.isSecret, true);
+    assert.match(await valueOf<string>(conf), /^repo1-cipher-pass=x{64}$/m);
+    assert.match(await valueOf<string>(conf), /^tls-server-auth=dpg-unit-pg-2=main$/m);
   });
 });

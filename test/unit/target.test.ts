@@ -80,10 +80,30 @@ describe("target settings", () => {
     assert.deepEqual(execTargetFor(parseStackConfig({}, "t").target), { kind: "docker" });
   });
 
-  it("refuses monitoring and backups on a Swarm until they are placed there", () => {
+  it("refuses monitoring on a Swarm until it is placed there, and a repository volume there (backups need the server)", () => {
     const p = problems({ target: swarm() });
-    assert.ok(p.some((m) => /dpg-cluster:backup\.enabled: backups are not yet placed on a Swarm/.test(m)));
+    assert.ok(p.some((m) => /dpg-cluster:backup\.repository: "volume" cannot be shared across Swarm nodes/.test(m)), p.join("\n"));
     assert.ok(p.some((m) => /dpg-cluster:monitoring\.enabled: monitoring is not yet placed on a Swarm/.test(m)));
+  });
+
+  it("places the repository server by one constraint; prod refuses it on a Patroni node's host", () => {
+    const server = { monitoring: { enabled: false }, backup: { repository: "server" } };
+    const placed = (backup: string[], over: Record<string, unknown> = {}) =>
+      problems({ ...server, ...over, target: swarm({ nodes: [...nodes, { hostname: "lab-4", address: "10.77.0.14", label: "dpg.node=4" }], placement: { ...swarm().placement, backup } }) });
+    assert.deepEqual(placed([label(4)], { environment: "prod" }), []);
+    assert.deepEqual(placed([label(1)]), [], "dev may share a host");
+    const shared = placed(["node.hostname==lab-2"], { environment: "prod" });
+    assert.ok(shared.some((m) => /target\.placement\.backup: the repository server is on node lab-2 with Patroni node 2 \(dpg-cluster:target\.placement\.patroni\[1\]\)/.test(m)), shared.join("\n"));
+    const none = placed([]);
+    assert.ok(none.some((m) => /target\.placement\.backup: one constraint naming the node of the pgBackRest repository server is needed/.test(m)), none.join("\n"));
+    const two = placed([label(1), label(2)]);
+    assert.ok(two.some((m) => /target\.placement\.backup: .*at most 1/.test(m)), two.join("\n"));
+    const unknown = placed([label(9)]);
+    assert.ok(unknown.some((m) => /placement\.backup\[0\]: "node\.labels\.dpg\.node==9" names no node/.test(m)), unknown.join("\n"));
+    const stray = problems({ ...base, target: swarm({ placement: { ...swarm().placement, backup: [label(1)] } }) });
+    assert.ok(stray.some((m) => /target\.placement\.backup: only used with dpg-cluster:backup\.repository "server"/.test(m)), stray.join("\n"));
+    const noTls = problems({ backup: { repository: "server" }, tls: { enabled: false } });
+    assert.ok(noTls.some((m) => /dpg-cluster:backup\.repository: "server" authenticates .* set dpg-cluster:tls\.enabled true/.test(m)), noTls.join("\n"));
   });
 });
 

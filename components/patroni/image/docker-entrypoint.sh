@@ -41,4 +41,22 @@ if [ "${1:-}" = patroni ] && [ "${DPG_BACKUP_SCHEDULER:-1}" = 1 ] && [ -r "$BACK
   python3 /usr/local/lib/dpg/dpg_backup_scheduler.py run --schedule "$BACKUP_SCHEDULE" --start-delay 30 \
     --leader-url "$leader_url" --cafile "$TLS_DIR/ca.crt" $metrics &
 fi
+# backup.repository=server (components/backup/server.ts): a node's pgbackrest.conf carries a TLS
+# server section; the repository host reaches this node's PostgreSQL through it for backups. Restarted
+# if it exits, in this process group like the scheduler.
+PGBACKREST_CONF=/etc/pgbackrest/pgbackrest.conf
+if [ "${1:-}" = patroni ] && [ -r "$PGBACKREST_CONF" ] && grep -q '^tls-server-address=' "$PGBACKREST_CONF"; then
+  (while :; do pgbackrest server; echo "docker-entrypoint: pgbackrest server exited ($?), restarting in 5 s" >&2; sleep 5; done) &
+fi
+# The repository workload of backup.repository=server: the TLS repository server, and the scheduler
+# without a leader check (pgBackRest finds the primary among pg1..pgN itself).
+if [ "${1:-}" = pgbackrest-repository ]; then
+  if [ -r "$BACKUP_SCHEDULE" ]; then
+    metrics=""
+    [ -d /var/lib/dpg-metrics ] && [ -w /var/lib/dpg-metrics ] && metrics="--metrics-file=/var/lib/dpg-metrics/dpg_backup.prom"
+    python3 /usr/local/lib/dpg/dpg_backup_scheduler.py run --schedule "$BACKUP_SCHEDULE" --start-delay 30 \
+      --leader-url "" --initial-retry-minutes 2 $metrics &
+  fi
+  exec pgbackrest server
+fi
 exec "$@"

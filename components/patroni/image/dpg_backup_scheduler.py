@@ -11,7 +11,8 @@ Reads a schedule file of 5-field cron lines followed by a backup type, one per l
 Times are the container's clock (UTC). Every minute it works out which entries are due; if any
 is, and this node is the Patroni leader (GET /primary answers 200), it runs
 `pgbackrest --stanza=S --type=T backup` (one at a time; the biggest type wins when several are
-due). Outcomes go to stdout (the container log) and to a JSON status file that monitoring reads:
+due). With an empty --leader-url (the repository workload of backup.repository=server, where
+pgBackRest finds the primary among pg1..pgN itself) every due entry runs. Outcomes go to stdout (the container log) and to a JSON status file that monitoring reads:
 last run, last success and last failure with their type and time.
 
 CLI:  dpg_backup_scheduler.py run    --schedule F [--stanza main] [--status F] [--leader-url U]
@@ -306,9 +307,10 @@ def cmd_run(a):
     node = os.environ.get("HOSTNAME") or os.uname().nodename
     status = Status(a.status, node, metrics_path=a.metrics_file, stanza=a.stanza)
     sched = Scheduler(schedule, a.stanza, status,
-                      leader=lambda: is_leader(a.leader_url, cafile=a.cafile),
+                      # No URL: the repository host of backup.repository=server, where pgBackRest finds the primary.
+                      leader=(lambda: is_leader(a.leader_url, cafile=a.cafile)) if a.leader_url else (lambda: True),
                       backup=lambda bt: run_backup(a.stanza, bt, a.timeout),
-                      probe_backup=lambda: has_backup(a.stanza))
+                      probe_backup=lambda: has_backup(a.stanza), initial_retry_min=a.initial_retry_minutes)
     log("started: %d entries%s, stanza %s, status %s" % (
         len(schedule.entries), ", initial " + schedule.initial if schedule.initial else "", a.stanza, a.status))
     time.sleep(max(0, a.start_delay))
@@ -344,6 +346,7 @@ def main(argv=None):
     r.add_argument("--metrics-file", default=None, help="Prometheus textfile to keep up to date (node_exporter)")
     r.add_argument("--timeout", type=int, default=6 * 3600, help="seconds one backup may take")
     r.add_argument("--start-delay", type=float, default=0)
+    r.add_argument("--initial-retry-minutes", type=int, default=15, help="minutes between tries of the initial full backup")
     c = sub.add_parser("check")
     c.add_argument("--schedule", required=True)
     c.add_argument("--from", dest="start")

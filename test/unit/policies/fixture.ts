@@ -194,6 +194,21 @@ export function swarmCluster(): FixtureResource[] {
     ];
 }
 
+/**
+ * backup.repository=server: the repository as its own workload (a service pinned to `placement` on a
+ * Swarm, a container on one host) instead of the volume; the backup spec says so.
+ */
+export function withRepositoryServer(cluster: FixtureResource[], placement?: string): FixtureResource[] {
+    const out = cluster.filter((r) => r.name !== "backup-repo");
+    find(out, "backup").props.repository = "server";
+    out.push(
+        placement
+            ? service("backup-repository", T.backup, 0, { component: "pgbackrest-repo", placement })
+            : container("backup-repository", T.backup, 0, { name: "dpg-prod-backup" }),
+    );
+    return out;
+}
+
 /** Rules a Swarm stack fails whatever its settings, with what the message must say (the operator's fix). */
 export const SWARM_FAILS: Record<string, string> = {
     "container-nofile-ulimit": "default-ulimits nofile=65536:65536 in /etc/docker/daemon.json",

@@ -7,7 +7,7 @@ import { T } from "../../../policies/rules/settings";
 import { resourcePolicy } from "../../../policies/pack/resource-policy";
 import { catalog } from "../../../policies/catalog";
 import { paramsFor, runRule } from "../../../policies/score/evaluate";
-import { FixtureResource, SWARM_FAILS, committedSettings, etcdSpecFields, find, goodCluster, modelOf, renderedHba, swarmCluster, without } from "./fixture";
+import { FixtureResource, SWARM_FAILS, committedSettings, etcdSpecFields, find, goodCluster, modelOf, renderedHba, swarmCluster, withRepositoryServer, without } from "./fixture";
 import { runOverStack } from "./helpers";
 
 interface FailCase {
@@ -104,8 +104,15 @@ const CASES: Record<string, FailCase[]> = {
     "backup-encryption": [{ why: "none", mutate: (c) => void (p(c, "backup").cipherType = "none"), expect: "decided in components/backup (repo-cipher-type)" }],
     "backup-wal-archiving": [{ why: "off", mutate: (c) => void (p(c, "backup").walArchiving = false), expect: "dpg-cluster:backup.enabled" }],
     // The repository every stack of this program declares: one local volume (infra/index.ts → components/backup).
-    "backup-offsite": [{ why: "one local volume", mutate: (c) => void (p(c, "backup-repo").driverOpts = undefined), expect: "one local Docker volume (backup-repo)" }],
-    "backup-shared-storage": [{ why: "one local volume", mutate: (c) => void (p(c, "backup-repo").driverOpts = undefined), expect: "only this host can restore from it" }],
+    "backup-offsite": [
+        { why: "one local volume", mutate: (c) => void (p(c, "backup-repo").driverOpts = undefined), expect: "one local Docker volume (backup-repo)" },
+        // backup.repository=server on one host: its own container, still the databases' host.
+        { why: "a repository server on the one host", mutate: (c) => withRepositoryServer(c), expect: "a container on the one Docker host that runs every database too, so losing the host loses the backups too" },
+    ],
+    "backup-shared-storage": [
+        { why: "one local volume", mutate: (c) => void (p(c, "backup-repo").driverOpts = undefined), expect: "only this host can restore from it" },
+        { why: "a repository server on the one host", mutate: (c) => withRepositoryServer(c), expect: "dpg-cluster:target.placement.backup naming a node without a Patroni member" },
+    ],
     "prometheus-scrape-coverage": [{ why: "no etcd job", mutate: (c) => void (p(c, "mon").scrapedJobs = ["postgres", "patroni", "haproxy", "node"]), expect: "decided in components/monitoring" }],
     "critical-alert-rules": [{ why: "no memory alert", mutate: (c) => void (p(c, "mon").alertRules = p(c, "mon").alertRules.filter((a: string) => a !== "MemoryUsageHigh")), expect: "decided in components/monitoring/rules.ts" }],
     // What the component now exposes for a stack without alerting settings: the built-in sink is not a channel.
@@ -240,6 +247,15 @@ describe("on the Swarm target's shape", () => {
             });
         }
     }
+
+    test("a repository server pinned to a node without a Patroni member is offsite; on a Patroni member's node it is not", async () => {
+        for (const name of ["backup-offsite", "backup-shared-storage"]) {
+            const rule = RULES.find((r) => r.name === name)!;
+            assert.deepEqual(await messages(rule, withRepositoryServer(swarmCluster(), "node.labels.dpg.node==4")), []);
+            const shared = await messages(rule, withRepositoryServer(swarmCluster(), "node.labels.dpg.node==2"));
+            assert.ok(shared.some((m) => /placed \(node\.labels\.dpg\.node==2\) on the node of a Patroni member/.test(m)), JSON.stringify(shared));
+        }
+    });
 
     test("only the routers' published ports fail db-ports-not-public; members publish nothing", async () => {
         const got = await messages(RULES.find((r) => r.name === "db-ports-not-public")!, swarmCluster());
