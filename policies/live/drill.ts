@@ -13,13 +13,13 @@ import { memberContainer } from "../../components/target/member-exec";
 import { docker, dockerOk, memberExec, withClient } from "./sources";
 import { openStack, runMain, saveRecord, StackCommand } from "./stack-command";
 import { labFaults } from "../../lab/faults";
+import { healthy, routerSql, sleep, until as pollUntil } from "./host-drill-observe";
 import { HOST_DRILLS, hostDrillMain } from "./host-drills";
 import { LiveTarget } from "./target";
 import { drillTimeline, RawAttempt } from "./timeline";
 
 const STEP_LIMIT_MS = 120_000;
 const log = (s: string) => process.stderr.write(`[drill] ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** /cluster from any node still running; empty while none answers (a node is down mid-drill). */
 function members(t: LiveTarget, exclude: string[] = []): PatroniMember[] {
@@ -30,32 +30,15 @@ function members(t: LiveTarget, exclude: string[] = []): PatroniMember[] {
     }
 }
 
-/**
- * One running leader, every replica streaming, and in synchronous mode a sync standby named: before that,
- * Patroni rightly refuses to promote anyone (no replica is known to hold every commit), so a kill would
- * test nothing but that refusal.
- */
-const healthy = (t: LiveTarget, m: PatroniMember[]) =>
-    m.length === t.patroniNodes.length &&
-    m.filter((x) => x.role === "leader" && x.state === "running").length === 1 &&
-    m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") &&
-    (!t.config.patroni.synchronousMode || m.some((x) => x.role === "sync_standby"));
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, limitMs = STEP_LIMIT_MS): Promise<T> {
-    const deadline = Date.now() + limitMs;
-    for (let attempt = 0; Date.now() < deadline && attempt < 10_000; attempt++) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        await sleep(250);
-    }
-    throw new Error(`${what}: not reached within ${limitMs / 1000} s`);
-}
+/** Polls every 250 ms, by default for up to a drill step's limit. */
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, limitMs = STEP_LIMIT_MS) => pollUntil(what, probe, limitMs, 250);
 
 /**
  * How the leader is lost. One host: SIGKILL to its container, started again for the rejoin. A Swarm
  * restarts a killed task at once, and a member back within its lease simply leads again: there the
  * lab powers off the leader's whole node (lab/faults.ts), the loss that makes a replica take over.
- * A Swarm that is not the lab gets the task kill, and the record says the leader may have come back.
+ * A Swarm that is not the lab gets the task kill; if the same member leads again, 001-HA-02's judge says no
+ * replica took over.
  */
 interface LeaderLoss {
     what: string;
@@ -102,19 +85,8 @@ function startWriter(t: LiveTarget) {
     return { acked, attempts, stop: async () => ((running = false), await done) };
 }
 
-/** SQL as the application role through the write port; retried while a leader change is still settling. */
-async function sql<T = any>(t: LiveTarget, text: string): Promise<T[]> {
-    let lastError: Error | undefined;
-    for (let attempt = 0; attempt < 30; attempt++) {
-        try {
-            return await withClient(t, t.writeRouters, t.app, async (c) => (await c.query(text)).rows, { connectMs: 3000 });
-        } catch (e) {
-            lastError = e as Error;
-            await sleep(1000);
-        }
-    }
-    throw new Error(`SQL through the write port kept failing for 30 attempts: ${lastError?.message}`);
-}
+/** SQL as the application role through the routers; retried while a leader change is still settling. */
+const sql = <T = any>(t: LiveTarget, text: string) => routerSql<T>(t, t.writeRouters, text, 30);
 
 /**
  * A long-lived client session through HAProxy, open before the kill. After the kill it must see its session

@@ -4,6 +4,7 @@
 // writable, and Patroni's view of the cluster from a member on a given side of a partition.
 import { execFile } from "node:child_process";
 import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "../../components/patroni/render";
+import type { PatroniMember } from "./gather";
 import type { RoleSample, WriteAttempt } from "./host-drill-analysis";
 import { withClient } from "./sources";
 import type { Endpoint, LiveTarget } from "./target";
@@ -53,11 +54,18 @@ export function execIn(p: Placed, options: string[], command: string[], timeoutM
     return dockerAsync(["-H", p.endpoint, "exec", ...options, p.container, ...command], timeoutMs);
 }
 
-export interface PatroniMember {
-    name: string;
-    role: string;
-    state: string;
-    lag?: number | string;
+/**
+ * One running leader, every replica streaming, and in synchronous mode a sync standby named: before that,
+ * Patroni rightly refuses to promote anyone (no replica is known to hold every commit), so a fault would
+ * test nothing but that refusal.
+ */
+export function healthy(t: Pick<LiveTarget, "patroniNodes" | "config">, m: PatroniMember[]): boolean {
+    return (
+        m.length === t.patroniNodes.length &&
+        m.filter((x) => x.role === "leader" && x.state === "running").length === 1 &&
+        m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") &&
+        (!t.config.patroni.synchronousMode || m.some((x) => x.role === "sync_standby"))
+    );
 }
 
 /** Patroni's /cluster as seen by a member not on `avoidNodes` (the isolated side answers with a stale view). */
@@ -147,16 +155,14 @@ export function startRouterWriters(t: LiveTarget, routers: Endpoint[], addresses
 export async function routerSql<T = any>(t: LiveTarget, routers: Endpoint[], text: string, attempts = 40): Promise<T[]> {
     let last = "";
     for (let i = 0; i < attempts; i++) {
-        for (const r of routers) {
-            try {
-                return await withClient(t, r, t.app, async (c) => (await c.query(text)).rows, { connectMs: 2000, queryMs: 20_000 });
-            } catch (e) {
-                last = (e as Error).message;
-            }
+        try {
+            return await withClient(t, routers, t.app, async (c) => (await c.query(text)).rows, { connectMs: 2000, queryMs: 20_000 });
+        } catch (e) {
+            last = (e as Error).message;
         }
         await sleep(1000);
     }
-    throw new Error(`SQL through every router kept failing for ${attempts} rounds: ${last}`);
+    throw new Error(`SQL through the routers kept failing for ${attempts} attempts: ${last}`);
 }
 
 /** Polls until `probe` gives a value; bounded in time and count. */

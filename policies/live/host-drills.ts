@@ -15,7 +15,7 @@ import { systemIdentifier } from "./gather";
 import {
     acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, Spread, spread, WriteAttempt,
 } from "./host-drill-analysis";
-import { clusterView, dockerAsync, locate, memberAddresses, PatroniMember, routerSql, sleep, startRoleSampler, startRouterWriters, until } from "./host-drill-observe";
+import { clusterView, dockerAsync, healthy, locate, memberAddresses, routerSql, sleep, startRoleSampler, startRouterWriters, until } from "./host-drill-observe";
 import { openStack, runMain, StackCommand } from "./stack-command";
 import { LiveTarget } from "./target";
 
@@ -60,15 +60,6 @@ export interface HostDrillRecord {
 const RECOVERY_LIMIT_MS = 240_000;
 const FAILOVER_LIMIT_MS = 120_000;
 
-function healthy(t: LiveTarget, m: PatroniMember[]): boolean {
-    return (
-        m.length === t.patroniNodes.length &&
-        m.filter((x) => x.role === "leader" && x.state === "running").length === 1 &&
-        m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") &&
-        (!t.config.patroni.synchronousMode || m.some((x) => x.role === "sync_standby"))
-    );
-}
-
 /** Healthy as Patroni says, and every member's task really running: a dead member stays listed until its key expires. */
 const healthyCluster = (t: LiveTarget, limitMs = RECOVERY_LIMIT_MS) =>
     until("a healthy cluster (one leader, every replica streaming, a sync standby, every task running)", async () => {
@@ -90,7 +81,6 @@ async function undoAll(): Promise<void> {
     }
     inForce.clear();
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void undoAll().finally(() => process.exit(130)));
 
 /**
  * Injects a fault, runs `during` (given the fault's time), and undoes the fault, also when `during` throws
@@ -323,6 +313,7 @@ export async function hostDrillMain(argv: string[]): Promise<number> {
         process.stdout.write(summarize(JSON.parse(fs.readFileSync(recordPath(t.stack), "utf8"))));
         return 0;
     }
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void undoAll().finally(() => process.exit(130)));
     const runsAt = argv.indexOf("--runs");
     const runs = runsAt >= 0 ? Math.min(20, Math.max(1, Number(argv[runsAt + 1]) || 1)) : 1;
     const systemId = await systemIdentifier(t);
