@@ -66,13 +66,14 @@ export function backupSettingsProblems(s: BackupSettings): string[] {
   return problems;
 }
 
-/** pgbackrest.conf, the same on every node. The passphrase encrypts the whole repository. */
-export function renderPgBackRestConf(s: BackupSettings, cipherPass: string): string {
+/**
+ * The [global] lines of whoever holds the repository (every node with a shared volume, or the repository
+ * server): where it is, its encryption, retention and how backups are taken. The passphrase encrypts it all.
+ */
+export function repositoryLines(s: BackupSettings, cipherPass: string): string[] {
   if (s.cipherType !== "none" && cipherPass.length < 20) throw new Error("repo1-cipher-pass must be at least 20 characters");
   if (/[\r\n]/.test(cipherPass)) throw new Error("repo1-cipher-pass must be one line");
-  const lines = [
-    "# Rendered by components/backup/render.ts; the same file on every Patroni node.",
-    "[global]",
+  return [
     `repo1-path=${REPO_PATH}`,
     ...(s.cipherType === "none" ? [] : [`repo1-cipher-type=${s.cipherType}`, `repo1-cipher-pass=${cipherPass}`]),
     `repo1-retention-full-type=${s.retentionFullType}`,
@@ -85,6 +86,15 @@ export function renderPgBackRestConf(s: BackupSettings, cipherPass: string): str
     // Checkpoint at once instead of waiting for the next one (checkpoint_timeout is 15 min).
     "start-fast=y",
     "delta=y",
+  ];
+}
+
+/** pgbackrest.conf, the same on every node, when they share the repository volume. */
+export function renderPgBackRestConf(s: BackupSettings, cipherPass: string): string {
+  const lines = [
+    "# Rendered by components/backup/render.ts; the same file on every Patroni node.",
+    "[global]",
+    ...repositoryLines(s, cipherPass),
     `archive-async=${s.archiveAsync ? "y" : "n"}`,
     `spool-path=${SPOOL_PATH}`,
     // Past this much unarchived WAL pgBackRest drops WAL (a PITR gap; the next backup closes it)

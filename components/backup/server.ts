@@ -6,7 +6,7 @@
 // cluster CA (components/tls): tls-server-auth admits a client only by its certificate's CN.
 import { PGDATA, POSTGRES_PORT } from "../patroni/render";
 import type { TlsFilePaths } from "../tls";
-import { BackupSettings, LOG_PATH, REPO_PATH, SOCKET_DIR, SPOOL_PATH, STANZA } from "./render";
+import { BackupSettings, LOG_PATH, repositoryLines, SOCKET_DIR, SPOOL_PATH, STANZA } from "./render";
 
 /** pgBackRest's default TLS server port, on the repository and on every node (cluster network only). */
 export const PGBACKREST_TLS_PORT = 8432;
@@ -87,21 +87,10 @@ export function renderNodeServerConf(s: BackupSettings, t: ServerTopology): stri
  */
 export function renderRepositoryConf(s: BackupSettings, cipherPass: string, t: ServerTopology): string {
   checkTopology(t);
-  if (s.cipherType !== "none" && cipherPass.length < 20) throw new Error("repo1-cipher-pass must be at least 20 characters");
-  if (/[\r\n]/.test(cipherPass)) throw new Error("repo1-cipher-pass must be one line");
   return [
     "# Rendered by components/backup/server.ts: the repository workload of backup.repository=server.",
     "[global]",
-    `repo1-path=${REPO_PATH}`,
-    ...(s.cipherType === "none" ? [] : [`repo1-cipher-type=${s.cipherType}`, `repo1-cipher-pass=${cipherPass}`]),
-    `repo1-retention-full-type=${s.retentionFullType}`,
-    `repo1-retention-full=${s.retentionFull}`,
-    "repo1-bundle=y",
-    "repo1-block=y",
-    `compress-type=${s.compressType}`,
-    `process-max=${s.processMax}`,
-    "start-fast=y",
-    "delta=y",
+    ...repositoryLines(s, cipherPass),
     `log-path=${LOG_PATH}`,
     "log-level-file=info",
     "log-level-console=warn",
