@@ -91,16 +91,19 @@ async function undoAll(): Promise<void> {
 async function withFault(what: string, f: { inject: () => void | Promise<void>; undo: () => Promise<void> | void; inEffectAfterInject?: boolean }, during: (faultAt: number) => Promise<void>): Promise<{ faultAt: number; undoneAt: number }> {
     inForce.set(what, f.undo);
     const before = Date.now();
-    await f.inject();
-    const faultAt = f.inEffectAfterInject ? Date.now() : before;
+    let faultAt = before;
+    let undoneAt = before;
     try {
+        // inside the try: an injection that fails half-way (a node killed, its exec refused) is undone too
+        await f.inject();
+        if (f.inEffectAfterInject) faultAt = Date.now();
         await during(faultAt);
     } finally {
         log(`undoing: ${what}`);
         inForce.delete(what);
+        undoneAt = Date.now();
+        await f.undo();
     }
-    const undoneAt = Date.now();
-    await f.undo();
     return { faultAt, undoneAt };
 }
 
