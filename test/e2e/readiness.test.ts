@@ -34,6 +34,9 @@ describe("readiness pack on the real engine", { timeout: 20 * 60_000 }, () => {
       haproxy: { bindAddress: "0.0.0.0", writePort: 45000, readPort: 45001, statsPort: 47000 },
       pgbouncer: { port: 46432 },
       network: { subnet: "10.213.40.0/24" },
+      // prod's repository server authenticates by certificates: without TLS the config check refuses it
+      // before the pack runs; a shared volume keeps this config one the pack must judge.
+      backup: { repository: "volume" },
     });
     stacks.push(stack);
     const r = pulumi(["up", "--yes", "--stack", stack.name, ...PACK], { allowFail: true, timeoutMs: 10 * 60_000 });
