@@ -170,8 +170,10 @@ describe("prod settings: idempotent up", { timeout: 40 * 60_000 }, () => {
     process.env.PULUMI_CONFIG_PASSPHRASE ??= "dpg-dev-only-passphrase";
     stack = createTestStack("e2e-d2p", "prod", {
       namePrefix: "dpg-d2p",
-      haproxy: { writePort: 55100, readPort: 55101, statsPort: 57100 },
-      pgbouncer: { port: 56532 },
+      // Below Linux's ephemeral range (32768-60999): a listener there can lose its port to a client's
+      // outgoing connection (seen once: "bind: address already in use" on 127.0.0.1:55100).
+      haproxy: { writePort: 28100, readPort: 28101, statsPort: 28200 },
+      pgbouncer: { port: 28432 },
       network: { subnet: "10.213.60.0/24" },
     });
     pulumi(["up", "--yes", "--skip-preview", "--stack", stack.name], { timeoutMs: 30 * 60_000 });
