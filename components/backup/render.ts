@@ -89,20 +89,27 @@ export function repositoryLines(s: BackupSettings, cipherPass: string): string[]
   ];
 }
 
+/** A node's WAL archiving and logging lines, whichever kind of repository it pushes to. */
+export function nodeArchivingLines(s: BackupSettings): string[] {
+  return [
+    `archive-async=${s.archiveAsync ? "y" : "n"}`,
+    `spool-path=${SPOOL_PATH}`,
+    // Past this much unarchived WAL (or the repository unreachable) pgBackRest drops WAL (a PITR gap; the
+    // next backup closes it) rather than filling the data volume and stopping the leader.
+    "archive-push-queue-max=4GiB",
+    `log-path=${LOG_PATH}`,
+    "log-level-file=info",
+    "log-level-console=warn",
+  ];
+}
+
 /** pgbackrest.conf, the same on every node, when they share the repository volume. */
 export function renderPgBackRestConf(s: BackupSettings, cipherPass: string): string {
   const lines = [
     "# Rendered by components/backup/render.ts; the same file on every Patroni node.",
     "[global]",
     ...repositoryLines(s, cipherPass),
-    `archive-async=${s.archiveAsync ? "y" : "n"}`,
-    `spool-path=${SPOOL_PATH}`,
-    // Past this much unarchived WAL pgBackRest drops WAL (a PITR gap; the next backup closes it)
-    // rather than filling the data volume and stopping the leader.
-    "archive-push-queue-max=4GiB",
-    `log-path=${LOG_PATH}`,
-    "log-level-file=info",
-    "log-level-console=warn",
+    ...nodeArchivingLines(s),
     "",
     `[${STANZA}]`,
     `pg1-path=${PGDATA}`,

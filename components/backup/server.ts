@@ -6,7 +6,7 @@
 // cluster CA (components/tls): tls-server-auth admits a client only by its certificate's CN.
 import { PGDATA, POSTGRES_PORT } from "../patroni/render";
 import type { TlsFilePaths } from "../tls";
-import { BackupSettings, LOG_PATH, repositoryLines, SOCKET_DIR, SPOOL_PATH, STANZA } from "./render";
+import { BackupSettings, LOG_PATH, nodeArchivingLines, repositoryLines, SOCKET_DIR, SPOOL_PATH, STANZA } from "./render";
 
 /** pgBackRest's default TLS server port, on the repository and on every node (cluster network only). */
 export const PGBACKREST_TLS_PORT = 8432;
@@ -62,14 +62,7 @@ export function renderNodeServerConf(s: BackupSettings, t: ServerTopology): stri
     `repo1-host-key-file=${t.tls.key}`,
     `compress-type=${s.compressType}`,
     `process-max=${s.processMax}`,
-    `archive-async=${s.archiveAsync ? "y" : "n"}`,
-    `spool-path=${SPOOL_PATH}`,
-    // As with the volume: past this much unarchived WAL (repository unreachable) pgBackRest drops WAL
-    // (a PITR gap; the next backup closes it) rather than filling the data volume and stopping the leader.
-    "archive-push-queue-max=4GiB",
-    `log-path=${LOG_PATH}`,
-    "log-level-file=info",
-    "log-level-console=warn",
+    ...nodeArchivingLines(s),
     // The repository host's backup and check commands reach this node's PostgreSQL through this server.
     ...tlsServerLines(t, [t.repositoryHost]),
     "",
