@@ -103,6 +103,11 @@ export function nodeArchivingLines(s: BackupSettings): string[] {
   ];
 }
 
+/** A node's stanza section: its own PostgreSQL, over the local socket. */
+export function localStanzaLines(): string[] {
+  return ["", `[${STANZA}]`, `pg1-path=${PGDATA}`, `pg1-socket-path=${SOCKET_DIR}`, `pg1-port=${POSTGRES_PORT}`, ""];
+}
+
 /** pgbackrest.conf, the same on every node, when they share the repository volume. */
 export function renderPgBackRestConf(s: BackupSettings, cipherPass: string): string {
   const lines = [
@@ -110,12 +115,7 @@ export function renderPgBackRestConf(s: BackupSettings, cipherPass: string): str
     "[global]",
     ...repositoryLines(s, cipherPass),
     ...nodeArchivingLines(s),
-    "",
-    `[${STANZA}]`,
-    `pg1-path=${PGDATA}`,
-    `pg1-socket-path=${SOCKET_DIR}`,
-    `pg1-port=${POSTGRES_PORT}`,
-    "",
+    ...localStanzaLines(),
   ];
   return lines.join("\n");
 }

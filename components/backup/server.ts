@@ -6,7 +6,7 @@
 // cluster CA (components/tls): tls-server-auth admits a client only by its certificate's CN.
 import { PGDATA, POSTGRES_PORT } from "../patroni/render";
 import type { TlsFilePaths } from "../tls";
-import { BackupSettings, LOG_PATH, nodeArchivingLines, repositoryLines, SOCKET_DIR, SPOOL_PATH, STANZA } from "./render";
+import { BackupSettings, localStanzaLines, LOG_PATH, nodeArchivingLines, repositoryLines, SOCKET_DIR, SPOOL_PATH, STANZA } from "./render";
 
 /** pgBackRest's default TLS server port, on the repository and on every node (cluster network only). */
 export const PGBACKREST_TLS_PORT = 8432;
@@ -65,12 +65,7 @@ export function renderNodeServerConf(s: BackupSettings, t: ServerTopology): stri
     ...nodeArchivingLines(s),
     // The repository host's backup and check commands reach this node's PostgreSQL through this server.
     ...tlsServerLines(t, [t.repositoryHost]),
-    "",
-    `[${STANZA}]`,
-    `pg1-path=${PGDATA}`,
-    `pg1-socket-path=${SOCKET_DIR}`,
-    `pg1-port=${POSTGRES_PORT}`,
-    "",
+    ...localStanzaLines(),
   ].join("\n");
 }
 
