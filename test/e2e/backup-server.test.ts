@@ -3,7 +3,7 @@
 // leads, before and after a failover; backups run on it; a point-in-time restore from it alone
 // (every database node stopped) has exactly the rows committed before the target.
 // Measures the archive RPO (commit → its WAL segment in the repository, with archive_timeout as the
-// only trigger) and the restore time. Own names (dpg-bk), ports (43000-43003), subnet 10.213.90.0/24.
+// only trigger) and the restore time. Own names (dpg-bk), ports (24000-24003), subnet 10.213.90.0/24.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { STANZA } from "../../components/backup/render";
@@ -62,8 +62,8 @@ describe("backup.repository=server: a dedicated repository container", { timeout
   before(() => {
     stack = createTestStack("bk", "dev", {
       namePrefix: PREFIX,
-      haproxy: { writePort: 43000, readPort: 43001, statsPort: 43002 },
-      pgbouncer: { port: 43003 },
+      haproxy: { writePort: 24000, readPort: 24001, statsPort: 24002 },
+      pgbouncer: { port: 24003 },
       // Off (lighter on this 2-core host); undefined drops the dev stack's ports, which the config refuses without monitoring.
       monitoring: { enabled: false, prometheusPort: undefined, alertmanagerPort: undefined },
       network: { subnet: "10.213.90.0/24" },

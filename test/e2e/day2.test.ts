@@ -1,7 +1,7 @@
 // Day 2 on the real engine and real containers: right after `up` a preview plans nothing; a second `up`
 // costs writers nothing; a reloadable parameter reaches every node with no restart; a restart-bound one
 // rolls through the nodes with at most one switchover; no acknowledged write is lost on the way.
-// Own prefix, ports and subnet (dpg-d2, 55000-59099, 10.213.60.0/24): runs beside the other e2e files.
+// Own prefix, ports and subnet (dpg-d2, 22000-59099, 10.213.60.0/24): runs beside the other e2e files.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
@@ -10,7 +10,7 @@ import { createTestStack, TestStack } from "../support/stack";
 import { startWriter, WriterRecord, WriterTarget } from "../../scripts/day2/writer";
 
 const PREFIX = "dpg-d2";
-const WRITE_PORT = 55000;
+const WRITE_PORT = 22000;
 const NODES = [1, 2, 3].map((i) => `${PREFIX}-pg-${i}`);
 const TABLE = "app.day2_writes";
 
@@ -82,9 +82,9 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
   before(() => {
     stack = createTestStack("e2e-d2", "dev", {
       namePrefix: PREFIX,
-      haproxy: { writePort: WRITE_PORT, readPort: 55001, statsPort: 57000 },
-      pgbouncer: { port: 56432 },
-      monitoring: { prometheusPort: 59090, alertmanagerPort: 59093, webhookPort: 59095 },
+      haproxy: { writePort: WRITE_PORT, readPort: 22001, statsPort: 22002 },
+      pgbouncer: { port: 22003 },
+      monitoring: { prometheusPort: 22090, alertmanagerPort: 22093, webhookPort: 22095 },
       network: { subnet: "10.213.60.0/24" },
     });
     const t0 = Date.now();

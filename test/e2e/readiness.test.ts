@@ -31,8 +31,8 @@ describe("readiness pack on the real engine", { timeout: 20 * 60_000 }, () => {
     const stack = createTestStack("e2e-unsafe", "prod", {
       namePrefix: "dpg-e2e-unsafe",
       tls: { enabled: false },
-      haproxy: { bindAddress: "0.0.0.0", writePort: 45000, readPort: 45001, statsPort: 47000 },
-      pgbouncer: { port: 46432 },
+      haproxy: { bindAddress: "0.0.0.0", writePort: 23000, readPort: 23001, statsPort: 23002 },
+      pgbouncer: { port: 23003 },
       network: { subnet: "10.213.40.0/24" },
       // prod's repository server authenticates by certificates: without TLS the config check refuses it
       // before the pack runs; a shared volume keeps this config one the pack must judge.

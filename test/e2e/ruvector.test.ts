@@ -14,8 +14,8 @@ import { exactKnn, gaussianBlobs, hnswIndexSql, knnSql, loadVectors, recallAtK }
 import { RUVECTOR } from "../../components/patroni/ruvector";
 
 const PREFIX = "dpg-rv";
-const WRITE_PORT = 45000;
-const READ_PORT = 45001;
+const WRITE_PORT = 23000;
+const READ_PORT = 23001;
 const ROWS = 10_000;
 const DIMS = 128;
 const QUERIES = 200;
@@ -73,8 +73,8 @@ describe("RuVector on a prod-default stack", { timeout: 45 * 60_000 }, () => {
   before(() => {
     stack = createTestStack("e2e-rv", "prod", {
       namePrefix: PREFIX,
-      haproxy: { writePort: WRITE_PORT, readPort: READ_PORT, statsPort: 47000 },
-      pgbouncer: { port: 46432 },
+      haproxy: { writePort: WRITE_PORT, readPort: READ_PORT, statsPort: 23002 },
+      pgbouncer: { port: 23003 },
       network: { subnet: "10.213.50.0/24" },
       // Not what this file is about, and the machine is shared: a lighter stack.
       monitoring: { enabled: false },
