@@ -133,7 +133,7 @@ describe("Swarm lab", { timeout: 15 * 60_000 }, () => {
       }
       const st = labStatus();
       assert.equal(st.status, 1, st.out);
-      assert.match(st.out, /unhealthy: dpg-lab-3: Down/);
+      assert.match(st.out, /unhealthy: dpg-lab-3 \(manager\): Down/);
     } finally {
       docker(["start", victim.name], { timeoutMs: 60_000 });
     }
