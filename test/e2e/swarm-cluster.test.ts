@@ -161,6 +161,17 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
     }
   });
 
+  it("the benchmark runs on the Swarm (1,000 clients, pgbench on the leader's node): its TPS beside the one-host figure of cluster.test.ts", () => {
+    const t = Date.now();
+    const r = run("node", ["--import", "tsx", "policies/live/bench.ts", "--stack", STACK], { allowFail: true, timeoutMs: 10 * 60_000 });
+    times["bench"] = Date.now() - t;
+    assert.equal(r.status === 0 || r.status === 1, true, r.stderr.slice(-3000));
+    const record = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "reports", STACK, "bench.json"), "utf8"));
+    assert.ok(record.pgbench.tpcbTps > 0 && record.pgbench.selectOnlyTps > 0, JSON.stringify(record.pgbench));
+    assert.equal(record.pgbench.failed, 0);
+    process.stdout.write(`# swarm bench: ${r.stdout.trim().split("\n").slice(0, 4).join("; ")}\n`);
+  });
+
   it("no secret in any service's env or in the stack export; secret files are the service user's, 0400", () => {
     const superuser = stack.output("superuserPassword");
     assert.ok(superuser.length >= 16);
