@@ -34,13 +34,15 @@ export function containerArgs(w: Workload, ctx: ContainerContext): docker.Contai
   checkWorkload(w);
   const h = w.healthcheck;
   const published = (w.ports ?? []).length > 0;
+  const edge = published || w.egress === true;
   const secretFiles = w.files.filter((f) => f.secret).map((f) => f.path);
   return {
     name: w.name,
     hostname: w.name,
     image: w.image,
     // The edge network comes first so the published ports are reachable from the host.
-    networksAdvanced: [...(published ? [{ name: ctx.networks.edge }] : []), { name: ctx.networks.cluster, aliases: [w.name, ...(w.aliases ?? [])] }],
+    networksAdvanced: [...(edge ? [{ name: ctx.networks.edge }] : []), { name: ctx.networks.cluster, aliases: [w.name, ...(w.aliases ?? [])] }],
+    ...(w.env?.length ? { envs: w.env } : {}),
     ...(published ? { ports: w.ports!.map((p) => ({ internal: p.internal, external: p.external, ip: ctx.bindAddress })) } : {}),
     volumes: [
       ...(w.memberVolumes ?? []).map((v, i) => ({ volumeName: ctx.memberVolumeNames[i], containerPath: v.containerPath })),

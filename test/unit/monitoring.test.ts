@@ -177,20 +177,22 @@ describe("Monitoring component under mocks", () => {
   before(async () => {
     installMocks({}, "unit");
     const { Monitoring } = await import("../../components/monitoring/index");
+    const { createTarget } = await import("../../components/target");
+    const { targetSettings } = await import("../../components/target/settings");
+    const target = createTarget({ namePrefix: "dpg-unit", settings: targetSettings.parse({}), subnet: "10.213.99.0/24", bindAddress: "127.0.0.1" });
     component = new Monitoring("monitoring", {
       namePrefix: "dpg-unit",
       baseImage: "debian:trixie-slim",
-      clusterNetworkName: "dpg-unit-cluster",
-      edgeNetworkName: "dpg-unit-edge",
+      target,
       postgresNodes: ["dpg-unit-pg-1", "dpg-unit-pg-2"],
       postgresExporterImage: "sha256:patroni",
       exporterPassword: "exporter-secret-pw",
       patroniEndpoints: ["dpg-unit-pg-1:8008", "dpg-unit-pg-2:8008"],
       etcdEndpoints: ["dpg-unit-etcd-1:2379"],
-      haproxyEndpoint: "dpg-unit-haproxy:7000",
-      pgbouncer: { host: "dpg-unit-pgbouncer", user: "pgbouncer_stats", password: "pgbouncer-secret-pw" },
+      haproxyEndpoints: ["dpg-unit-haproxy:7000"],
+      pgbouncer: { hosts: ["dpg-unit-pgbouncer"], user: "pgbouncer_stats", password: "pgbouncer-secret-pw" },
       alerting: { slack: { channel: "#x", apiUrl: "https://hooks.example/slack-secret" } },
-      publish: { bindAddress: "127.0.0.1", prometheusPort: 19090 },
+      publish: { prometheusPort: 19090 },
       grafanaImage: "dpg/no-such-grafana:none",
       retentionDays: 15,
       backupMaxAgeHours: 26,
