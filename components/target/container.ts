@@ -59,10 +59,11 @@ export function containerArgs(w: Workload, ctx: ContainerContext): docker.Contai
     ...(w.shmSizeMb !== undefined ? { shmSize: w.shmSizeMb } : {}),
     ...(w.stopGraceS !== undefined ? { stopTimeout: w.stopGraceS } : {}),
     ...serviceSettings(ctx.namePrefix, w.component, w.limits),
-    // Without secret files the image's own user, entrypoint and command run as built.
+    // Without secret files the image's own user and entrypoint run as built, with the workload's command
+    // (one image may serve several programs, as monitoring's does; where it is the image's CMD, no change).
     ...(secretFiles.length
       ? secretFilesSettings({ user: w.process.user, files: secretFiles, entrypoint: w.process.entrypoint, command: w.process.command })
-      : {}),
+      : { command: w.process.command }),
   };
 }
 

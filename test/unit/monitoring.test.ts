@@ -257,6 +257,22 @@ describe("Monitoring component under mocks", () => {
     }
   });
 
+  it("puts every container on the cluster network; Alertmanager joins the edge network for Slack without publishing", () => {
+    for (const c of containers()) {
+      const nets = c.inputs.networksAdvanced.map((n: any) => n.name);
+      const edge = ["dpg-unit-prometheus", "dpg-unit-alertmanager"].includes(c.inputs.name);
+      assert.deepEqual(nets, edge ? ["dpg-unit-edge", "dpg-unit-cluster"] : ["dpg-unit-cluster"], c.inputs.name);
+    }
+  });
+
+  it("node_exporter reads the textfile volume the nodes write, and certificate expiries from a directory of its own", () => {
+    const ne = byName("dpg-unit-node-exporter");
+    assert.deepEqual(ne.inputs.volumes, [{ volumeName: "dpg-unit-metrics-textfile", containerPath: "/var/lib/dpg-monitoring/textfile" }]);
+    assert.deepEqual(ne.inputs.command, ["prometheus-node-exporter", "--web.listen-address=:9100", "--collector.textfile.directory=/var/lib/dpg-monitoring/textfile"]);
+    // Runs as the image's user: no secret to hand over.
+    assert.equal(ne.inputs.user, undefined);
+  });
+
   it("uploads prometheus.yml and the rules to Prometheus", () => {
     const files = unsecret(byName("dpg-unit-prometheus").inputs.uploads).map((u: any) => u.file).sort();
     assert.deepEqual(files, ["/etc/dpg-monitoring/prometheus.yml", "/etc/dpg-monitoring/rules/dpg-alerts.yml"]);
