@@ -41,7 +41,8 @@ const tls = config.tls.enabled
         ...etcdMembers.map((m) => ({ name: m, dnsNames: [m, "localhost"], ipAddresses: ["127.0.0.1"] })),
         // Clients reach PostgreSQL through HAProxy (by its name inside, by the host address outside).
         ...patroniNodeHosts.map((n) => ({ name: n, dnsNames: [n, haproxyHost, "localhost"], ipAddresses: hostIps })),
-        { name: pgbouncerHost, dnsNames: [pgbouncerHost, "localhost"], ipAddresses: hostIps },
+        // Each pooler instance's own name too: on a Swarm its exporter connects verify-full to that instance.
+        { name: pgbouncerHost, dnsNames: [...new Set([pgbouncerHost, ...target.routerNames("pgbouncer", pgbouncerHost)]), "localhost"], ipAddresses: hostIps },
         // The pgBackRest repository server: its CN is how the nodes' TLS servers admit it (tls-server-auth).
         ...(backupServerHost ? [{ name: backupServerHost, dnsNames: [backupServerHost] }] : []),
       ],
