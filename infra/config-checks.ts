@@ -189,6 +189,9 @@ function monitoringProblems(c: ParsedConfig): string[] {
   if (m.grafanaPort !== undefined && m.grafanaImage === undefined) {
     out.push(`${key("monitoring.grafanaPort")}: Grafana is only deployed with ${key("monitoring.grafanaImage")} (an image in the local daemon); set it or remove grafanaPort`);
   }
+  if (m.enabled && m.grafanaImage !== undefined && c.target.kind === "swarm") {
+    out.push(`${key("monitoring.grafanaImage")}: Grafana runs from this machine's daemon, on one host only; on kind "swarm" remove it (and grafanaPort); the rendered dashboards fit any Grafana`);
+  }
   return out;
 }
 

@@ -41,7 +41,8 @@ const tls = config.tls.enabled
         ...etcdMembers.map((m) => ({ name: m, dnsNames: [m, "localhost"], ipAddresses: ["127.0.0.1"] })),
         // Clients reach PostgreSQL through HAProxy (by its name inside, by the host address outside).
         ...patroniNodeHosts.map((n) => ({ name: n, dnsNames: [n, haproxyHost, "localhost"], ipAddresses: hostIps })),
-        { name: pgbouncerHost, dnsNames: [pgbouncerHost, "localhost"], ipAddresses: hostIps },
+        // Each pooler instance's own name too: on a Swarm its exporter connects verify-full to that instance.
+        { name: pgbouncerHost, dnsNames: [...new Set([pgbouncerHost, ...target.routerNames("pgbouncer", pgbouncerHost)]), "localhost"], ipAddresses: hostIps },
         // The pgBackRest repository server: its CN is how the nodes' TLS servers admit it (tls-server-auth).
         ...(backupServerHost ? [{ name: backupServerHost, dnsNames: [backupServerHost] }] : []),
       ],
@@ -65,10 +66,13 @@ const backup = config.backup.enabled
   : undefined;
 
 // node_exporter's textfile directory, shared with the nodes: the backup scheduler writes its metrics
-// there. Created before the nodes so the volume takes the nodes' directory owner (postgres).
-const metricsTextfile = config.monitoring.enabled
-  ? new docker.Volume("metrics-textfile", { name: `${prefix}-metrics-textfile`, labels: stackLabels(prefix, "monitoring") })
-  : undefined;
+// there. Created before the nodes so the volume takes the nodes' directory owner (postgres). On a
+// Swarm the repository server writes them into a volume on its node, where node_exporter then runs.
+const metricsTextfile =
+  config.monitoring.enabled && target.kind === "docker"
+    ? new docker.Volume("metrics-textfile", { name: `${prefix}-metrics-textfile`, labels: stackLabels(prefix, "monitoring") })
+    : undefined;
+const swarmMetricsVolume = config.monitoring.enabled && target.kind === "swarm" && backupServerHost ? `${prefix}-metrics-textfile` : undefined;
 
 const patroni = new PatroniCluster(
   "patroni",
@@ -98,7 +102,7 @@ const patroni = new PatroniCluster(
 
 // The repository server (backup.repository=server) runs the nodes' image; after the nodes, so its
 // initial backup finds a primary sooner.
-backup?.runRepository({ image: patroni.imageId, metricsVolumeName: metricsTextfile?.name, dependsOn: patroni.members });
+backup?.runRepository({ image: patroni.imageId, metricsVolumeName: metricsTextfile?.name, swarmMetricsVolume, dependsOn: patroni.members });
 
 const haproxy = new HAProxy("haproxy", {
   namePrefix: prefix,
@@ -161,17 +165,16 @@ const monitoring = config.monitoring.enabled
       {
         namePrefix: prefix,
         baseImage: config.baseImage,
-        clusterNetworkName: target.clusterNetwork,
-        // Monitoring runs on one host only (the config refuses it on a Swarm until it is placed there).
-        edgeNetworkName: target.edgeNetwork,
+        target,
         postgresNodes: patroni.nodeNames,
         postgresDatabase: config.database.name,
         postgresExporterImage: patroni.imageId,
         exporterPassword: patroni.exporterPassword,
         patroniEndpoints: patroni.nodeNames.map((n) => `${n}:${PATRONI_REST_PORT}`),
         etcdEndpoints: etcd.metricsEndpoints,
-        haproxyEndpoint: `${haproxy.containerName}:${HAPROXY_PORTS.stats}`,
-        pgbouncer: { host: pgbouncer.containerName, user: pgbouncer.statsUser, password: pgbouncer.statsPassword },
+        // Every router instance by its own name (on a Swarm the common name would reach either one).
+        haproxyEndpoints: target.routerNames("haproxy", haproxy.containerName).map((n) => `${n}:${HAPROXY_PORTS.stats}`),
+        pgbouncer: { hosts: target.routerNames("pgbouncer", pgbouncer.containerName), user: pgbouncer.statsUser, password: pgbouncer.statsPassword },
         alerting: {
           webhookUrl: alerting.webhookUrl && pulumi.secret(alerting.webhookUrl),
           email: alerting.email && { ...alerting.email, password: alerting.email.password && pulumi.secret(alerting.email.password) },
@@ -179,7 +182,6 @@ const monitoring = config.monitoring.enabled
           pagerduty: alerting.pagerduty && { routingKey: pulumi.secret(alerting.pagerduty.routingKey) },
         },
         publish: {
-          bindAddress: config.haproxy.bindAddress,
           prometheusPort: config.monitoring.prometheusPort,
           alertmanagerPort: config.monitoring.alertmanagerPort,
           webhookPort: config.monitoring.webhookPort,
@@ -190,9 +192,11 @@ const monitoring = config.monitoring.enabled
         backupMaxAgeHours: config.monitoring.backupMaxAgeHours,
         caCertPem: tls?.caCertPem,
         textfileVolumeName: metricsTextfile?.name,
+        swarmTextfileVolume: swarmMetricsVolume,
         certificateExpiries: tls?.expiries,
       },
-      { dependsOn: [patroni, haproxy, pgbouncer] },
+      // After the repository server: on a Swarm it seeds the textfile volume node_exporter reads.
+      { dependsOn: [patroni, haproxy, pgbouncer, ...(backup?.repository ? [backup.repository] : [])] },
     )
   : undefined;
 

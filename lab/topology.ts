@@ -65,14 +65,19 @@ export function nodeEndpoint(node: LabNode): string {
 }
 export const managerEndpoint = nodeEndpoint(LAB.nodes[0]);
 
+/** Prometheus' and Alertmanager's ports on the worker's address (host mode, inside the lab node; as dev's). */
+export const LAB_PROMETHEUS_PORT = 19090;
+export const LAB_ALERTMANAGER_PORT = 19093;
+
 /** The overlay's subnet in the lab stack (inside the nodes only; never on the host). */
 export const LAB_OVERLAY_SUBNET = "10.213.60.0/24";
 
 /**
  * The lab stack's settings (Pulumi.lab.yaml): the Swarm target, with each etcd member and each Patroni
  * node on its own manager (issue 10: never two on one node), a router on each of them, poolers on two, and
- * the pgBackRest repository server on the worker (issue 11: backups that survive a database host). Monitoring
- * is not placed on a Swarm yet (the config refuses it there), so the lab stack turns it off.
+ * the pgBackRest repository server on the worker (issue 11: backups that survive a database host), and
+ * monitoring there too: Prometheus and Alertmanager survive the loss of any database host, node_exporter
+ * reads the repository's backup metrics beside it, and both publish on the worker's address (host mode).
  */
 export function renderLabSettings(probeImage?: string): string {
   const label = (n: LabNode) => `node.labels.${LAB.labelKey}==${n.index}`;
@@ -90,6 +95,7 @@ export function renderLabSettings(probeImage?: string): string {
       haproxy: databaseNodes.map(label),
       pgbouncer: [label(n1), label(n2)],
       backup: [label(backupNode)],
+      monitoring: [label(backupNode)],
     },
     overlay: { encrypted: false },
     ...(probeImage ? { probeImage } : {}),
@@ -104,7 +110,7 @@ export function renderLabSettings(probeImage?: string): string {
       "dpg-cluster:network": { subnet: LAB_OVERLAY_SUBNET },
       // The seeds' extension, as on prod: the lab is the production topology.
       "dpg-cluster:patroni": { vectorExtension: "ruvector" },
-      "dpg-cluster:monitoring": { enabled: false },
+      "dpg-cluster:monitoring": { prometheusPort: LAB_PROMETHEUS_PORT, alertmanagerPort: LAB_ALERTMANAGER_PORT },
       "dpg-cluster:backup": { repository: "server" },
     },
   })}`;

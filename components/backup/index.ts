@@ -51,8 +51,13 @@ export interface RepositoryRunArgs {
   image: pulumi.Input<string>;
   /** node_exporter's textfile volume (one host): the scheduler writes dpg_backup.prom there. */
   metricsVolumeName?: pulumi.Input<string>;
+  /** Swarm: the same, a node-local volume of this name that node_exporter mounts on the repository's node. */
+  swarmMetricsVolume?: string;
   dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
 }
+
+/** Where the node image's backup scheduler writes dpg_backup.prom when the directory is mounted (image/docker-entrypoint.sh). */
+const METRICS_DIR = "/var/lib/dpg-metrics";
 
 /** Length of the generated repository passphrase (pgBackRest asks for at least 20). */
 const PASSPHRASE_LENGTH = 64;
@@ -174,8 +179,10 @@ export class PgBackRest extends pulumi.ComponentResource {
         // Same Pulumi and Docker names as the shared volume of `volume`: switching keeps the data.
         memberVolumes: [
           { resourceName: `${this.resourceName}-repo`, name: `${args.namePrefix}-pgbackrest-repo`, containerPath: REPO_PATH, retainOnDestroy: args.settings.retainRepoOnDestroy },
+          // Mounted here first (monitoring waits for this workload), so the volume takes this image's owner of the directory.
+          ...(!onHost && run.swarmMetricsVolume ? [{ resourceName: `${this.resourceName}-metrics`, name: run.swarmMetricsVolume, containerPath: METRICS_DIR }] : []),
         ],
-        sharedVolumes: onHost && run.metricsVolumeName ? [{ volumeName: run.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : [],
+        sharedVolumes: onHost && run.metricsVolumeName ? [{ volumeName: run.metricsVolumeName, containerPath: METRICS_DIR }] : [],
         // The TLS server accepts connections (a TLS handshake needs a client certificate the check has no business holding).
         healthcheck: {
           test: ["CMD", "python3", "-c", `import socket; socket.create_connection(("127.0.0.1", ${PGBACKREST_TLS_PORT}), 3).close()`],

@@ -1,13 +1,17 @@
 // Monitoring: exporters for every service, Prometheus scraping them, alert rules, Alertmanager
-// with a built-in webhook receiver, and Grafana when an image for it exists locally.
+// with a built-in webhook receiver, and Grafana when an image for it exists locally (one host only).
+// Each service is a workload the target places: containers on one host; on a Swarm, Prometheus,
+// Alertmanager and the webhook on the monitoring node, each postgres_exporter beside its database
+// node, node_exporter where the backup metrics are written, all scraped by service name on the overlay.
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceImage, serviceSettings } from "../shared/docker";
-import { NODE_IMAGE_ENTRYPOINT, NODE_IMAGE_USER } from "../patroni/render";
-import { secretFilesSettings } from "../shared/secret-files";
+import { serviceSettings } from "../shared/docker";
+import { NODE_IMAGE_ENTRYPOINT, NODE_IMAGE_UID, NODE_IMAGE_USER } from "../patroni/render";
+import type { Target } from "../target";
+import type { MemberVolume, SharedVolume, Workload, WorkloadFile, WorkloadHealthcheck } from "../target/workload";
 import { DASHBOARDS, GRAFANA_PATHS, renderDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./dashboards";
 import {
   ALERTMANAGER_SECRET_FILES,
@@ -30,8 +34,8 @@ import {
 import { alertNames, renderAlertRules } from "./rules";
 
 export interface MonitoringPgbouncerTarget {
-  /** PgBouncer host on the cluster network. */
-  host: string;
+  /** PgBouncer instances on the cluster network: one pgbouncer_exporter each. */
+  hosts: string[];
   /** Default 6432. */
   port?: number;
   /** A PgBouncer stats_users (or admin_users) entry; it connects to the "pgbouncer" admin database. */
@@ -52,8 +56,6 @@ export interface MonitoringAlertingArgs {
 }
 
 export interface MonitoringPublishArgs {
-  /** Host address published ports bind to (dpg-cluster:haproxy.bindAddress). */
-  bindAddress: string;
   /** Host port of Prometheus. Default: not published. */
   prometheusPort?: number;
   /** Host port of Alertmanager. Default: not published. */
@@ -86,13 +88,11 @@ export interface MonitoringArgs {
   namePrefix: string;
   /** Base image the monitoring image is built FROM. */
   baseImage: string;
-  /** Internal cluster network: every exporter and Prometheus join it. */
-  clusterNetworkName: pulumi.Input<string>;
-  /** Network for published ports and outbound notifications (an internal network cannot do either). */
-  edgeNetworkName: pulumi.Input<string>;
+  /** Where the services run (one host or a Swarm): its cluster network, edge network and placements. */
+  target: Target;
   /** Scrape and rule evaluation interval. Default 15 (seed: "Prometheus scraping metrics every 15s"). */
   scrapeIntervalSeconds?: number;
-  /** Patroni node hostnames: one postgres_exporter container (`<prefix>-pgexp-N`) per node. Default: none. */
+  /** Patroni node hostnames: one postgres_exporter (`<prefix>-pgexp-N`) per node, beside it on a Swarm. Default: none. */
   postgresNodes?: string[];
   /** PostgreSQL port of the nodes. Default 5432. */
   postgresPort?: number;
@@ -108,9 +108,9 @@ export interface MonitoringArgs {
   patroniEndpoints?: string[];
   /** etcd client endpoints ("host:2379"), scraped at /metrics. Default: none. */
   etcdEndpoints?: string[];
-  /** HAProxy stats endpoint ("host:7000") serving /metrics. Default: none. */
-  haproxyEndpoint?: string;
-  /** PgBouncer to export (one pgbouncer_exporter container). Default: none. */
+  /** HAProxy stats endpoints ("host:7000", one per instance) serving /metrics. Default: none. */
+  haproxyEndpoints?: string[];
+  /** PgBouncer to export (one pgbouncer_exporter per instance). Default: none. */
   pgbouncer?: MonitoringPgbouncerTarget;
   /** Run node_exporter (host CPU, memory, disk of the Docker host as seen from a container). Default true. */
   nodeExporter?: boolean;
@@ -124,8 +124,14 @@ export interface MonitoringArgs {
   backupMaxAgeHours: number;
   /** Grafana image present in the local daemon (not packaged in Debian, no registry offline). Default: none, Grafana not deployed. */
   grafanaImage?: string;
-  /** Volume node_exporter reads *.prom files from; created here when not given. */
+  /** One host: the volume node_exporter reads *.prom files from (the nodes write backup metrics there); created here when not given. */
   textfileVolumeName?: pulumi.Input<string>;
+  /**
+   * Swarm: the node-local volume the backup repository server writes dpg_backup.prom into; node_exporter
+   * then runs on the repository's node (dpg-cluster:target.placement.backup) and reads it. Default: none,
+   * node_exporter runs on the monitoring node.
+   */
+  swarmTextfileVolume?: string;
   /** Certificate name → expiry (RFC 3339), exported as dpg_certificate_not_after_timestamp_seconds. */
   certificateExpiries?: Record<string, pulumi.Input<string>>;
   /** The cluster CA when the cluster serves TLS: exporters verify-full, Patroni scraped over https. */
@@ -146,8 +152,9 @@ export const MONITORING_DEFAULTS = {
 
 /** CPU limit (cores) per container: scraping and evaluating is light at this cluster's size. */
 export const MONITORING_CPUS = { prometheus: 1, alertmanager: 0.25, webhook: 0.25, nodeExporter: 0.25, postgresExporter: 0.25, pgbouncerExporter: 0.25, grafana: 0.5 } as const;
-/** The monitoring image's user (components/monitoring/image); its entrypoint is dumb-init alone. */
+/** The monitoring image's user (components/monitoring/image, whose build checks the id); its entrypoint is dumb-init alone. */
 const MONITORING_IMAGE_USER = "prometheus";
+const MONITORING_IMAGE_UID = 100;
 
 /** What the readiness pack sees of this component (secret-free). */
 export interface MonitoringSpec {
@@ -201,34 +208,39 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly webhookReceiverUrl: string;
   /** Plain statement of whether Grafana runs, and why not. */
   readonly grafanaStatus: string;
-  /** Volume node_exporter reads *.prom files from (backup and certificate metrics, see rules.ts). */
-  readonly textfileVolumeName: pulumi.Output<string>;
-  readonly containers: docker.Container[];
+  /** One host: the volume node_exporter reads *.prom files from (backup metrics, see rules.ts). */
+  readonly textfileVolumeName?: pulumi.Output<string>;
+  /** The monitoring services: containers on one host, Swarm services on a Swarm. */
+  readonly services: pulumi.CustomResource[];
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     const prefix = args.namePrefix;
+    const target = args.target;
+    const onHost = target.kind === "docker";
     const scrapeIntervalSeconds = args.scrapeIntervalSeconds ?? MONITORING_DEFAULTS.scrapeIntervalSeconds;
     const mem = { ...MONITORING_DEFAULTS.memoryMb, ...stripUndefined(args.memoryMb ?? {}) };
     const publish = args.publish;
-    const bindAddress = publish.bindAddress;
+    // Where published ports answer: the bind address on one host, the monitoring node on a Swarm.
+    const publishedAddress = () => target.publishedAddresses("monitoring")[0];
     const postgresNodes = args.postgresNodes ?? [];
     if (postgresNodes.length > 0 && (!args.postgresExporterImage || !args.exporterPassword)) {
       throw new Error("Monitoring: postgresNodes needs postgresExporterImage and exporterPassword");
     }
     const nodeExporter = args.nodeExporter ?? MONITORING_DEFAULTS.nodeExporter;
     const host = (role: string) => `${prefix}-${role}`;
+    const pgbouncerHosts = args.pgbouncer?.hosts ?? [];
     const names = {
       prometheus: host("prometheus"),
       alertmanager: host("alertmanager"),
       webhook: host("alert-webhook"),
       nodeExporter: host("node-exporter"),
-      pgbouncerExporter: host("pgbouncer-exporter"),
+      // One exporter per pooler instance; a single one keeps the unnumbered name.
+      pgbouncerExporter: (i: number) => (pgbouncerHosts.length === 1 ? host("pgbouncer-exporter") : host(`pgbouncer-exporter-${i + 1}`)),
       grafana: host("grafana"),
       pgexp: (i: number) => host(`pgexp-${i + 1}`),
     };
     const port = MONITORING_PORTS;
     const tls = args.caCertPem !== undefined;
-    const caUploads = tls ? [{ file: MONITORING_PATHS.caFile, content: args.caCertPem! }] : [];
     const targets: PrometheusRenderInput["targets"] = {
       prometheus: [{ address: `${names.prometheus}:${port.prometheus}` }],
       alertmanager: [{ address: `${names.alertmanager}:${port.alertmanager}` }],
@@ -236,8 +248,8 @@ export class Monitoring extends pulumi.ComponentResource {
       postgres: postgresNodes.map((node, i) => ({ address: `${names.pgexp(i)}:${port.postgresExporter}`, labels: { node } })),
       patroni: (args.patroniEndpoints ?? []).map((address) => ({ address })),
       etcd: (args.etcdEndpoints ?? []).map((address) => ({ address })),
-      haproxy: args.haproxyEndpoint ? [{ address: args.haproxyEndpoint }] : [],
-      pgbouncer: args.pgbouncer ? [{ address: `${names.pgbouncerExporter}:${port.pgbouncerExporter}` }] : [],
+      haproxy: (args.haproxyEndpoints ?? []).map((address) => ({ address })),
+      pgbouncer: pgbouncerHosts.map((_, i) => ({ address: `${names.pgbouncerExporter(i)}:${port.pgbouncerExporter}` })),
     };
     const alerting = args.alerting ?? {};
     const amInput = {
@@ -247,7 +259,10 @@ export class Monitoring extends pulumi.ComponentResource {
       slack: alerting.slack ? { channel: alerting.slack.channel } : undefined,
       pagerduty: alerting.pagerduty ? {} : undefined,
     };
-    const grafana = grafanaAvailability(args.grafanaImage);
+    // Grafana comes from this machine's daemon, so it runs on one host only (the config refuses it on a Swarm).
+    const grafana = onHost
+      ? grafanaAvailability(args.grafanaImage)
+      : { deploy: false, message: "Grafana not deployed: it runs on one Docker host only (an image in the local daemon); the 4 dashboards are rendered for any Grafana." };
     const jobs: ScrapeJob[] = scrapedJobs(targets);
     const rulesInput = { cluster: prefix, backupMaxAgeSeconds: args.backupMaxAgeHours * 3600 };
     const spec: MonitoringSpec = {
@@ -261,170 +276,130 @@ export class Monitoring extends pulumi.ComponentResource {
     };
     super(Monitoring.__pulumiType, name, spec, opts);
 
-    const image = serviceImage(
-      `${name}-image`,
-      { imageDir: path.join(__dirname, "image"), repository: "dpg/monitoring", baseImage: args.baseImage },
-      { parent: this },
-    );
-    const onCluster = (alias: string) => [{ name: args.clusterNetworkName, aliases: [alias] }];
-    // A published port needs a non-internal network listed first (as HAProxy does).
-    const networks = (alias: string, edge: boolean) => (edge ? [{ name: args.edgeNetworkName }, ...onCluster(alias)] : onCluster(alias));
-    const ports = (internal: number, external?: number) => (external ? [{ internal, external, ip: bindAddress }] : []);
-    const httpCheck = (url: string, startPeriod = "10s") => ({
-      tests: ["CMD", "python3", "/usr/local/bin/http-check.py", url],
-      interval: "15s",
-      timeout: "5s",
+    const image = target.image(`${name}-image`, { imageDir: path.join(__dirname, "image"), repository: "dpg/monitoring", baseImage: args.baseImage }, this);
+    const httpCheck = (url: string, startPeriodS = 10): WorkloadHealthcheck => ({
+      test: ["CMD", "python3", "/usr/local/bin/http-check.py", url],
+      intervalS: 15,
+      timeoutS: 5,
       retries: 3,
-      startPeriod,
+      startPeriodS,
     });
-    const limits = (which: keyof typeof MONITORING_CPUS) => serviceSettings(prefix, "monitoring", { memoryMb: mem[which], cpus: MONITORING_CPUS[which] });
-
-    const containers: docker.Container[] = [];
+    const limits = (which: keyof typeof MONITORING_CPUS) => ({ memoryMb: mem[which], cpus: MONITORING_CPUS[which] });
+    const published = (internal: number, external?: number) => (external ? [{ internal, external }] : []);
+    const monitoringProcess = (command: string[]) => ({ user: MONITORING_IMAGE_USER, uid: MONITORING_IMAGE_UID, entrypoint: [], command });
+    // Prometheus, Alertmanager and the webhook share the monitoring node; the exporters sit where they read.
+    const monitoringNode = target.placement("monitoring", 0);
+    const caFiles: WorkloadFile[] = tls ? [{ path: MONITORING_PATHS.caFile, content: args.caCertPem! }] : [];
+    const services: pulumi.CustomResource[] = [];
+    const run = (resourceName: string, w: Omit<Workload, "component">, dependsOn?: pulumi.Resource[]) => {
+      const r = target.run(resourceName, { component: "monitoring", ...w }, { parent: this, ...(dependsOn ? { dependsOn } : {}) });
+      services.push(r);
+      return r;
+    };
 
     // Built-in webhook receiver: the default notification channel.
-    containers.push(
-      new docker.Container(
-        `${name}-webhook`,
-        {
-          name: names.webhook,
-          hostname: names.webhook,
-          image: image.imageId,
-          command: SERVICE_COMMANDS.webhook(),
-          envs: [`WEBHOOK_LISTEN=0.0.0.0:${port.webhook}`],
-          networksAdvanced: networks(names.webhook, publish.webhookPort !== undefined),
-          ports: ports(port.webhook, publish.webhookPort),
-          healthcheck: httpCheck(`http://127.0.0.1:${port.webhook}/healthz`),
-          ...limits("webhook"),
-        },
-        { parent: this },
-      ),
-    );
+    run(`${name}-webhook`, {
+      name: names.webhook,
+      image,
+      process: monitoringProcess(SERVICE_COMMANDS.webhook()),
+      files: [],
+      env: [`WEBHOOK_LISTEN=0.0.0.0:${port.webhook}`],
+      ports: published(port.webhook, publish.webhookPort),
+      healthcheck: httpCheck(`http://127.0.0.1:${port.webhook}/healthz`),
+      limits: limits("webhook"),
+      placement: monitoringNode,
+    });
 
-    // Alertmanager: needs the edge network to be published or to reach e-mail/Slack/PagerDuty.
-    const amUploads: docker.types.input.ContainerUpload[] = [{ file: MONITORING_PATHS.alertmanagerConfig, content: renderAlertmanagerConfig(amInput) }];
-    // Secret files are handed to the service user (0600) before it starts: secretFilesSettings.
-    const secretFile = (file: string, content: pulumi.Input<string>) => ({ file, content: pulumi.secret(content) });
-    const amSecretFiles: string[] = [];
-    const amSecret = (file: string, content: pulumi.Input<string>) => {
-      amSecretFiles.push(file);
-      amUploads.push(secretFile(file, content));
-    };
+    // Alertmanager: its channels' secrets are files owned by its user (0600 on one host, 0400 on a Swarm).
+    const amFiles: WorkloadFile[] = [{ path: MONITORING_PATHS.alertmanagerConfig, content: renderAlertmanagerConfig(amInput) }];
+    const amSecret = (p: string, content: pulumi.Input<string>) => amFiles.push({ path: p, content: pulumi.secret(content), secret: true });
     if (alerting.email?.password !== undefined) amSecret(ALERTMANAGER_SECRET_FILES.emailPassword, alerting.email.password);
     if (alerting.slack) amSecret(ALERTMANAGER_SECRET_FILES.slackApiUrl, alerting.slack.apiUrl);
     if (alerting.pagerduty) amSecret(ALERTMANAGER_SECRET_FILES.pagerdutyRoutingKey, alerting.pagerduty.routingKey);
     if (alerting.webhookUrl !== undefined) amSecret(ALERTMANAGER_SECRET_FILES.webhookUrl, alerting.webhookUrl);
-    // An operator's channel is outside the internal network: it needs the edge network's egress.
-    const amEgress = publish.alertmanagerPort !== undefined || !!(alerting.email || alerting.slack || alerting.pagerduty || alerting.webhookUrl !== undefined);
-    const amData = new docker.Volume(`${name}-alertmanager-data`, { name: `${names.alertmanager}-data` }, { parent: this });
-    containers.push(
-      new docker.Container(
-        `${name}-alertmanager`,
-        {
-          name: names.alertmanager,
-          hostname: names.alertmanager,
-          image: image.imageId,
-          command: SERVICE_COMMANDS.alertmanager(),
-          networksAdvanced: networks(names.alertmanager, amEgress),
-          ports: ports(port.alertmanager, publish.alertmanagerPort),
-          volumes: [{ volumeName: amData.name, containerPath: MONITORING_PATHS.alertmanagerData }],
-          uploads: amUploads,
-          healthcheck: httpCheck(`http://127.0.0.1:${port.alertmanager}/-/ready`),
-          ...limits("alertmanager"),
-          ...(amSecretFiles.length ? secretFilesSettings({ user: MONITORING_IMAGE_USER, files: amSecretFiles, entrypoint: [], command: SERVICE_COMMANDS.alertmanager() }) : {}),
-        },
-        { parent: this },
-      ),
-    );
+    run(`${name}-alertmanager`, {
+      name: names.alertmanager,
+      image,
+      process: monitoringProcess(SERVICE_COMMANDS.alertmanager()),
+      files: amFiles,
+      memberVolumes: [{ resourceName: `${name}-alertmanager-data`, name: `${names.alertmanager}-data`, containerPath: MONITORING_PATHS.alertmanagerData }],
+      // An operator's channel is outside the internal network: it needs the edge network's egress.
+      egress: !!(alerting.email || alerting.slack || alerting.pagerduty || alerting.webhookUrl !== undefined),
+      ports: published(port.alertmanager, publish.alertmanagerPort),
+      healthcheck: httpCheck(`http://127.0.0.1:${port.alertmanager}/-/ready`),
+      limits: limits("alertmanager"),
+      placement: monitoringNode,
+    });
 
-    // node_exporter, with the textfile volume other components write backup/cert metrics into
-    // (the Patroni nodes' backup scheduler writes dpg_backup.prom; certificate expiries come from here).
-    const textfileVolumeName =
-      args.textfileVolumeName ?? new docker.Volume(`${name}-textfile`, { name: `${prefix}-metrics-textfile` }, { parent: this }).name;
-    const certificateMetrics = args.certificateExpiries
-      ? pulumi.all(args.certificateExpiries).apply((expiries) => [{ file: `${MONITORING_PATHS.textfileDir}/dpg_certificates.prom`, content: renderCertificateMetrics(expiries) }])
-      : pulumi.output([]);
+    // node_exporter reads the backup scheduler's dpg_backup.prom from the textfile volume. One host:
+    // a volume shared with the nodes (or the repository server). Swarm: the repository server's
+    // node-local volume, so node_exporter runs on that node; certificate expiries are a file of its own.
+    const textfileVolumeName = onHost
+      ? (args.textfileVolumeName ?? new docker.Volume(`${name}-textfile`, { name: `${prefix}-metrics-textfile` }, { parent: this }).name)
+      : undefined;
+    const swarmTextfile = onHost ? undefined : args.swarmTextfileVolume;
     if (nodeExporter) {
-      containers.push(
-        new docker.Container(
-          `${name}-node-exporter`,
-          {
-            name: names.nodeExporter,
-            hostname: names.nodeExporter,
-            image: image.imageId,
-            command: SERVICE_COMMANDS.nodeExporter(),
-            networksAdvanced: onCluster(names.nodeExporter),
-            // Writable only so the certificate metrics can be uploaded into it at creation.
-            volumes: [{ volumeName: textfileVolumeName, containerPath: MONITORING_PATHS.textfileDir }],
-            uploads: certificateMetrics,
-            healthcheck: httpCheck(`http://127.0.0.1:${port.nodeExporter}/`),
-            ...limits("nodeExporter"),
-          },
-          { parent: this },
-        ),
-      );
+      const certificates: WorkloadFile[] = args.certificateExpiries
+        ? [{ path: `${MONITORING_PATHS.renderedTextfileDir}/dpg_certificates.prom`, content: pulumi.all(args.certificateExpiries).apply((e) => renderCertificateMetrics(e)) }]
+        : [];
+      const shared: SharedVolume[] = textfileVolumeName ? [{ volumeName: textfileVolumeName, containerPath: MONITORING_PATHS.textfileDir }] : [];
+      const member: MemberVolume[] = swarmTextfile
+        ? [{ resourceName: `${name}-textfile`, name: swarmTextfile, containerPath: MONITORING_PATHS.textfileDir, readOnly: true }]
+        : [];
+      run(`${name}-node-exporter`, {
+        name: names.nodeExporter,
+        image,
+        process: monitoringProcess(SERVICE_COMMANDS.nodeExporter(certificates.length > 0)),
+        files: certificates,
+        sharedVolumes: shared,
+        memberVolumes: member,
+        healthcheck: httpCheck(`http://127.0.0.1:${port.nodeExporter}/`),
+        limits: limits("nodeExporter"),
+        placement: swarmTextfile ? target.placement("backup", 0) : monitoringNode,
+      });
     }
 
-    // postgres_exporter, one per node, from the Patroni image (it has the Debian package).
+    // postgres_exporter, one per node, from the Patroni image (it has the Debian package); on a Swarm beside its node.
     const queries = renderPostgresExporterQueries();
     postgresNodes.forEach((node, i) => {
-      const db = args.postgresDatabase ?? MONITORING_DEFAULTS.postgresDatabase;
-      containers.push(
-        new docker.Container(
-          `${name}-pgexp-${i + 1}`,
-          {
-            name: names.pgexp(i),
-            hostname: names.pgexp(i),
-            image: args.postgresExporterImage!,
-            envs: postgresExporterEnv({
-              host: node,
-              port: args.postgresPort ?? MONITORING_DEFAULTS.postgresPort,
-              database: db,
-              user: args.exporterUser ?? MONITORING_DEFAULTS.exporterUser,
-              tls,
-            }),
-            networksAdvanced: onCluster(names.pgexp(i)),
-            uploads: [
-              { file: MONITORING_PATHS.postgresExporterQueries, content: queries },
-              secretFile(MONITORING_PATHS.postgresExporterPassword, args.exporterPassword!),
-              ...caUploads,
-            ],
-            healthcheck: {
-              tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port.postgresExporter}/`],
-              interval: "15s",
-              timeout: "5s",
-              retries: 3,
-              startPeriod: "10s",
-            },
-            ...limits("postgresExporter"),
-            ...secretFilesSettings({ user: NODE_IMAGE_USER, files: [MONITORING_PATHS.postgresExporterPassword], entrypoint: NODE_IMAGE_ENTRYPOINT, command: SERVICE_COMMANDS.postgresExporter() }),
-          },
-          { parent: this },
-        ),
-      );
+      run(`${name}-pgexp-${i + 1}`, {
+        name: names.pgexp(i),
+        image: args.postgresExporterImage!,
+        process: { user: NODE_IMAGE_USER, uid: NODE_IMAGE_UID, entrypoint: NODE_IMAGE_ENTRYPOINT, command: SERVICE_COMMANDS.postgresExporter() },
+        env: postgresExporterEnv({
+          host: node,
+          port: args.postgresPort ?? MONITORING_DEFAULTS.postgresPort,
+          database: args.postgresDatabase ?? MONITORING_DEFAULTS.postgresDatabase,
+          user: args.exporterUser ?? MONITORING_DEFAULTS.exporterUser,
+          tls,
+        }),
+        files: [
+          { path: MONITORING_PATHS.postgresExporterQueries, content: queries },
+          { path: MONITORING_PATHS.postgresExporterPassword, content: pulumi.secret(args.exporterPassword!), secret: true },
+          ...caFiles,
+        ],
+        healthcheck: { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port.postgresExporter}/`], intervalS: 15, timeoutS: 5, retries: 3, startPeriodS: 10 },
+        limits: limits("postgresExporter"),
+        placement: target.placement("patroni", i),
+      });
     });
 
     if (args.pgbouncer) {
       const pgb = args.pgbouncer;
-      containers.push(
-        new docker.Container(
-          `${name}-pgbouncer-exporter`,
-          {
-            name: names.pgbouncerExporter,
-            hostname: names.pgbouncerExporter,
-            image: image.imageId,
-            envs: pgbouncerExporterEnv({ host: pgb.host, port: pgb.port ?? MONITORING_DEFAULTS.pgbouncerPort, user: pgb.user, tls }),
-            networksAdvanced: onCluster(names.pgbouncerExporter),
-            uploads: [secretFile(PGBOUNCER_EXPORTER_PASSWORD_FILE, pgb.password), ...caUploads],
-            healthcheck: httpCheck(`http://127.0.0.1:${port.pgbouncerExporter}/`),
-            ...limits("pgbouncerExporter"),
-            ...secretFilesSettings({ user: MONITORING_IMAGE_USER, files: [PGBOUNCER_EXPORTER_PASSWORD_FILE], entrypoint: [], command: SERVICE_COMMANDS.pgbouncerExporter() }),
-          },
-          { parent: this },
-        ),
-      );
+      pgbouncerHosts.forEach((pgbHost, i) => {
+        run(pgbouncerHosts.length === 1 ? `${name}-pgbouncer-exporter` : `${name}-pgbouncer-exporter-${i + 1}`, {
+          name: names.pgbouncerExporter(i),
+          image,
+          process: monitoringProcess(SERVICE_COMMANDS.pgbouncerExporter()),
+          env: pgbouncerExporterEnv({ host: pgbHost, port: pgb.port ?? MONITORING_DEFAULTS.pgbouncerPort, user: pgb.user, tls }),
+          files: [{ path: PGBOUNCER_EXPORTER_PASSWORD_FILE, content: pulumi.secret(pgb.password), secret: true }, ...caFiles],
+          healthcheck: httpCheck(`http://127.0.0.1:${port.pgbouncerExporter}/`),
+          limits: limits("pgbouncerExporter"),
+          placement: monitoringNode,
+        });
+      });
     }
 
-    const promData = new docker.Volume(`${name}-prometheus-data`, { name: `${names.prometheus}-data` }, { parent: this });
     const promConfig = renderPrometheusConfig({
       cluster: prefix,
       scrapeIntervalSeconds,
@@ -432,34 +407,33 @@ export class Monitoring extends pulumi.ComponentResource {
       alertmanager: `${names.alertmanager}:${port.alertmanager}`,
       tlsJobs: tls ? ["patroni"] : [],
     });
-    containers.push(
-      new docker.Container(
-        `${name}-prometheus`,
-        {
-          name: names.prometheus,
-          hostname: names.prometheus,
-          image: image.imageId,
-          command: SERVICE_COMMANDS.prometheus(args.retentionDays),
-          networksAdvanced: networks(names.prometheus, publish.prometheusPort !== undefined),
-          ports: ports(port.prometheus, publish.prometheusPort),
-          volumes: [{ volumeName: promData.name, containerPath: MONITORING_PATHS.prometheusData }],
-          uploads: [
-            { file: MONITORING_PATHS.prometheusConfig, content: promConfig },
-            { file: MONITORING_PATHS.rulesFile, content: renderAlertRules(rulesInput) },
-            ...caUploads,
-          ],
-          healthcheck: httpCheck(`http://127.0.0.1:${port.prometheus}/-/ready`, "30s"),
-          // Prometheus flushes its head block on SIGTERM.
-          stopTimeout: 30,
-          ...limits("prometheus"),
-        },
-        { parent: this, dependsOn: containers.slice() },
-      ),
+    run(
+      `${name}-prometheus`,
+      {
+        name: names.prometheus,
+        image,
+        process: monitoringProcess(SERVICE_COMMANDS.prometheus(args.retentionDays)),
+        files: [
+          { path: MONITORING_PATHS.prometheusConfig, content: promConfig },
+          { path: MONITORING_PATHS.rulesFile, content: renderAlertRules(rulesInput) },
+          ...caFiles,
+        ],
+        memberVolumes: [{ resourceName: `${name}-prometheus-data`, name: `${names.prometheus}-data`, containerPath: MONITORING_PATHS.prometheusData }],
+        ports: published(port.prometheus, publish.prometheusPort),
+        healthcheck: httpCheck(`http://127.0.0.1:${port.prometheus}/-/ready`, 30),
+        // Prometheus flushes its head block on SIGTERM.
+        stopGraceS: 30,
+        limits: limits("prometheus"),
+        placement: monitoringNode,
+      },
+      services.slice(),
     );
 
     if (grafana.deploy) {
       const adminPassword = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
-      containers.push(
+      const onCluster = { name: target.clusterNetwork, aliases: [names.grafana] };
+      // Grafana's image is not ours (no setpriv hand-over), so it stays a container of its own on one host.
+      services.push(
         new docker.Container(
           `${name}-grafana`,
           {
@@ -473,29 +447,31 @@ export class Monitoring extends pulumi.ComponentResource {
               "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
               "GF_AUTH_ANONYMOUS_ENABLED=false",
             ],
-            networksAdvanced: networks(names.grafana, publish.grafanaPort !== undefined),
-            ports: ports(port.grafana, publish.grafanaPort),
+            // A published port needs a non-internal network listed first.
+            networksAdvanced: publish.grafanaPort !== undefined ? [{ name: target.edgeNetwork }, onCluster] : [onCluster],
+            ports: publish.grafanaPort ? [{ internal: port.grafana, external: publish.grafanaPort, ip: publishedAddress() }] : [],
             uploads: [
               { file: GRAFANA_PATHS.datasources, content: renderGrafanaDatasources(`http://${names.prometheus}:${port.prometheus}`, scrapeIntervalSeconds) },
               { file: GRAFANA_PATHS.dashboardProvider, content: renderGrafanaDashboardProvider() },
               ...DASHBOARDS.map((d) => ({ file: `${GRAFANA_PATHS.dashboardsDir}/${d.file}`, content: renderDashboard(d) })),
-              secretFile(GRAFANA_PATHS.adminPasswordFile, adminPassword.result),
+              { file: GRAFANA_PATHS.adminPasswordFile, content: pulumi.secret(adminPassword.result) },
             ],
-            ...limits("grafana"),
+            ...serviceSettings(prefix, "monitoring", limits("grafana")),
           },
           { parent: this },
         ),
       );
     }
 
-    this.containers = containers;
+    const url = (p?: number) => (p ? `http://${publishedAddress()}:${p}` : "");
+    this.services = services;
     this.prometheusInternalUrl = `http://${names.prometheus}:${port.prometheus}`;
-    this.prometheusUrl = publish.prometheusPort ? `http://${bindAddress}:${publish.prometheusPort}` : "";
-    this.alertmanagerUrl = publish.alertmanagerPort ? `http://${bindAddress}:${publish.alertmanagerPort}` : "";
-    this.grafanaUrl = grafana.deploy && publish.grafanaPort ? `http://${bindAddress}:${publish.grafanaPort}` : "";
-    this.webhookReceiverUrl = publish.webhookPort ? `http://${bindAddress}:${publish.webhookPort}` : "";
+    this.prometheusUrl = url(publish.prometheusPort);
+    this.alertmanagerUrl = url(publish.alertmanagerPort);
+    this.grafanaUrl = grafana.deploy ? url(publish.grafanaPort) : "";
+    this.webhookReceiverUrl = url(publish.webhookPort);
     this.grafanaStatus = grafana.message;
-    this.textfileVolumeName = pulumi.output(textfileVolumeName);
+    this.textfileVolumeName = textfileVolumeName !== undefined ? pulumi.output(textfileVolumeName) : undefined;
     this.registerOutputs({
       prometheusUrl: this.prometheusUrl,
       alertmanagerUrl: this.alertmanagerUrl,

@@ -14,6 +14,8 @@ export const MONITORING_PATHS = {
   alertmanagerData: "/var/lib/dpg-monitoring/alertmanager",
   webhookData: "/var/lib/dpg-monitoring/webhook",
   textfileDir: "/var/lib/dpg-monitoring/textfile",
+  /** node_exporter's second textfile directory: files the program renders (certificate expiries), a config on a Swarm. */
+  renderedTextfileDir: "/etc/dpg-monitoring/textfile",
   /** In the Patroni image, which runs the postgres_exporter sidecars. */
   postgresExporterQueries: "/etc/postgres_exporter/queries.yml",
   postgresExporterPassword: "/etc/postgres_exporter/password",
@@ -273,7 +275,13 @@ export const SERVICE_COMMANDS = {
     "--cluster.listen-address=",
   ],
   webhook: (): string[] => ["python3", "/usr/local/bin/alert-webhook.py"],
-  nodeExporter: (): string[] => ["prometheus-node-exporter", `--web.listen-address=:${MONITORING_PORTS.nodeExporter}`, `--collector.textfile.directory=${MONITORING_PATHS.textfileDir}`],
+  /** The textfile volume (backup metrics) and, when the program renders some, its own directory (node_exporter ≥ 1.7 reads several). */
+  nodeExporter: (rendered = false): string[] => [
+    "prometheus-node-exporter",
+    `--web.listen-address=:${MONITORING_PORTS.nodeExporter}`,
+    `--collector.textfile.directory=${MONITORING_PATHS.textfileDir}`,
+    ...(rendered ? [`--collector.textfile.directory=${MONITORING_PATHS.renderedTextfileDir}`] : []),
+  ],
   /** Runs in the Patroni image, which has Debian's prometheus-postgres-exporter. */
   postgresExporter: (): string[] => [
     "prometheus-postgres-exporter",

@@ -34,13 +34,15 @@ export function containerArgs(w: Workload, ctx: ContainerContext): docker.Contai
   checkWorkload(w);
   const h = w.healthcheck;
   const published = (w.ports ?? []).length > 0;
+  const edge = published || w.egress === true;
   const secretFiles = w.files.filter((f) => f.secret).map((f) => f.path);
   return {
     name: w.name,
     hostname: w.name,
     image: w.image,
     // The edge network comes first so the published ports are reachable from the host.
-    networksAdvanced: [...(published ? [{ name: ctx.networks.edge }] : []), { name: ctx.networks.cluster, aliases: [w.name, ...(w.aliases ?? [])] }],
+    networksAdvanced: [...(edge ? [{ name: ctx.networks.edge }] : []), { name: ctx.networks.cluster, aliases: [w.name, ...(w.aliases ?? [])] }],
+    ...(w.env?.length ? { envs: w.env } : {}),
     ...(published ? { ports: w.ports!.map((p) => ({ internal: p.internal, external: p.external, ip: ctx.bindAddress })) } : {}),
     volumes: [
       ...(w.memberVolumes ?? []).map((v, i) => ({ volumeName: ctx.memberVolumeNames[i], containerPath: v.containerPath })),
@@ -57,10 +59,11 @@ export function containerArgs(w: Workload, ctx: ContainerContext): docker.Contai
     ...(w.shmSizeMb !== undefined ? { shmSize: w.shmSizeMb } : {}),
     ...(w.stopGraceS !== undefined ? { stopTimeout: w.stopGraceS } : {}),
     ...serviceSettings(ctx.namePrefix, w.component, w.limits),
-    // Without secret files the image's own user, entrypoint and command run as built.
+    // Without secret files the image's own user and entrypoint run as built, with the workload's command
+    // (one image may serve several programs, as monitoring's does; where it is the image's CMD, no change).
     ...(secretFiles.length
       ? secretFilesSettings({ user: w.process.user, files: secretFiles, entrypoint: w.process.entrypoint, command: w.process.command })
-      : {}),
+      : { command: w.process.command }),
   };
 }
 

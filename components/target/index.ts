@@ -16,7 +16,9 @@ import type { Workload } from "./workload";
 export type { Workload } from "./workload";
 
 /** Components whose members a Swarm target pins, one constraint each. */
-export type PlacedComponent = "etcd" | "patroni" | "haproxy" | "pgbouncer" | "backup";
+export type PlacedComponent = "etcd" | "patroni" | "haproxy" | "pgbouncer" | "backup" | "monitoring";
+/** Components with published ports: the routers, and monitoring (Prometheus, Alertmanager, the alert webhook). */
+export type PublishingComponent = "haproxy" | "pgbouncer" | "monitoring";
 
 export interface RunOptions {
   parent: pulumi.Resource;
@@ -33,8 +35,8 @@ export interface Target {
   placement(component: PlacedComponent, i: number): string | undefined;
   /** Names of a router's instances: one on a host; one per placement on a Swarm (all share `base` as DNS alias). */
   routerNames(component: "haproxy" | "pgbouncer", base: string): string[];
-  /** Addresses clients reach a router's published ports on. */
-  publishedAddresses(component: "haproxy" | "pgbouncer"): string[];
+  /** Addresses clients reach a component's published ports on. */
+  publishedAddresses(component: PublishingComponent): string[];
   /** The cluster network's name (containers) or id (services), for workloads the target does not run. */
   readonly clusterNetwork: pulumi.Output<string>;
   /** How to exec into a member where it runs (day-2, live checks). */
@@ -131,8 +133,8 @@ class SwarmTarget implements Target {
     this.edgeNetwork = overlay("edge-network", "edge", false);
   }
 
-  publishedAddresses(component: "haproxy" | "pgbouncer"): string[] {
-    // Host-mode ports answer only on the nodes the routers are pinned to.
+  publishedAddresses(component: PublishingComponent): string[] {
+    // Host-mode ports answer only on the nodes the component is pinned to.
     return this.args.settings.placement[component].map((c) => constrainedNode(this.args.settings.nodes, c)!.address);
   }
 

@@ -71,6 +71,7 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
         hostname: w.name,
         // The image's ENTRYPOINT (dumb-init) stays; it runs as the image's user, who owns the secrets.
         args: w.process.command,
+        ...(w.env?.length ? { env: Object.fromEntries(w.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])) } : {}),
         labels,
         secrets: w.files
           .filter((f) => f.secret)
@@ -86,7 +87,12 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
           .filter((f) => !f.secret)
           .map((f) => ({ configId: ref(f).id, configName: ref(f).name, fileName: f.path, fileUid: "0", fileGid: "0", fileMode: 0o444 })),
         mounts: [
-          ...(w.memberVolumes ?? []).map((v) => ({ type: "volume", source: v.name, target: v.containerPath })),
+          ...(w.memberVolumes ?? []).map((v) => ({
+            type: "volume",
+            source: v.name,
+            target: v.containerPath,
+            ...(v.readOnly ? { readOnly: true, volumeOptions: { noCopy: true } } : {}),
+          })),
           ...(w.shmSizeMb !== undefined ? [{ type: "tmpfs", target: "/dev/shm", tmpfsOptions: { sizeBytes: w.shmSizeMb * 1024 * 1024 } }] : []),
         ],
         healthcheck: {
@@ -105,7 +111,7 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
       // replacement on every update.
       networksAdvanceds: [
         { id: ctx.networks.cluster, aliases: [w.name, ...(w.aliases ?? [])] },
-        ...(w.ports?.length ? [{ id: ctx.networks.edge }] : []),
+        ...(w.ports?.length || w.egress ? [{ id: ctx.networks.edge }] : []),
       ] as unknown as docker.types.input.ServiceTaskSpecNetworksAdvanced[],
       placement: { constraints: [w.placement] },
       resources: { limits: swarmLimits(w) },

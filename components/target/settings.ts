@@ -49,6 +49,11 @@ export const targetSettings = z
           .max(1, "one constraint: the node of the pgBackRest repository server")
           .default([])
           .describe("swarm, backup.repository=server: the node of the repository server (prod: none of the Patroni nodes')"),
+        monitoring: z
+          .array(constraint)
+          .max(1, "one constraint: the node of Prometheus, Alertmanager and the alert webhook")
+          .default([])
+          .describe("swarm, monitoring.enabled: the node of Prometheus, Alertmanager and the alert webhook (prod: none of the Patroni nodes')"),
       })
       .strict()
       .default({}),
@@ -94,7 +99,7 @@ export function constrainedNode(nodes: SwarmNode[], c: string): SwarmNode | unde
 export function placementProblems(t: TargetSettings, c: PlacementContext): string[] {
   if (t.kind === "docker") {
     const set = (["endpoint", "registry"] as const).filter((k) => t[k] !== undefined);
-    const lists = (["etcd", "patroni", "haproxy", "pgbouncer", "backup"] as const).filter((k) => t.placement[k].length);
+    const lists = (["etcd", "patroni", "haproxy", "pgbouncer", "backup", "monitoring"] as const).filter((k) => t.placement[k].length);
     const stray = [...set, ...(t.nodes.length ? ["nodes"] : []), ...lists.map((k) => `placement.${k}`)];
     return stray.length ? [`${key("kind")} is "docker" but ${stray.map(key).join(", ")} are set: they only apply to kind "swarm" (set ${key("kind")} swarm, or remove them)`] : [];
   }
@@ -110,7 +115,7 @@ export function placementProblems(t: TargetSettings, c: PlacementContext): strin
   const dupHost = hostnames.find((h, i) => hostnames.indexOf(h) !== i);
   if (dupHost) out.push(`${key("nodes")}: hostname "${dupHost}" is listed twice`);
 
-  const spread = (what: "etcd" | "patroni" | "haproxy" | "pgbouncer" | "backup", want: number | undefined, min: number) => {
+  const spread = (what: "etcd" | "patroni" | "haproxy" | "pgbouncer" | "backup" | "monitoring", want: number | undefined, min: number) => {
     const list = t.placement[what];
     if (want !== undefined && list.length !== want) {
       out.push(`${key(`placement.${what}`)}: ${list.length} constraint(s) for ${want} ${what === "etcd" ? "members (dpg-cluster:etcd.members)" : "nodes (dpg-cluster:patroni.nodes)"}: give one per member, each on a different node`);
@@ -137,10 +142,31 @@ export function placementProblems(t: TargetSettings, c: PlacementContext): strin
   spread("haproxy", undefined, c.environment === "prod" ? 2 : 1);
   spread("pgbouncer", undefined, c.environment === "prod" ? 2 : 1);
   spread("backup", undefined, 0);
+  spread("monitoring", undefined, 0);
   out.push(...backupPlacementProblems(t, c));
-  // Not yet placed on a Swarm: the metrics textfile folder is a volume shared with the nodes.
-  if (c.monitoringEnabled) out.push(`dpg-cluster:monitoring.enabled: monitoring is not yet placed on a Swarm; set it false on kind "swarm"`);
+  out.push(...monitoringPlacementProblems(t, c));
   return out;
+}
+
+/**
+ * Prometheus, Alertmanager and the alert webhook share one node, named by one constraint; in prod not
+ * a Patroni node's host, or losing that host takes a database and the alerting that should report it.
+ * (The exporters need no placement: each postgres_exporter runs beside its node.)
+ */
+function monitoringPlacementProblems(t: TargetSettings, c: PlacementContext): string[] {
+  const placed = t.placement.monitoring;
+  if (!c.monitoringEnabled) {
+    return placed.length ? [`${key("placement.monitoring")}: only used with dpg-cluster:monitoring.enabled true; remove it`] : [];
+  }
+  if (placed.length !== 1) {
+    return [`${key("placement.monitoring")}: one constraint naming the node of Prometheus, Alertmanager and the alert webhook is needed (dpg-cluster:monitoring.enabled is true; or set it false)`];
+  }
+  const node = constrainedNode(t.nodes, placed[0]);
+  if (!node || c.environment !== "prod") return [];
+  const shared = t.placement.patroni.findIndex((p) => constrainedNode(t.nodes, p)?.hostname === node.hostname);
+  return shared < 0
+    ? []
+    : [`${key("placement.monitoring")}: Prometheus and Alertmanager are on node ${node.hostname} with Patroni node ${shared + 1} (${key(`placement.patroni[${shared}]`)}): losing that host would take a database and the alerts about it; use a node without a Patroni member`];
 }
 
 /**

@@ -20,6 +20,12 @@ export interface MemberVolume {
   containerPath: string;
   /** Kept by `pulumi destroy` (the backup repository with backup.retainRepoOnDestroy). */
   retainOnDestroy?: boolean;
+  /**
+   * Swarm: another member on the same node writes this volume (node_exporter reading the repository
+   * server's metrics): mounted read-only and never seeded from this image, so the writer's image
+   * decides the volume's owner whichever task starts first.
+   */
+  readOnly?: boolean;
 }
 
 /** A volume something else created and shares between workloads (single host only). */
@@ -65,6 +71,10 @@ export interface Workload {
    */
   swarmHealthcheck?: WorkloadHealthcheck;
   limits: ServiceLimits;
+  /** Environment ("KEY=value"): never a secret (secrets are files; the exporters read their passwords from one). */
+  env?: string[];
+  /** Joins the edge network without publishing a port: outbound traffic (Alertmanager's e-mail, Slack, PagerDuty). */
+  egress?: boolean;
   /** Container port → host port, published on the target's bind address (routers only). */
   ports?: { internal: number; external: number }[];
   /** Further DNS names on the cluster network (e.g. the routers' common name). */
@@ -95,4 +105,5 @@ export function checkWorkload(w: Workload): void {
     seen.add(f.path);
   }
   if (hasSecretFiles(w) && w.process.uid === undefined) throw new Error(`${w.name}: secret files need the service user's uid`);
+  for (const e of w.env ?? []) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw new Error(`${w.name}: environment entry must be KEY=value: ${e}`);
 }

@@ -1,8 +1,9 @@
 // The Swarm target for real: `pulumi up` of a copy of the lab stack puts one etcd member and one Patroni
 // node on each of the lab's three managers and the pgBackRest repository server on its worker, images
 // pinned by digest from the lab registry; the cluster elects a leader, streams to two replicas, serves
-// verify-full TLS through HAProxy on every database node; no secret sits in any service's env or in the
-// stack export; backups survive the loss of the repository's host and of the leader's host (a
+// verify-full TLS through HAProxy on every database node; Prometheus and Alertmanager on the worker scrape
+// every target by service name over the overlay (each postgres_exporter beside its node) and see the
+// repository's backup metrics; no secret sits in any service's env or in the stack export; backups survive the loss of the repository's host and of the leader's host (a
 // point-in-time restore afterwards has exactly the rows committed before its target); the host drills
 // lose no acknowledged write; `pulumi destroy` leaves nothing on any node.
 // Own names (dpg-swe2e*); everything lives inside the lab's nodes (10.77.0.0/24).
@@ -16,6 +17,8 @@ import { execArgs, ExecTarget } from "../../components/target/member-exec";
 import { down, managerDocker, nodeDocker, up } from "../../lab/lab";
 import { backupNode, databaseNodes, LAB, managerEndpoint, nodeEndpoint } from "../../lab/topology";
 import { docker, eventually, pulumi, REPO_ROOT, run } from "../support/cli";
+import { assertRulesLoaded, assertTargetsUp, getJson } from "../support/monitoring";
+import { alertRuleGroups } from "../../components/monitoring/rules";
 import type { HostDrillRecord, HostDrillRun } from "../../policies/live/host-drills";
 import { createTestStack, TestStack } from "../support/stack";
 
@@ -24,6 +27,9 @@ const PREFIX = "dpg-swe2e";
 const NODES = [1, 2, 3].map((i) => `${PREFIX}-pg-${i}`);
 const ETCD = [1, 2, 3].map((i) => `${PREFIX}-etcd-${i}`);
 const REPOSITORY = `${PREFIX}-backup`;
+/** Prometheus and Alertmanager publish on the worker (host mode), on ports of their own beside a user's lab stack. */
+const PROMETHEUS_URL = `http://${backupNode.ip}:29190`;
+const ALERTMANAGER_URL = `http://${backupNode.ip}:29193`;
 const EXEC: ExecTarget = { kind: "swarm", manager: managerEndpoint, nodes: LAB.nodes.map((n) => ({ hostname: n.name, endpoint: nodeEndpoint(n) })) };
 const times: Record<string, number> = {};
 /** Issue 10's Swarm blockers: nodes, overlay, storage per node, inter-node bandwidth. */
@@ -82,7 +88,11 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
     await up();
     times["lab up"] = Date.now() - t;
     // Its own ports on the nodes, so a user's lab stack can stay up beside it.
-    stack = createTestStack(STACK, "lab", { haproxy: { writePort: 45000, readPort: 45001, statsPort: 47000 }, pgbouncer: { port: 46432 } });
+    stack = createTestStack(STACK, "lab", {
+      haproxy: { writePort: 45000, readPort: 45001, statsPort: 47000 },
+      pgbouncer: { port: 46432 },
+      monitoring: { prometheusPort: 29190, alertmanagerPort: 29193 },
+    });
   });
 
   after(() => {
@@ -124,8 +134,32 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
 
   it("every service runs an image pinned by digest from the lab registry", () => {
     const images = managerDocker(["service", "ls", "--filter", `label=dpg.stack=${PREFIX}`, "--format", "{{.Image}}"]).stdout.split("\n").filter(Boolean);
-    assert.equal(images.length, 12, images.join("\n")); // 3 etcd, 3 Patroni, 3 HAProxy, 2 PgBouncer, the repository server
+    // 3 etcd, 3 Patroni, 3 HAProxy, 2 PgBouncer, the repository server; Prometheus, Alertmanager, the webhook,
+    // node_exporter, 3 postgres_exporters, 2 pgbouncer_exporters.
+    assert.equal(images.length, 21, images.join("\n"));
     for (const i of images) assert.match(i, /^10\.77\.0\.10:5000\/dpg\/[a-z]+@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("monitoring: Prometheus and Alertmanager on the worker, each postgres_exporter beside its node, every target up by service name", async () => {
+    assert.equal(stack.output("prometheusUrl"), PROMETHEUS_URL);
+    for (const s of ["prometheus", "alertmanager", "alert-webhook", "node-exporter"]) assert.equal(taskNode(`${PREFIX}-${s}`), backupNode.name, s);
+    NODES.forEach((n, i) => assert.equal(taskNode(`${PREFIX}-pgexp-${i + 1}`), taskNode(n), `pgexp-${i + 1} beside ${n}`));
+    const t = Date.now();
+    const targets = await assertTargetsUp(PROMETHEUS_URL, { jobs: ["prometheus", "alertmanager", "node", "postgres", "patroni", "etcd", "haproxy", "pgbouncer"], cluster: PREFIX, timeoutMs: 300_000 });
+    times["prometheus targets up after the test began"] = Date.now() - t;
+    process.stdout.write(`# prometheus targets up on the Swarm: ${targets.length} (${targets.map((x) => x.instance).sort().join(", ")})\n`);
+    // 1+1 monitoring, node_exporter, 3 postgres_exporters, 3 Patroni, 3 etcd, 3 HAProxy instances, 2 pgbouncer_exporters.
+    assert.equal(targets.length, 17);
+    const leaders = await getJson(`${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(`sum(patroni_primary{cluster="${PREFIX}"})`)}`);
+    assert.equal(Number(leaders.data.result[0]?.value[1]), 1, "exactly one leader by patroni_primary");
+    const groups = alertRuleGroups({ cluster: PREFIX });
+    await assertRulesLoaded(PROMETHEUS_URL, groups.map((g) => g.name));
+    // The always-firing Watchdog reached Alertmanager (published in host mode beside Prometheus).
+    const alerts = await eventually("Watchdog in Alertmanager", async () => {
+      const a = (await getJson(`${ALERTMANAGER_URL}/api/v2/alerts`)) as Array<{ labels: Record<string, string> }>;
+      return a.some((x) => x.labels.alertname === "Watchdog" && x.labels.cluster === PREFIX) ? a : undefined;
+    }, 120_000, 3000);
+    assert.ok(alerts.length >= 1);
   });
 
   it("3 healthy etcd members", () => {
@@ -236,6 +270,19 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
     assert.equal(r.status, 0, last.problems.join("; "));
     return last;
   };
+
+  it("node_exporter beside the repository server exports its backup metrics, and the certificate expiries", async () => {
+    const series = async (metric: string) =>
+      (await getJson(`${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(`${metric}{cluster="${PREFIX}"}`)}`)).data.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
+    const backups = await eventually("dpg_backup_last_success_timestamp_seconds{type=full} in Prometheus", async () => {
+      const r = await series("dpg_backup_last_success_timestamp_seconds");
+      return r.some((x) => x.metric.type === "full") ? r : undefined;
+    }, 600_000, 5000);
+    const fullAge = Date.now() / 1000 - Number(backups.find((x) => x.metric.type === "full")!.value[1]);
+    assert.ok(fullAge >= 0 && fullAge < 3600, `last full backup ${fullAge} s ago`);
+    const certs = await series("dpg_certificate_not_after_timestamp_seconds");
+    assert.ok(certs.length >= 8, `${certs.length} certificate series`);
+  });
 
   it("backups survive a host: the repository's node, then the leader's node, powered off in turn; a PITR from the repository alone has exactly the rows before its target", () => {
     const d = hostDrill("--backup-host-loss");

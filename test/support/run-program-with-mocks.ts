@@ -3,5 +3,9 @@
 import { installMocks, recorded } from "./mocks";
 
 installMocks(JSON.parse(process.env.DPG_TEST_CONFIG ?? "{}"), "dev");
-process.on("exit", () => console.log(`registered=${recorded.length}`));
+process.on("exit", () => {
+  console.log(`registered=${recorded.length}`);
+  // What a test in the parent process reads of the declared resources (plain inputs as the mocks saw them).
+  if (process.env.DPG_TEST_DUMP) console.log(`dump=${JSON.stringify(recorded.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })))}`);
+});
 require("../../infra/index");

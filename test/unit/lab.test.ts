@@ -104,7 +104,7 @@ describe("lab", () => {
     assert.deepEqual(labProblems([...names.map((n) => row(n)), row("dpg-lab-4")]), ["dpg-lab-4 (worker): Ready/Active/Reachable"], "a worker promoted to manager is not the lab's shape");
   });
 
-  it("settings: one etcd member, one Patroni node and one router per manager, the repository server on the worker, the manager endpoint, encryption off", () => {
+  it("settings: one etcd member, one Patroni node and one router per manager, the repository server and monitoring on the worker, the manager endpoint, encryption off", () => {
     const doc = parse(renderLabSettings("10.77.0.10:5000/dpg/lab-tools@sha256:abc")) as { config: Record<string, any> };
     const t = doc.config["dpg-cluster:target"];
     assert.equal(t.kind, "swarm");
@@ -115,6 +115,8 @@ describe("lab", () => {
     assert.deepEqual(t.placement.backup, ["node.labels.dpg.node==4"], "the repository on the worker");
     assert.ok(![...t.placement.etcd, ...t.placement.patroni].includes("node.labels.dpg.node==4"), "no database member on the backup host");
     assert.equal(doc.config["dpg-cluster:backup"].repository, "server");
+    assert.deepEqual(t.placement.monitoring, ["node.labels.dpg.node==4"], "Prometheus and Alertmanager on the worker, no database host");
+    assert.equal(doc.config["dpg-cluster:monitoring"].prometheusPort, 19090);
     assert.deepEqual(t.nodes.map((n: { address: string }) => n.address), LAB.nodes.map((n) => n.ip));
     assert.equal(t.overlay.encrypted, false);
     // What the program reads: the settings parse, placement and all (nothing refused).
@@ -123,5 +125,8 @@ describe("lab", () => {
     assert.equal(parsed.target.kind, "swarm");
     assert.equal(parsed.network.subnet, LAB_OVERLAY_SUBNET);
     assert.equal(parsed.backup.enabled, true);
+    assert.equal(parsed.monitoring.enabled, true);
+    // The lab is prod's topology: its placement passes prod's checks too (monitoring and backups off the database hosts).
+    assert.doesNotThrow(() => parseStackConfig({ ...raw, environment: "prod", monitoring: { ...raw.monitoring, prometheusPort: undefined, alertmanagerPort: undefined } }, "lab-prod"));
   });
 });

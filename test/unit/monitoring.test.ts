@@ -177,20 +177,22 @@ describe("Monitoring component under mocks", () => {
   before(async () => {
     installMocks({}, "unit");
     const { Monitoring } = await import("../../components/monitoring/index");
+    const { createTarget } = await import("../../components/target");
+    const { targetSettings } = await import("../../components/target/settings");
+    const target = createTarget({ namePrefix: "dpg-unit", settings: targetSettings.parse({}), subnet: "10.213.99.0/24", bindAddress: "127.0.0.1" });
     component = new Monitoring("monitoring", {
       namePrefix: "dpg-unit",
       baseImage: "debian:trixie-slim",
-      clusterNetworkName: "dpg-unit-cluster",
-      edgeNetworkName: "dpg-unit-edge",
+      target,
       postgresNodes: ["dpg-unit-pg-1", "dpg-unit-pg-2"],
       postgresExporterImage: "sha256:patroni",
       exporterPassword: "exporter-secret-pw",
       patroniEndpoints: ["dpg-unit-pg-1:8008", "dpg-unit-pg-2:8008"],
       etcdEndpoints: ["dpg-unit-etcd-1:2379"],
-      haproxyEndpoint: "dpg-unit-haproxy:7000",
-      pgbouncer: { host: "dpg-unit-pgbouncer", user: "pgbouncer_stats", password: "pgbouncer-secret-pw" },
+      haproxyEndpoints: ["dpg-unit-haproxy:7000"],
+      pgbouncer: { hosts: ["dpg-unit-pgbouncer"], user: "pgbouncer_stats", password: "pgbouncer-secret-pw" },
       alerting: { slack: { channel: "#x", apiUrl: "https://hooks.example/slack-secret" } },
-      publish: { bindAddress: "127.0.0.1", prometheusPort: 19090 },
+      publish: { prometheusPort: 19090 },
       grafanaImage: "dpg/no-such-grafana:none",
       retentionDays: 15,
       backupMaxAgeHours: 26,
@@ -253,6 +255,22 @@ describe("Monitoring component under mocks", () => {
       assert.equal(c.inputs.restart, "unless-stopped");
       assert.ok(c.inputs.labels.some((l: any) => l.label === "dpg.component" && l.value === "monitoring"));
     }
+  });
+
+  it("puts every container on the cluster network; Alertmanager joins the edge network for Slack without publishing", () => {
+    for (const c of containers()) {
+      const nets = c.inputs.networksAdvanced.map((n: any) => n.name);
+      const edge = ["dpg-unit-prometheus", "dpg-unit-alertmanager"].includes(c.inputs.name);
+      assert.deepEqual(nets, edge ? ["dpg-unit-edge", "dpg-unit-cluster"] : ["dpg-unit-cluster"], c.inputs.name);
+    }
+  });
+
+  it("node_exporter reads the textfile volume the nodes write, and certificate expiries from a directory of its own", () => {
+    const ne = byName("dpg-unit-node-exporter");
+    assert.deepEqual(ne.inputs.volumes, [{ volumeName: "dpg-unit-metrics-textfile", containerPath: "/var/lib/dpg-monitoring/textfile" }]);
+    assert.deepEqual(ne.inputs.command, ["prometheus-node-exporter", "--web.listen-address=:9100", "--collector.textfile.directory=/var/lib/dpg-monitoring/textfile"]);
+    // Runs as the image's user: no secret to hand over.
+    assert.equal(ne.inputs.user, undefined);
   });
 
   it("uploads prometheus.yml and the rules to Prometheus", () => {

@@ -21,6 +21,46 @@ describe("program with an invalid config", () => {
   });
 });
 
+describe("program with the lab's Swarm settings", () => {
+  let resources: Array<{ type: string; name: string; inputs: any }> = [];
+  before(async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { parse } = await import("yaml");
+    const { renderLabSettings } = await import("../../lab/topology");
+    const lab = parse(renderLabSettings()).config as Record<string, unknown>;
+    // Run as the mocks' "dev" stack: names are dpg-dev-*.
+    const config = Object.fromEntries(Object.entries(lab).map(([k, v]) => [k, JSON.stringify(v)]));
+    const child = spawnSync(process.execPath, ["--import", "tsx", "test/support/run-program-with-mocks.ts"], {
+      env: { ...process.env, DPG_TEST_CONFIG: JSON.stringify(config), DPG_TEST_DUMP: "1" },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    assert.equal(child.status, 0, child.stderr.slice(-3000));
+    resources = JSON.parse(child.stdout.split("\n").find((l) => l.startsWith("dump="))!.slice("dump=".length));
+  });
+
+  it("declares monitoring as Swarm services on the worker and beside each database node, and no container", () => {
+    const services = resources.filter((r) => r.type === "docker:index/service:Service");
+    const placed = Object.fromEntries(services.map((s) => [s.inputs.name, s.inputs.taskSpec.placement.constraints[0]]));
+    for (const n of ["prometheus", "alertmanager", "alert-webhook", "node-exporter", "pgbouncer-exporter-1", "pgbouncer-exporter-2"]) {
+      assert.equal(placed[`dpg-dev-${n}`], "node.labels.dpg.node==4", n);
+    }
+    [1, 2, 3].forEach((i) => assert.equal(placed[`dpg-dev-pgexp-${i}`], placed[`dpg-dev-pg-${i}`], `pgexp-${i} beside pg-${i}`));
+    assert.equal(services.length, 21);
+    assert.equal(resources.filter((r) => r.type === "docker:index/container:Container").length, 0);
+    // The repository server and node_exporter share the metrics volume on the worker.
+    const mounts = (n: string) => services.find((s) => s.inputs.name === n)!.inputs.taskSpec.containerSpec.mounts.map((m: any) => m.source);
+    assert.ok(mounts("dpg-dev-backup").includes("dpg-dev-metrics-textfile"));
+    assert.deepEqual(mounts("dpg-dev-node-exporter"), ["dpg-dev-metrics-textfile"]);
+  });
+
+  it("names every pooler instance in the pooler's certificate (its exporter connects verify-full to one instance)", () => {
+    const req = resources.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.inputs.dnsNames?.includes("dpg-dev-pgbouncer"));
+    assert.ok(req);
+    assert.deepEqual(req!.inputs.dnsNames, ["dpg-dev-pgbouncer", "dpg-dev-pgbouncer-1", "dpg-dev-pgbouncer-2", "localhost"]);
+  });
+});
+
 describe("program with the dev defaults", () => {
   let program: any;
   before(async () => {

@@ -80,10 +80,31 @@ describe("target settings", () => {
     assert.deepEqual(execTargetFor(parseStackConfig({}, "t").target), { kind: "docker" });
   });
 
-  it("refuses monitoring on a Swarm until it is placed there, and a repository volume there (backups need the server)", () => {
-    const p = problems({ target: swarm() });
+  it("refuses a repository volume on a Swarm (backups need the server)", () => {
+    const p = problems({ monitoring: { enabled: false }, target: swarm() });
     assert.ok(p.some((m) => /dpg-cluster:backup\.repository: "volume" cannot be shared across Swarm nodes/.test(m)), p.join("\n"));
-    assert.ok(p.some((m) => /dpg-cluster:monitoring\.enabled: monitoring is not yet placed on a Swarm/.test(m)));
+  });
+
+  it("places monitoring by one constraint; prod refuses it on a Patroni node's host; Grafana stays on one host", () => {
+    const lab4 = [...nodes, { hostname: "lab-4", address: "10.77.0.14", label: "dpg.node=4" }];
+    const placed = (monitoring: string[], over: Record<string, unknown> = {}) =>
+      problems({ backup: { enabled: false }, ...over, target: swarm({ nodes: lab4, placement: { ...swarm().placement, monitoring } }) });
+    assert.deepEqual(placed([label(4)], { environment: "prod" }), []);
+    assert.deepEqual(placed([label(2)]), [], "dev may share a host");
+    const shared = placed(["node.hostname==lab-3"], { environment: "prod" });
+    assert.ok(shared.some((m) => /target\.placement\.monitoring: Prometheus and Alertmanager are on node lab-3 with Patroni node 3 \(dpg-cluster:target\.placement\.patroni\[2\]\)/.test(m)), shared.join("\n"));
+    const none = placed([]);
+    assert.ok(none.some((m) => /target\.placement\.monitoring: one constraint naming the node of Prometheus, Alertmanager and the alert webhook is needed/.test(m)), none.join("\n"));
+    const two = placed([label(1), label(2)]);
+    assert.ok(two.some((m) => /target\.placement\.monitoring: .*at most 1/.test(m)), two.join("\n"));
+    const unknown = placed([label(9)]);
+    assert.ok(unknown.some((m) => /placement\.monitoring\[0\]: "node\.labels\.dpg\.node==9" names no node/.test(m)), unknown.join("\n"));
+    const stray = placed([label(4)], { monitoring: { enabled: false } });
+    assert.ok(stray.some((m) => /target\.placement\.monitoring: only used with dpg-cluster:monitoring\.enabled true/.test(m)), stray.join("\n"));
+    const grafana = placed([label(4)], { monitoring: { grafanaImage: "grafana/grafana:11" } });
+    assert.ok(grafana.some((m) => /dpg-cluster:monitoring\.grafanaImage: Grafana runs from this machine's daemon, on one host only/.test(m)), grafana.join("\n"));
+    const onHost = problems({ target: { kind: "docker", placement: { monitoring: [label(4)] } } });
+    assert.ok(onHost.some((m) => /target\.kind is "docker" but dpg-cluster:target\.placement\.monitoring are set/.test(m)), onHost.join("\n"));
   });
 
   it("places the repository server by one constraint; prod refuses it on a Patroni node's host", () => {
