@@ -68,6 +68,8 @@ export interface SeriesCriterion {
     note?: string;
     /** A NaN step (0/0): counted as observed and fine, e.g. no transactions means no failed ones. */
     nanIs?: string;
+    /** Steps before the condition first held are the stack's bring-up, not a break, when no promotion opens the window. */
+    bringUp?: boolean;
 }
 
 export interface CriterionParams {
@@ -130,6 +132,7 @@ export const SERIES_CRITERIA: SeriesCriterion[] = [
         limit: "= 1",
         show: (v) => (v === 1 ? "all up, Watchdog firing, no failed notification" : "a monitoring target down, Watchdog silent or a notification failed"),
         note: "1 while Prometheus, Alertmanager and node_exporter are up, the Watchdog alert fires and Alertmanager fails no notification",
+        bringUp: true,
     },
     {
         id: "backups",
@@ -159,6 +162,12 @@ function shortfall(observed: number): string {
 /** Seconds of the window the points cover: one step each, at most the window. */
 export function observedSeconds(points: Points, step: number, w: Window): number {
     return Math.min(points.length * step, w.end - w.start);
+}
+
+/** The points from the first one that satisfies `ok` on (pure): what a new stack shows before its monitoring first works is its bring-up. */
+export function afterBringUp(points: Points, ok: (v: number) => boolean): Points {
+    const k = points.findIndex(([, v]) => ok(v));
+    return k < 0 ? points : points.slice(k);
 }
 
 /** Judges one condition over its points (pure). */
@@ -303,7 +312,8 @@ export async function gatherSuccessWindow(t: LiveTarget, inputs: WindowInputs): 
     const params: CriterionParams = { database: t.database, backupMaxAgeSeconds: t.config.monitoring.backupMaxAgeHours * 3600 };
     const series = SERIES_CRITERIA.map((c) => {
         const query = worstOverStep(c.expr(params), c.worst, step);
-        return judgeSeries(c, pointsOf(range(query), c.worst), step, w, query);
+        const points = pointsOf(range(query), c.worst);
+        return judgeSeries(c, c.bringUp && !w.promoted ? afterBringUp(points, c.ok) : points, step, w, query);
     });
     // The highest timeline only rises; sampled at each step's end, no rise is missed.
     const timeline = pointsOf(range(FAILOVER_QUERY), "max");

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+    afterBringUp,
     judgeAttested,
     judgeDrTested,
     judgeFailovers,
@@ -91,6 +92,13 @@ describe("72-hour criteria judged on Prometheus series", () => {
         const r = judgeSeries(crit("monitoring"), points(full, step, (t) => (t === full.start + 5 * step ? 0 : 1)), step, full, "q");
         assert.equal(r.verdict, "fail");
         assert.equal(r.value, "min a monitoring target down, Watchdog silent or a notification failed");
+    });
+
+    it("a new stack's monitoring bring-up (before the condition first holds) is cut off; a later break still fails", () => {
+        const p: Points = [[1, 0], [2, 0], [3, 1], [4, 1]];
+        assert.deepEqual(afterBringUp(p, crit("monitoring").ok), [[3, 1], [4, 1]]);
+        assert.deepEqual(afterBringUp([...p, [5, 0]], crit("monitoring").ok), [[3, 1], [4, 1], [5, 0]]);
+        assert.deepEqual(afterBringUp([[1, 0]], crit("monitoring").ok), [[1, 0]]);
     });
 
     it("zero unplanned failovers: a timeline rise fails at once, a steady one passes only after 72 h", () => {
