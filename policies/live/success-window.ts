@@ -226,20 +226,20 @@ export function judgeFailovers(points: Points, step: number, w: Window): Criteri
 }
 
 /** "DR procedures tested" (pure): the failover drill and a point-in-time restore, from their records. */
-export function judgeDrTested(drill: { record?: DrillRecord; missing?: string }, pitr: { record?: PitrRecord; missing?: string }): CriterionResult {
-    const base = { id: "dr-tested", criterion: "DR procedures tested", source: "records" as const, query: "reports/<stack>/drills.json, reports/<stack>/pitr.json", observedSeconds: 0 };
+export function judgeDrTested(stack: string, drill: { record?: DrillRecord; missing?: string }, pitr: { record?: PitrRecord; missing?: string }): CriterionResult {
+    const base = { id: "dr-tested", criterion: "DR procedures tested", source: "records" as const, query: `reports/${stack}/drills.json, reports/${stack}/pitr.json`, observedSeconds: 0 };
     const parts: string[] = [];
     const broken: string[] = [];
     const missing: string[] = [];
     const d = drill.record;
-    if (!d) missing.push(`failover drill: ${drill.missing ?? "no record"} (run: npm run drill -- --stack <stack>)`);
+    if (!d) missing.push(`failover drill: ${drill.missing ?? "no record"} (run: npm run drill -- --stack ${stack})`);
     else {
         const lost = d.failover.committedRows - d.failover.rowsAfter;
         const ok = d.failover.newLeader !== d.failover.oldLeader && lost === 0 && d.rejoin.ok && d.switchover.ok;
         (ok ? parts : broken).push(`drill ${d.at.slice(0, 16)}Z: failover ${d.failover.oldLeader} → ${d.failover.newLeader} in ${d.failover.seconds.toFixed(1)} s, ${lost} acknowledged rows lost, rejoin ${d.rejoin.ok ? "ok" : "failed"}, switchover ${d.switchover.ok ? "ok" : "failed"}`);
     }
     const p = pitr.record;
-    if (!p) missing.push(`point-in-time restore: ${pitr.missing ?? "no record"} (run: scripts/pitr-restore.sh --stack <stack> --target '<time>')`);
+    if (!p) missing.push(`point-in-time restore: ${pitr.missing ?? "no record"} (run: scripts/pitr-restore.sh --stack ${stack} --target '<time>')`);
     else (p.promoted ? parts : broken).push(`restore ${p.at.slice(0, 16)}Z to ${p.target} ${p.promoted ? "promoted" : "did not promote"} in ${p.seconds.toFixed(0)} s`);
     const all = [...broken, ...parts, ...missing].join("; ");
     if (broken.length) return { ...base, value: "a DR test failed", verdict: "fail", evidence: all };
@@ -326,7 +326,7 @@ export async function gatherSuccessWindow(t: LiveTarget, inputs: WindowInputs): 
         ...series.slice(0, 2),
         failovers,
         ...series.slice(2),
-        judgeDrTested(inputs.drill, inputs.pitr),
+        judgeDrTested(t.stack, inputs.drill, inputs.pitr),
         ...ATTESTED_CRITERIA.map((c) => judgeAttested(c, inputs.attestations[c.id], closes, inputs.asOf)),
     ];
     return { start: iso(start), end: iso(w.end), startedBy: w.startedBy, hours: WINDOW_HOURS, criteria };

@@ -126,13 +126,13 @@ describe("72-hour criteria outside Prometheus", () => {
     const pitr: PitrRecord = { stack: "s", systemIdentifier: "1", at: "2026-12-04T11:00:00Z", target: "2026-12-04T10:59:00Z", seconds: 40, promoted: true };
 
     it("DR tested passes on a passing drill and restore, fails on a lost row, is undecided without a restore", () => {
-        assert.equal(judgeDrTested({ record: drill }, { record: pitr }).verdict, "pass");
-        const lossy = judgeDrTested({ record: { ...drill, failover: { ...drill.failover, rowsAfter: 39 } } }, { record: pitr });
+        assert.equal(judgeDrTested("s", { record: drill }, { record: pitr }).verdict, "pass");
+        const lossy = judgeDrTested("s", { record: { ...drill, failover: { ...drill.failover, rowsAfter: 39 } } }, { record: pitr });
         assert.equal(lossy.verdict, "fail");
         assert.match(lossy.evidence, /1 acknowledged rows lost/);
-        const half = judgeDrTested({ record: drill }, { missing: "no point-in-time restore recorded" });
+        const half = judgeDrTested("s", { record: drill }, { missing: "no point-in-time restore recorded" });
         assert.equal(half.verdict, "undecided");
-        assert.match(half.evidence, /point-in-time restore: no point-in-time restore recorded \(run: scripts\/pitr-restore\.sh/);
+        assert.match(half.evidence, /point-in-time restore: no point-in-time restore recorded \(run: scripts\/pitr-restore\.sh --stack s/);
     });
 
     it("security and cost pass only on an attestation dated after the window closes", () => {
