@@ -276,6 +276,11 @@ export function stepFor(w: Window): number {
     return Math.max(RESOLUTION_S, Math.ceil((w.end - w.start) / MAX_POINTS / RESOLUTION_S) * RESOLUTION_S);
 }
 
+/** First point of a range query whose last point falls on the window's end: the newest step is judged too (pure). */
+export function rangeStart(w: Window, step: number): number {
+    return w.end - (Math.max(1, Math.floor((w.end - w.start) / step)) - 1) * step;
+}
+
 /** The range query whose point at t holds the worst value of (t - step, t]. */
 export function worstOverStep(expr: string, worst: "max" | "min", step: number): string {
     return step <= RESOLUTION_S ? expr : `${worst}_over_time((${expr})[${step}s:${RESOLUTION_S}s])`;
@@ -308,7 +313,7 @@ export async function gatherSuccessWindow(t: LiveTarget, inputs: WindowInputs): 
     const w = windowOf(inputs.promotions, now);
     const step = stepFor(w);
     const range = (query: string): Array<{ values: Array<[number, string]> }> =>
-        prometheusApi(t, `/api/v1/query_range?query=${encodeURIComponent(query)}&start=${w.start + step}&end=${w.end}&step=${step}`).result ?? [];
+        prometheusApi(t, `/api/v1/query_range?query=${encodeURIComponent(query)}&start=${rangeStart(w, step)}&end=${w.end}&step=${step}`).result ?? [];
     const params: CriterionParams = { database: t.database, backupMaxAgeSeconds: t.config.monitoring.backupMaxAgeHours * 3600 };
     const series = SERIES_CRITERIA.map((c) => {
         const query = worstOverStep(c.expr(params), c.worst, step);

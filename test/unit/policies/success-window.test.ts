@@ -11,6 +11,7 @@ import {
     judgeSeries,
     Points,
     pointsOf,
+    rangeStart,
     SERIES_CRITERIA,
     stepFor,
     SuccessWindow,
@@ -165,6 +166,9 @@ describe("the window and the range queries", () => {
         assert.equal(stepFor(full), 270);
         assert.equal(worstOverStep("max(x)", "max", 15), "max(x)");
         assert.equal(worstOverStep("max(x)", "max", 270), "max_over_time((max(x))[270s:15s])");
+        // The last point is the window's end; the first is one step after its start.
+        assert.equal(rangeStart(full, 270), full.start + 270);
+        assert.equal(rangeStart({ start: 0, end: 1000 }, 270), 1000 - 2 * 270);
         assert.deepEqual(pointsOf([{ values: [[1, "0.2"], [2, "NaN"]] }, { values: [[1, "0.5"], [2, "0.1"]] }], "max"), [[1, 0.5], [2, 0.1]]);
     });
 });
