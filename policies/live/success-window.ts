@@ -164,10 +164,19 @@ export function observedSeconds(points: Points, step: number, w: Window): number
     return Math.min(points.length * step, w.end - w.start);
 }
 
-/** The points from the first one that satisfies `ok` on (pure): what a new stack shows before its monitoring first works is its bring-up. */
+/** How long a new stack's monitoring may take to first work (targets up, Watchdog firing, Alertmanager reached). */
+export const BRING_UP_S = 600;
+
+/**
+ * The points without the stack's bring-up (pure): leading steps that break the condition within BRING_UP_S of the
+ * first sample are what a new stack shows before its monitoring first works; a break after that still counts.
+ */
 export function afterBringUp(points: Points, ok: (v: number) => boolean): Points {
-    const k = points.findIndex(([, v]) => ok(v));
-    return k < 0 ? points : points.slice(k);
+    if (points.length === 0) return points;
+    const until = points[0][0] + BRING_UP_S;
+    let k = 0;
+    while (k < points.length && points[k][0] <= until && !ok(points[k][1])) k++;
+    return points.slice(k);
 }
 
 /** Judges one condition over its points (pure). */
