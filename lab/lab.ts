@@ -1,4 +1,4 @@
-// The Swarm lab: three Docker-in-Docker managers on an internal bridge, a registry beside them.
+// The Swarm lab: three Docker-in-Docker managers and a worker on an internal bridge, a registry beside them.
 // up is idempotent (what exists and runs is kept), down removes everything labelled dpg.lab=1.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -108,12 +108,12 @@ async function ensureSwarm(): Promise<void> {
     m(["swarm", "init", "--advertise-addr", first.ip, "--listen-addr", `${first.ip}:2377`,
       "--default-addr-pool", LAB.swarmPool, "--default-addr-pool-mask-length", "24"], { timeoutMs: 60_000 });
   }
-  const token = m(["swarm", "join-token", "-q", "manager"]).stdout.trim();
+  const tokens = { manager: m(["swarm", "join-token", "-q", "manager"]).stdout.trim(), worker: m(["swarm", "join-token", "-q", "worker"]).stdout.trim() };
   for (const node of others) {
     const d = nodeDocker(node);
     if (swarmState(d) === "active") continue;
-    log(`swarm join ${node.name} as manager`);
-    d(["swarm", "join", "--token", token, "--advertise-addr", node.ip, "--listen-addr", `${node.ip}:2377`, `${first.ip}:2377`], {
+    log(`swarm join ${node.name} as ${node.role}`);
+    d(["swarm", "join", "--token", tokens[node.role], "--advertise-addr", node.ip, "--listen-addr", `${node.ip}:2377`, `${first.ip}:2377`], {
       timeoutMs: 90_000,
     });
   }
@@ -137,14 +137,15 @@ export function nodeList(d: Docker = managerDocker): SwarmNodeRow[] {
   return out.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as SwarmNodeRow);
 }
 
-/** Problems that make the lab unhealthy; empty when every node is a Ready, Active, reachable manager. */
+/** Problems that make the lab unhealthy; empty when every node is Ready and Active, each manager reachable, each worker a worker. */
 export function labProblems(rows: SwarmNodeRow[]): string[] {
   const problems: string[] = [];
   for (const node of LAB.nodes) {
     const row = rows.find((r) => r.Hostname === node.name);
+    const managerOk = node.role === "manager" ? ["Leader", "Reachable"].includes(row?.ManagerStatus ?? "") : !row?.ManagerStatus;
     if (!row) problems.push(`${node.name} is not in the swarm`);
-    else if (row.Status !== "Ready" || row.Availability !== "Active" || !["Leader", "Reachable"].includes(row.ManagerStatus))
-      problems.push(`${node.name}: ${row.Status}/${row.Availability}/${row.ManagerStatus || "worker"}`);
+    else if (row.Status !== "Ready" || row.Availability !== "Active" || !managerOk)
+      problems.push(`${node.name} (${node.role}): ${row.Status}/${row.Availability}/${row.ManagerStatus || "worker"}`);
   }
   return problems;
 }
@@ -170,7 +171,7 @@ export async function up(): Promise<{ ms: number; probeImage: string }> {
     await waitFor(`${node.name}'s dockerd`, () => (nodeDocker(node)(["version", "-f", "{{.Server.Version}}"], { allowFail: true, timeoutMs: 5000 }).status === 0 ? true : undefined), 60_000);
   }
   await ensureSwarm();
-  await waitFor("3 Ready managers", () => (labProblems(nodeList()).length === 0 ? true : undefined), 90_000, 1000);
+  await waitFor("every node Ready (managers reachable)", () => (labProblems(nodeList()).length === 0 ? true : undefined), 90_000, 1000);
   for (let i = 0; i < 40 && !(await registryReady()); i++) await new Promise((r) => setTimeout(r, 500));
   if (!(await registryReady())) throw new Error(`registry ${registryAddress} does not answer /v2/ (docker logs ${LAB.registry.container})`);
   // The probe image (iperf3) the readiness facts run on every node comes from the lab registry too.

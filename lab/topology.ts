@@ -13,9 +13,15 @@ export interface LabNode {
   pool: string;
   /** Swarm node label used for placement. */
   label: string;
+  /**
+   * Managers hold the Swarm's Raft and the database members; the worker hosts the backup repository,
+   * so losing it costs neither the Swarm's quorum nor a database (and losing a database host spares the backups).
+   */
+  role: "manager" | "worker";
 }
 
-const NODE_COUNT = 3;
+const MANAGERS = 3;
+const WORKERS = 1;
 
 export const LAB = {
   prefix: "dpg-lab",
@@ -29,7 +35,7 @@ export const LAB = {
   labelKey: "dpg.node",
   /** docker label on every lab container, volume and network, so down finds them all. */
   ownerLabel: "dpg.lab=1",
-  nodes: Array.from({ length: NODE_COUNT }, (_, k): LabNode => {
+  nodes: Array.from({ length: MANAGERS + WORKERS }, (_, k): LabNode => {
     const i = k + 1;
     return {
       index: i,
@@ -38,9 +44,15 @@ export const LAB = {
       volume: `dpg-lab-${i}-docker`,
       pool: `10.${177 + i}.0.0/16`,
       label: `dpg.node=${i}`,
+      role: i <= MANAGERS ? "manager" : "worker",
     };
   }),
 } as const;
+
+/** The nodes that run the database members (etcd, Patroni, a router each): the managers. */
+export const databaseNodes: readonly LabNode[] = LAB.nodes.filter((n) => n.role === "manager");
+/** The node of the pgBackRest repository server: a worker, with no database member. */
+export const backupNode: LabNode = LAB.nodes.find((n) => n.role === "worker")!;
 
 export const registryAddress = `${LAB.registry.ip}:${LAB.registry.port}`;
 
@@ -58,24 +70,26 @@ export const LAB_OVERLAY_SUBNET = "10.213.60.0/24";
 
 /**
  * The lab stack's settings (Pulumi.lab.yaml): the Swarm target, with each etcd member and each Patroni
- * node on its own Swarm node (issue 10: never two on one node), a router on each node, poolers on two. Monitoring and
- * backups are not placed on a Swarm yet (the config refuses them there), so the lab stack turns them off.
+ * node on its own manager (issue 10: never two on one node), a router on each of them, poolers on two, and
+ * the pgBackRest repository server on the worker (issue 11: backups that survive a database host). Monitoring
+ * is not placed on a Swarm yet (the config refuses it there), so the lab stack turns it off.
  */
 export function renderLabSettings(probeImage?: string): string {
   const label = (n: LabNode) => `node.labels.${LAB.labelKey}==${n.index}`;
-  const [n1, n2] = LAB.nodes;
+  const [n1, n2] = databaseNodes;
   const target = {
     kind: "swarm",
     endpoint: managerEndpoint,
     registry: registryAddress,
     nodes: LAB.nodes.map((n) => ({ hostname: n.name, address: n.ip, label: n.label, endpoint: nodeEndpoint(n) })),
     placement: {
-      etcd: LAB.nodes.map(label),
-      patroni: LAB.nodes.map(label),
+      etcd: databaseNodes.map(label),
+      patroni: databaseNodes.map(label),
       // A router beside every database node: a partition then always leaves clients a router on the
       // isolated side, the case where two writable primaries would show (issue 11's partition drill).
-      haproxy: LAB.nodes.map(label),
+      haproxy: databaseNodes.map(label),
       pgbouncer: [label(n1), label(n2)],
+      backup: [label(backupNode)],
     },
     overlay: { encrypted: false },
     ...(probeImage ? { probeImage } : {}),
@@ -91,7 +105,7 @@ export function renderLabSettings(probeImage?: string): string {
       // The seeds' extension, as on prod: the lab is the production topology.
       "dpg-cluster:patroni": { vectorExtension: "ruvector" },
       "dpg-cluster:monitoring": { enabled: false },
-      "dpg-cluster:backup": { enabled: false },
+      "dpg-cluster:backup": { repository: "server" },
     },
   })}`;
 }

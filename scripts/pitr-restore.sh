@@ -6,7 +6,9 @@
 #
 # Starts a container from the cluster's Patroni image on the stack's cluster network with the
 # pgBackRest repository volume mounted READ-ONLY (with backup.repository=server: the repository
-# server's volume, on its host, and its config without the node and TLS-server lines), restores (pgbackrest restore --type=time
+# server's volume, on its host, and its config without the node and TLS-server lines; on a Swarm the
+# copy runs on the node of the repository server's task, through that node's Docker endpoint from
+# dpg-cluster:target.nodes, or $DOCKER_HOST when set), restores (pgbackrest restore --type=time
 # --target=... --target-action=promote, the backup set chosen by pgBackRest from the target)
 # into its own fresh volume <name>-data, and starts PostgreSQL standalone (no Patroni, no
 # archiving, no synchronous standbys), then prints how to connect.
@@ -57,6 +59,14 @@ name="${name:-$prefix-pitr}"
 volume="$name-data"
 network="$prefix-cluster"
 repo="$prefix-pgbackrest-repo"
+
+# On a Swarm the repository volume exists only on the repository server's node: talk to that node's daemon.
+if [ -n "$stack" ] && [ -z "${DOCKER_HOST:-}" ] && [ "$(node --import tsx scripts/stack-setting.ts "$stack" target.kind)" = swarm ]; then
+  host="$(node --import tsx scripts/member-host.ts "$stack" "$prefix-backup")" \
+    || die "the repository server $prefix-backup of $stack runs on no node with an endpoint: start it, or set DOCKER_HOST to its node's daemon"
+  export DOCKER_HOST="$host"
+  echo "pitr-restore: the repository server runs on the node of $DOCKER_HOST; the copy runs there"
+fi
 
 if [ "$cleanup" = 1 ]; then
   docker rm -f "$name" >/dev/null 2>&1 || true

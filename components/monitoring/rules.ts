@@ -1,11 +1,12 @@
 // Alert rules, as data: the seeds' critical list (database down, replication lag > 30 s, disk
 // < 10 %, connection pool exhaustion, query latency > 500 ms, memory > 90 %) plus HA (leader
-// count, etcd), backups and certificates. Metric names are those of the exporters in the
+// count, etcd), backups, certificates, and the rollback triggers (rollback-triggers.ts). Metric names are those of the exporters in the
 // images: postgres_exporter 0.17, Patroni 4.0 (patroni_primary; patroni_master is gone since
 // 4.0, pgMonitor's PatroniNoLeader never fires for that reason), etcd 3.5, HAProxy 3.0's
 // built-in exporter, node_exporter 1.9, pgbouncer_exporter 0.10.
 import { stringify } from "yaml";
 import { MIN_CERT_DAYS_LEFT } from "../tls/settings";
+import { rollbackTriggerGroup } from "./rollback-triggers";
 import { monitoringSettings } from "./settings";
 
 export type Severity = "critical" | "warning" | "none";
@@ -289,6 +290,7 @@ export function alertRuleGroups(input: RulesRenderInput): RuleGroup[] {
         },
       ],
     },
+    rollbackTriggerGroup(),
   ];
 }
 

@@ -266,6 +266,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
           shmSizeMb: 256,
           // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
           stopGraceS: 60,
+          // On a Swarm a destroy stops all nodes at once and the provider fails if a task's container outlives
+          // this (seen: > 60 s for the leader at load average 38 on the lab); a SIGKILL there costs crash recovery.
+          swarmStopGraceS: 120,
           limits: { memoryMb: a.memoryMb, cpus: a.cpus },
           placement: args.target.placement("patroni", i),
         },

@@ -96,7 +96,7 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
           retries: h.retries,
           ...(h.startPeriodS !== undefined ? { startPeriod: swarmDuration(h.startPeriodS) } : {}),
         },
-        ...(w.stopGraceS !== undefined ? { stopGracePeriod: swarmDuration(w.stopGraceS) } : {}),
+        ...((w.swarmStopGraceS ?? w.stopGraceS) !== undefined ? { stopGracePeriod: swarmDuration((w.swarmStopGraceS ?? w.stopGraceS)!) } : {}),
         capDrops: ["ALL"],
         // 001-INF-13: per network namespace, so each task gets it.
         sysctl: { "net.core.somaxconn": "65535" },

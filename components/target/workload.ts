@@ -71,6 +71,11 @@ export interface Workload {
   aliases?: string[];
   /** Seconds a stop waits before SIGKILL (PostgreSQL needs a clean shutdown). */
   stopGraceS?: number;
+  /**
+   * The same on a Swarm, when it must differ: the provider's destroy waits at most this long for a service's
+   * task container to be gone, and a Swarm stops every member at once there.
+   */
+  swarmStopGraceS?: number;
   shmSizeMb?: number;
   /** Swarm placement constraint; ignored on one host. */
   placement?: string;

@@ -25,6 +25,7 @@ const UNSCORED_PHASES: readonly Phase[] = ["launch-day", "post-launch"];
 export const SOURCES: Record<string, string> = {
     "000": "000_5d7722246cd72b20.txt",
     "001": "001_a5368bf83c930327.txt",
+    "002": "002_cdffec3e655a19d3.txt",
     "003": "003_6f9ebe6eaed1cd6e.txt",
 };
 

@@ -1,16 +1,18 @@
-// `npm run drill -- --stack <s> --node-loss | --partition | --etcd-member-loss | --etcd-quorum-loss [--runs N]`
+// `npm run drill -- --stack <s> --node-loss | --partition | --etcd-member-loss | --etcd-quorum-loss | --backup-host-loss [--runs N]`
 // (`--host-summary`: min / median / max of what is recorded):
 // the host failures of issue 11 on a Swarm (000: failover < 30 s, zero data loss; 001: failover tested;
 // the DR section's partitions and split brain), each run appended to reports/<stack>/host-drills.json.
 //
 // While one writer per router commits rows and a sampler asks every member's PostgreSQL whether it is
 // writable, the drill powers off the leader's node, or cuts it off from the other nodes, or takes etcd
-// members away; then it brings everything back and checks every acknowledged row, that no two members
+// members away, or powers off the backup repository's node and then the leader's and restores a copy to a
+// point in time; then it brings everything back and checks every acknowledged row, that no two members
 // ever acknowledged writes at once, and that the old leader streams again. Faults come from the lab
 // (lab/faults.ts): a real Swarm's hosts are not this tool's to power off.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { labFaults, NodeFaults } from "../../lab/faults";
+import { memberSql, PitrOutcome, repositoryState, repositoryTask, restoreAndCount } from "./backup-host-observe";
 import { systemIdentifier } from "./gather";
 import {
     acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, Spread, spread, WriteAttempt,
@@ -20,7 +22,7 @@ import { openStack, runMain, StackCommand } from "./stack-command";
 import { LiveTarget } from "./target";
 
 const log = (s: string) => process.stderr.write(`[host-drill] ${s}\n`);
-export const HOST_DRILLS = ["node-loss", "partition", "etcd-member-loss", "etcd-quorum-loss"] as const;
+export const HOST_DRILLS = ["node-loss", "partition", "etcd-member-loss", "etcd-quorum-loss", "backup-host-loss"] as const;
 export type HostDrillKind = (typeof HOST_DRILLS)[number];
 
 /** What every run records; the kind adds its own figures. */
@@ -47,6 +49,12 @@ export interface HostDrillRun {
     /** Fault undone → the old leader (or every member) streaming again, seconds; undefined = not within the limit. */
     recoveredSeconds?: number;
     faultSeconds: number;
+    /** backup-host-loss: the repository server's node, powered off first. */
+    repositoryNode?: string;
+    /** backup-host-loss: repository node back → the WAL segment switched during its outage archived, seconds. */
+    archiveCatchUpSeconds?: number;
+    /** backup-host-loss: the restore to a time after the leader's node was lost, and the rows committed before it. */
+    pitr?: PitrOutcome & { expected: number };
     ok: boolean;
     problems: string[];
 }
@@ -206,6 +214,72 @@ async function partition(t: LiveTarget, faults: NodeFaults, holdMs = 10_000): Pr
     return conclude("partition", node, leader, faultAt, undoneAt, seen, { recoveredSeconds, demotionSeconds: demoted === undefined ? undefined : (demoted - faultAt) / 1000, problems });
 }
 
+/**
+ * The backups' host, then the leader's host, lost in turn (issue 11 part 3). While the repository's node is
+ * off, commits go on (archiving is asynchronous) and a WAL segment switched meanwhile must reach the
+ * repository once it is back. Then the leader's node goes: a replica takes over and archives its new
+ * timeline to the same repository. The writers stop, a target time is taken between rows committed before
+ * it and 77 after it, and a point-in-time restore from the repository alone (on its node) must hold
+ * exactly the rows committed before the target.
+ */
+async function backupHostLoss(t: LiveTarget, faults: NodeFaults, holdMs = 20_000): Promise<HostDrillRun> {
+    const { leader, node } = await leaderAndNode(t);
+    const repo = await repositoryTask(t);
+    if (repo.node === node) throw new Error(`the repository server runs on ${node} with the leader ${leader}: place it on a node of its own (dpg-cluster:target.placement.backup)`);
+    // The repository's task changes container (and may take a moment to run) after its node comes back.
+    const repoState = async () => {
+        const placed = await repositoryTask(t).catch(() => undefined);
+        return placed && (await repositoryState(placed));
+    };
+    await until("a backup in the repository (the scheduler's initial full backup)", async () => ((await repoState())?.backups ? true : undefined), 10 * 60_000, 5000);
+    const w = await watch(t);
+    const problems: string[] = [];
+    const fail = (e: unknown) => void problems.push((e as Error).message);
+
+    log(`powering off ${repo.node} (runs the repository server ${repo.member})`);
+    let pending = "";
+    const outage = await withFault(`power-off of ${repo.node}`, { inject: () => faults.powerOff(repo.node), undo: () => faults.powerOn(repo.node) }, async () => {
+        await sleep(holdMs / 2);
+        pending = await memberSql(t, leader, "SELECT pg_walfile_name(pg_switch_wal())");
+        await sleep(holdMs / 2);
+    });
+    const archiveCatchUpSeconds = await until(`segment ${pending} (switched while the repository was off) in the repository`, async () =>
+        ((await repoState())?.archiveMax ?? "") >= pending ? (Date.now() - outage.undoneAt) / 1000 : undefined, RECOVERY_LIMIT_MS, 1000,
+    ).catch((e) => void fail(e));
+
+    log(`powering off ${node} (runs the leader ${leader})`);
+    let seen: Awaited<ReturnType<typeof w.stop>> | undefined;
+    let expected = 0;
+    let target = "";
+    const { faultAt, undoneAt } = await withFault(`power-off of ${node}`, { inject: () => faults.powerOff(node), undo: () => faults.powerOn(node) }, async (at) => {
+        const moved = await until("a write acknowledged by a new leader", () => firstAckAfter(w.attempts, at, leader), FAILOVER_LIMIT_MS);
+        await sleep(3000);
+        seen = await w.stop();
+        const rows = (sql: string) => routerSql<{ v: string }>(t, t.writeRouters, sql).then((r) => String(r[0]?.v ?? ""));
+        expected = Number(await rows("SELECT count(*) AS v FROM dpg_drill.writes"));
+        await sleep(1500);
+        target = await rows("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS v");
+        await sleep(1500);
+        await rows("INSERT INTO dpg_drill.writes (id, router) SELECT -g, 'after-target' FROM generate_series(1, 77) g RETURNING 'x' AS v");
+        const segment = await memberSql(t, moved.server!, "SELECT pg_walfile_name(pg_switch_wal())");
+        await until(`the new leader's segment ${segment} in the repository`, async () => (((await repoState())?.archiveMax ?? "") >= segment ? true : undefined), RECOVERY_LIMIT_MS, 1000);
+    }).catch((e) => (fail(e), { faultAt: Date.now(), undoneAt: Date.now() }));
+    const recoveredSeconds = await streamingAgain(t, leader, undoneAt);
+    seen ??= await w.stop();
+
+    let pitr: HostDrillRun["pitr"];
+    if (target) {
+        const placed = await repositoryTask(t);
+        log(`restoring a copy to ${target} from the repository on ${placed.node}`);
+        const restored = await restoreAndCount(t, placed, target, `${t.namePrefix}-drill-pitr`, "dpg_drill.writes").catch((e) => void fail(e));
+        if (restored) {
+            pitr = { ...restored, expected };
+            if (restored.rows !== expected) problems.push(`the restore to ${target} holds ${restored.rows} rows, ${expected} were committed before it`);
+        }
+    }
+    return conclude("backup-host-loss", `${repo.node},${node}`, leader, faultAt, undoneAt, seen, { recoveredSeconds, repositoryNode: repo.node, archiveCatchUpSeconds, pitr, problems });
+}
+
 /** Service replicas of etcd members set to 0 (the members stop, Swarm does not restart them) and back to 1. */
 async function scaleEtcd(t: LiveTarget, members: string[], replicas: 0 | 1): Promise<void> {
     if (t.exec.kind !== "swarm") throw new Error("etcd drills need a Swarm target");
@@ -268,7 +342,11 @@ function describe(run: HostDrillRun): string {
         `${run.kind} of ${run.target} (leader ${run.oldLeader}${run.newLeader ? ` → ${run.newLeader}` : ""}): first write on a new leader ${f(run.firstWriteSeconds)}, ` +
         `${run.demotionSeconds === undefined ? "" : `old leader no longer writable ${f(run.demotionSeconds)}, `}largest write gap ${f(run.maxWriteGapSeconds)}; writes sent during the fault and acknowledged: ${per}; ` +
         `${run.acknowledged} acknowledged, ${run.failed} failed, ${run.lost.length} lost; two writable primaries: ${run.splitBrain.length + run.doublePrimarySamples ? "YES" : "never"}; ` +
-        `healthy again ${f(run.recoveredSeconds)} after the fault was undone — ${run.ok ? "ok" : `FAILED: ${run.problems.join("; ")}`}\n`
+        `healthy again ${f(run.recoveredSeconds)} after the fault was undone` +
+        (run.kind === "backup-host-loss"
+            ? `; repository ${run.repositoryNode} back → outage WAL archived ${f(run.archiveCatchUpSeconds)}; restore to ${run.pitr?.target ?? "—"}: ${run.pitr ? `${run.pitr.seconds} s, ${run.pitr.rows} rows (${run.pitr.expected} committed before it)` : "not done"}`
+            : "") +
+        ` — ${run.ok ? "ok" : `FAILED: ${run.problems.join("; ")}`}\n`
     );
 }
 
@@ -284,7 +362,11 @@ export function summarize(record: HostDrillRecord): string {
         lines.push(
             `${kind}: ${runs.length} runs (${runs.filter((r) => r.ok).length} ok); first write on a new leader ${f(spread(runs.map((r) => r.firstWriteSeconds)))}; ` +
                 `old leader not writable ${f(spread(runs.map((r) => r.demotionSeconds)))}; largest write gap ${f(spread(runs.map((r) => r.maxWriteGapSeconds)))}; ` +
-                `healthy again ${f(spread(runs.map((r) => r.recoveredSeconds)))} (min / median / max); acknowledged rows lost ${lost}; runs with two writable primaries ${brains}`,
+                `healthy again ${f(spread(runs.map((r) => r.recoveredSeconds)))} (min / median / max); acknowledged rows lost ${lost}; runs with two writable primaries ${brains}` +
+                (kind === "backup-host-loss"
+                    ? `; outage WAL archived after the repository's node came back ${f(spread(runs.map((r) => r.archiveCatchUpSeconds)))}; restore ${f(spread(runs.map((r) => r.pitr?.seconds)))}; ` +
+                      `restores with exactly the rows before their target ${runs.filter((r) => r.pitr && r.pitr.rows === r.pitr.expected).length} of ${runs.length}`
+                    : ""),
         );
     }
     return lines.join("\n") + "\n";
@@ -292,7 +374,7 @@ export function summarize(record: HostDrillRecord): string {
 
 export const HOST_DRILL_COMMAND: StackCommand = {
     name: "drill",
-    usage: "host failures on a Swarm stack: --node-loss, --partition, --etcd-member-loss, --etcd-quorum-loss [--runs N]",
+    usage: "host failures on a Swarm stack: --node-loss, --partition, --etcd-member-loss, --etcd-quorum-loss, --backup-host-loss [--runs N]",
     prodRisk: "a host drill stops writes for up to a minute",
 };
 
@@ -306,7 +388,7 @@ export async function hostDrillMain(argv: string[]): Promise<number> {
         return 1;
     }
     const faults = labFaults(t.exec.nodes.map((n) => n.hostname));
-    if (!faults && kinds.some((k) => k === "node-loss" || k === "partition")) {
+    if (!faults && kinds.some((k) => k === "node-loss" || k === "partition" || k === "backup-host-loss")) {
         process.stderr.write(`drill: the nodes of ${t.stack} (${t.exec.nodes.map((n) => n.hostname).join(", ")}) are not this machine's lab nodes: node loss and partitions are injected on the lab only (npm run lab -- up)\n`);
         return 1;
     }
@@ -324,7 +406,13 @@ export async function hostDrillMain(argv: string[]): Promise<number> {
     for (const kind of kinds) {
         for (let i = 0; i < runs; i++) {
             const run =
-                kind === "node-loss" ? await nodeLoss(t, faults!) : kind === "partition" ? await partition(t, faults!) : await etcdLoss(t, kind, kind === "etcd-member-loss" ? 20_000 : 45_000);
+                kind === "node-loss"
+                    ? await nodeLoss(t, faults!)
+                    : kind === "partition"
+                      ? await partition(t, faults!)
+                      : kind === "backup-host-loss"
+                        ? await backupHostLoss(t, faults!)
+                        : await etcdLoss(t, kind, kind === "etcd-member-loss" ? 20_000 : 45_000);
             const file = appendRun(t.stack, systemId, run);
             process.stdout.write(describe(run) + `  recorded: ${file}\n`);
             if (!run.ok) failed++;

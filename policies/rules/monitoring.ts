@@ -35,7 +35,7 @@ export const prometheusScrapeCoverage = rule({
 
 export const criticalAlertRules = rule({
     name: "critical-alert-rules",
-    description: "The critical alerts of 000 exist (database down, replication lag, disk space, pool exhaustion, latency, memory).",
+    description: "The alerts the seeds ask for exist: 000's critical list (database down, replication lag, disk space, pool exhaustion, latency, memory), 003's connection alert, 001/002's rollback triggers.",
     severity: "blocker",
     check: (p, ctx) => {
         const names: string[] = (p.alertRules ?? []).map(String);

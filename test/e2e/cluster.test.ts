@@ -21,11 +21,11 @@ import { today } from "../../policies/score/attestations";
 import { settingsFrom, targetFrom } from "../../policies/live/target";
 
 const PREFIX = "dpg-e2e";
-const WRITE_PORT = 25000;
-const READ_PORT = 25001;
-const POOLER_PORT = 26432;
-const PROMETHEUS_URL = "http://127.0.0.1:29090";
-const WEBHOOK_URL = "http://127.0.0.1:29095";
+const WRITE_PORT = 21000;
+const READ_PORT = 21001;
+const POOLER_PORT = 21432;
+const PROMETHEUS_URL = "http://127.0.0.1:21090";
+const WEBHOOK_URL = "http://127.0.0.1:21095";
 
 /** The stack's exported CA: every client connection below verifies the server against it. */
 let caCertPem = "";
@@ -70,9 +70,9 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
   before(async () => {
     stack = createTestStack("e2e", "dev", {
       namePrefix: PREFIX,
-      haproxy: { writePort: WRITE_PORT, readPort: READ_PORT, statsPort: 27000 },
+      haproxy: { writePort: WRITE_PORT, readPort: READ_PORT, statsPort: 21700 },
       pgbouncer: { port: POOLER_PORT },
-      monitoring: { prometheusPort: 29090, alertmanagerPort: 29093, webhookPort: 29095 },
+      monitoring: { prometheusPort: 21090, alertmanagerPort: 21093, webhookPort: 21095 },
       network: { subnet: "10.213.30.0/24" },
     });
     const t0 = Date.now();

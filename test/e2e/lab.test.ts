@@ -1,4 +1,4 @@
-// The Swarm lab for real: three DinD managers, images only from the lab registry (pinned by digest),
+// The Swarm lab for real: three DinD managers and a worker, images only from the lab registry (pinned by digest),
 // an overlay carrying TCP between nodes, and the Swarm readiness judges passing on the lab and
 // failing once a node is stopped. Runs beside the other e2e files: only dpg-lab* names, 10.77.0.0/24.
 import assert from "node:assert/strict";
@@ -59,13 +59,15 @@ describe("Swarm lab", { timeout: 15 * 60_000 }, () => {
     process.stdout.write(`lab e2e times (ms): ${JSON.stringify({ ...times, total: Date.now() - t0 })}\n`);
   });
 
-  it("lab up: three Ready managers labelled dpg.node=1..3, on an internal bridge; up again is a no-op", async () => {
+  it("lab up: three Ready managers and a worker labelled dpg.node=1..4, on an internal bridge; up again is a no-op", async () => {
     await timed("lab up", () => up());
     const rows = nodeList();
     assert.deepEqual(rows.map((r) => r.Hostname).sort(), LAB.nodes.map((n) => n.name));
     for (const r of rows) {
       assert.equal(r.Status, "Ready");
-      assert.ok(["Leader", "Reachable"].includes(r.ManagerStatus), `${r.Hostname} ${r.ManagerStatus}`);
+      const role = LAB.nodes.find((n) => n.name === r.Hostname)!.role;
+      if (role === "manager") assert.ok(["Leader", "Reachable"].includes(r.ManagerStatus), `${r.Hostname} ${r.ManagerStatus}`);
+      else assert.equal(r.ManagerStatus ?? "", "", `${r.Hostname} is a worker`);
     }
     for (const n of LAB.nodes) {
       const label = managerDocker(["node", "inspect", "-f", `{{index .Spec.Labels "${LAB.labelKey}"}}`, n.name]).stdout.trim();
@@ -102,12 +104,12 @@ describe("Swarm lab", { timeout: 15 * 60_000 }, () => {
     }
   });
 
-  it("the readiness facts pass on the lab: 3 managers, overlay TCP between all nodes, storage, bandwidth with 20 % headroom", async () => {
+  it("the readiness facts pass on the lab: 3 managers and a worker, overlay TCP between all nodes, storage, bandwidth with 20 % headroom", async () => {
     const facts: SwarmFacts = await timed("facts (healthy)", async () => gatherSwarmFacts(await labEndpoints()));
     const v = judgeSwarm(facts, { requiredBitsPerSecond: REQUIRED_BPS });
     for (const [id, o] of Object.entries(v)) process.stdout.write(`  ${id} ${o.status}: ${o.evidence}\n`);
     assert.deepEqual(failing(v), []);
-    assert.equal(facts.overlay.pairs.filter((p) => p.ok).length, 3, "TCP 1→2, 2→3, 3→1 over the overlay");
+    assert.equal(facts.overlay.pairs.filter((p) => p.ok).length, LAB.nodes.length, "TCP around the ring 1→2→…→1 over the overlay");
     const measured = facts.bandwidth.bitsPerSecond!;
     times["bandwidth Mbit/s"] = Math.round(measured / 1e6);
     assert.equal(judgeSwarm(facts, { requiredBitsPerSecond: (measured / 1.2) * 1.01 })["001-PERF-09"].status, "fail", "no 20 % headroom");
@@ -131,7 +133,7 @@ describe("Swarm lab", { timeout: 15 * 60_000 }, () => {
       }
       const st = labStatus();
       assert.equal(st.status, 1, st.out);
-      assert.match(st.out, /unhealthy: dpg-lab-3: Down/);
+      assert.match(st.out, /unhealthy: dpg-lab-3 \(manager\): Down/);
     } finally {
       docker(["start", victim.name], { timeoutMs: 60_000 });
     }

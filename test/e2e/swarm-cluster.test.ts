@@ -1,7 +1,10 @@
 // The Swarm target for real: `pulumi up` of a copy of the lab stack puts one etcd member and one Patroni
-// node on each of the lab's three Swarm nodes, images pinned by digest from the lab registry; the
-// cluster elects a leader, streams to two replicas, serves verify-full TLS through HAProxy on two nodes;
-// no secret sits in any service's env or in the stack export; `pulumi destroy` leaves nothing on any node.
+// node on each of the lab's three managers and the pgBackRest repository server on its worker, images
+// pinned by digest from the lab registry; the cluster elects a leader, streams to two replicas, serves
+// verify-full TLS through HAProxy on every database node; no secret sits in any service's env or in the
+// stack export; backups survive the loss of the repository's host and of the leader's host (a
+// point-in-time restore afterwards has exactly the rows committed before its target); the host drills
+// lose no acknowledged write; `pulumi destroy` leaves nothing on any node.
 // Own names (dpg-swe2e*); everything lives inside the lab's nodes (10.77.0.0/24).
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -11,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
 import { execArgs, ExecTarget } from "../../components/target/member-exec";
 import { down, managerDocker, nodeDocker, up } from "../../lab/lab";
-import { LAB, managerEndpoint, nodeEndpoint } from "../../lab/topology";
+import { backupNode, databaseNodes, LAB, managerEndpoint, nodeEndpoint } from "../../lab/topology";
 import { docker, eventually, pulumi, REPO_ROOT, run } from "../support/cli";
 import type { HostDrillRecord, HostDrillRun } from "../../policies/live/host-drills";
 import { createTestStack, TestStack } from "../support/stack";
@@ -20,6 +23,7 @@ const STACK = "swe2e";
 const PREFIX = "dpg-swe2e";
 const NODES = [1, 2, 3].map((i) => `${PREFIX}-pg-${i}`);
 const ETCD = [1, 2, 3].map((i) => `${PREFIX}-etcd-${i}`);
+const REPOSITORY = `${PREFIX}-backup`;
 const EXEC: ExecTarget = { kind: "swarm", manager: managerEndpoint, nodes: LAB.nodes.map((n) => ({ hostname: n.name, endpoint: nodeEndpoint(n) })) };
 const times: Record<string, number> = {};
 /** Issue 10's Swarm blockers: nodes, overlay, storage per node, inter-node bandwidth. */
@@ -113,13 +117,14 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
     assert.deepEqual(ms.map((m) => m.name).sort(), NODES);
     const pgNodes = NODES.map(taskNode);
     const etcdNodes = ETCD.map(taskNode);
-    assert.deepEqual([...pgNodes].sort(), LAB.nodes.map((n) => n.name), `patroni on ${pgNodes}`);
-    assert.deepEqual([...etcdNodes].sort(), LAB.nodes.map((n) => n.name), `etcd on ${etcdNodes}`);
+    assert.deepEqual([...pgNodes].sort(), databaseNodes.map((n) => n.name), `patroni on ${pgNodes}`);
+    assert.deepEqual([...etcdNodes].sort(), databaseNodes.map((n) => n.name), `etcd on ${etcdNodes}`);
+    assert.equal(taskNode(REPOSITORY), backupNode.name, "the repository server on the worker, with no database member");
   });
 
   it("every service runs an image pinned by digest from the lab registry", () => {
     const images = managerDocker(["service", "ls", "--filter", `label=dpg.stack=${PREFIX}`, "--format", "{{.Image}}"]).stdout.split("\n").filter(Boolean);
-    assert.equal(images.length, 11, images.join("\n")); // 3 etcd, 3 Patroni, 3 HAProxy, 2 PgBouncer
+    assert.equal(images.length, 12, images.join("\n")); // 3 etcd, 3 Patroni, 3 HAProxy, 2 PgBouncer, the repository server
     for (const i of images) assert.match(i, /^10\.77\.0\.10:5000\/dpg\/[a-z]+@sha256:[0-9a-f]{64}$/);
   });
 
@@ -192,7 +197,7 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
       process.stdout.write(`# ${id} ${item.status}: ${item.evidence}\n`);
       assert.equal(item.status, "pass", `${id}: ${item.evidence}`);
     }
-    assert.match(byId.get("001-INF-03")!.evidence, /3 Ready nodes, 3 managers reachable/);
+    assert.match(byId.get("001-INF-03")!.evidence, /4 Ready nodes, 3 managers reachable/);
     assert.match(byId.get("001-PERF-09")!.evidence, /iperf3 dpg-lab-1→dpg-lab-2 over the overlay/);
     // The provider cannot give a service an open-file limit; host-mode ports bind every interface of their node.
     const nofile = byId.get("001-INF-14")!;
@@ -205,7 +210,7 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
   // Issue 11: host failures, injected on the lab by the operator's own command (npm run drill).
   const hostDrill = (flag: string): HostDrillRun => {
     const t = Date.now();
-    const r = run("node", ["--import", "tsx", "policies/live/drill.ts", "--stack", STACK, flag], { allowFail: true, timeoutMs: 12 * 60_000 });
+    const r = run("node", ["--import", "tsx", "policies/live/drill.ts", "--stack", STACK, flag], { allowFail: true, timeoutMs: 20 * 60_000 });
     times[`drill ${flag}`] = Date.now() - t;
     process.stdout.write(`# ${r.stdout.trim().split("\n").join("\n# ")}\n`);
     const file = path.join(REPO_ROOT, "reports", STACK, "host-drills.json");
@@ -220,6 +225,18 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
     assert.equal(r.status, 0, last.problems.join("; "));
     return last;
   };
+
+  it("backups survive a host: the repository's node, then the leader's node, powered off in turn; a PITR from the repository alone has exactly the rows before its target", () => {
+    const d = hostDrill("--backup-host-loss");
+    assert.equal(d.repositoryNode, backupNode.name);
+    assert.ok(d.archiveCatchUpSeconds !== undefined, "the WAL switched while the repository was off never reached it");
+    assert.ok(d.newLeader && d.newLeader !== d.oldLeader, `a new leader: ${d.newLeader}`);
+    assert.ok(d.pitr, "no restore");
+    assert.ok(d.pitr.expected > 0);
+    assert.equal(d.pitr.rows, d.pitr.expected, `restored to ${d.pitr.target}`);
+    // The operator's restore recorded itself for the readiness report (003-BKP-02, 000-DB-10).
+    assert.equal(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "reports", STACK, "pitr.json"), "utf8")).target, d.pitr.target);
+  });
 
   it("node loss: the leader's Swarm node powered off → a replica takes writes, nothing acknowledged is lost, the old leader streams again", () => {
     const d = hostDrill("--node-loss");

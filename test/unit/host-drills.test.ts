@@ -6,6 +6,7 @@ import {
     acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, spread, WriteAttempt, writerWindows,
 } from "../../policies/live/host-drill-analysis";
 import { partitionBatch, partitionRules } from "../../lab/faults";
+import { HostDrillRun, summarize } from "../../policies/live/host-drills";
 import { LAB } from "../../lab/topology";
 
 const T0 = 1_700_000_000_000;
@@ -69,9 +70,9 @@ describe("host drill verdicts", () => {
 });
 
 describe("lab partition rules", () => {
-    it("cut a node off from both other nodes and the registry, both ways, and nothing else (the host stays reachable)", () => {
+    it("cut a node off from every other node (the backup host too) and the registry, both ways, and nothing else (the host stays reachable)", () => {
         const rules = partitionRules(LAB.nodes[0]);
-        const peers = ["10.77.0.12", "10.77.0.13", "10.77.0.10"];
+        const peers = ["10.77.0.12", "10.77.0.13", "10.77.0.14", "10.77.0.10"];
         assert.equal(rules.length, peers.length * 3);
         for (const ip of peers) {
             assert.ok(rules.some((r) => r[0] === "PREROUTING" && r.includes("-s") && r.includes(ip)));
@@ -88,5 +89,26 @@ describe("lab partition rules", () => {
         assert.equal(batch.at(-2), "COMMIT");
         assert.equal(batch[1], "-A PREROUTING -s 10.77.0.11 -j DROP -m comment --comment dpg-lab-partition");
         assert.equal(partitionBatch([["OUTPUT", "-d", "10.77.0.10", "-j", "DROP"]], "-D").split("\n")[1], "-D OUTPUT -d 10.77.0.10 -j DROP");
+    });
+});
+
+describe("host drill summary", () => {
+    const run = (over: Partial<HostDrillRun>): HostDrillRun => ({
+        kind: "backup-host-loss", at: "2026-12-02T06:38:00Z", target: "dpg-lab-4,dpg-lab-1", oldLeader: "pg-1", newLeader: "pg-2", firstWriteSeconds: 24,
+        maxWriteGapSeconds: 24, acknowledged: 500, failed: 30, lost: [], acceptedDuringFault: {}, splitBrain: [], doublePrimarySamples: 0, recoveredSeconds: 40,
+        faultSeconds: 60, repositoryNode: "dpg-lab-4", archiveCatchUpSeconds: 63.9, pitr: { target: "2026-12-02 06:38:38+00", seconds: 13, rows: 199, expected: 199 },
+        ok: true, problems: [], ...over,
+    });
+
+    it("counts the backup-host restores that hold exactly the rows committed before their target, and fails the others", () => {
+        const text = summarize({ stack: "lab", systemIdentifier: "1", runs: [run({}), run({ pitr: { target: "t", seconds: 20, rows: 150, expected: 199 }, archiveCatchUpSeconds: 10 })] });
+        assert.match(text, /^backup-host-loss: 2 runs/m);
+        assert.match(text, /restore 13\.0 \/ 16\.5 \/ 20\.0 s/);
+        assert.match(text, /outage WAL archived after the repository's node came back 10\.0 \/ 37\.0 \/ 63\.9 s/);
+        assert.match(text, /restores with exactly the rows before their target 1 of 2/);
+    });
+
+    it("a backup-host run without a restore counts as none", () => {
+        assert.match(summarize({ stack: "lab", systemIdentifier: "1", runs: [run({ pitr: undefined, ok: false })] }), /exactly the rows before their target 0 of 1/);
     });
 });

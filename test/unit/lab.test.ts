@@ -94,21 +94,27 @@ describe("Swarm readiness judges", () => {
 });
 
 describe("lab", () => {
-  it("status is unhealthy unless all three nodes are Ready, Active, reachable managers", () => {
+  it("status is unhealthy unless the three managers are Ready, Active and reachable, and the worker Ready, Active and a worker", () => {
     const row = (Hostname: string, Status = "Ready", ManagerStatus = "Reachable") => ({ Hostname, Status, Availability: "Active", ManagerStatus });
-    assert.deepEqual(labProblems(names.map((n) => row(n))), []);
-    assert.deepEqual(labProblems([row(names[0]), row(names[1])]), ["dpg-lab-3 is not in the swarm"]);
-    assert.deepEqual(labProblems([row(names[0]), row(names[1]), row(names[2], "Down", "Unreachable")]), ["dpg-lab-3: Down/Active/Unreachable"]);
+    const worker = row("dpg-lab-4", "Ready", "");
+    assert.deepEqual(labProblems([...names.map((n) => row(n)), worker]), []);
+    assert.deepEqual(labProblems([row(names[0]), row(names[1]), worker]), ["dpg-lab-3 is not in the swarm"]);
+    assert.deepEqual(labProblems([row(names[0]), row(names[1]), row(names[2], "Down", "Unreachable"), worker]), ["dpg-lab-3 (manager): Down/Active/Unreachable"]);
+    assert.deepEqual(labProblems([...names.map((n) => row(n)), row("dpg-lab-4", "Down", "")]), ["dpg-lab-4 (worker): Down/Active/worker"]);
+    assert.deepEqual(labProblems([...names.map((n) => row(n)), row("dpg-lab-4")]), ["dpg-lab-4 (worker): Ready/Active/Reachable"], "a worker promoted to manager is not the lab's shape");
   });
 
-  it("settings: one etcd member and one Patroni node per Swarm node, the manager endpoint, encryption off", () => {
+  it("settings: one etcd member, one Patroni node and one router per manager, the repository server on the worker, the manager endpoint, encryption off", () => {
     const doc = parse(renderLabSettings("10.77.0.10:5000/dpg/lab-tools@sha256:abc")) as { config: Record<string, any> };
     const t = doc.config["dpg-cluster:target"];
     assert.equal(t.kind, "swarm");
     assert.equal(t.endpoint, "unix:///run/dpg-lab/dpg-lab-1/docker.sock");
     assert.equal(new Set(t.placement.etcd).size, 3);
     assert.equal(new Set(t.placement.patroni).size, 3);
-    assert.equal(new Set(t.placement.haproxy).size, 3, "a router on every node");
+    assert.equal(new Set(t.placement.haproxy).size, 3, "a router on every database node");
+    assert.deepEqual(t.placement.backup, ["node.labels.dpg.node==4"], "the repository on the worker");
+    assert.ok(![...t.placement.etcd, ...t.placement.patroni].includes("node.labels.dpg.node==4"), "no database member on the backup host");
+    assert.equal(doc.config["dpg-cluster:backup"].repository, "server");
     assert.deepEqual(t.nodes.map((n: { address: string }) => n.address), LAB.nodes.map((n) => n.ip));
     assert.equal(t.overlay.encrypted, false);
     // What the program reads: the settings parse, placement and all (nothing refused).
@@ -116,5 +122,6 @@ describe("lab", () => {
     const parsed = parseStackConfig(raw, "lab");
     assert.equal(parsed.target.kind, "swarm");
     assert.equal(parsed.network.subnet, LAB_OVERLAY_SUBNET);
+    assert.equal(parsed.backup.enabled, true);
   });
 });

@@ -173,6 +173,7 @@ describe("workload → Swarm service", () => {
     assert.equal(a.updateConfig.order, "stop-first");
     assert.deepEqual(a.taskSpec.placement.constraints, ["node.labels.dpg.node==1"]);
     assert.equal(a.taskSpec.containerSpec.stopGracePeriod, "1m");
+    assert.equal((serviceArgs({ ...workload(), swarmStopGraceS: 120 }, ctx) as any).taskSpec.containerSpec.stopGracePeriod, "2m", "a longer grace period on a Swarm");
     assert.equal(a.taskSpec.containerSpec.healthcheck.startPeriod, "1m");
     assert.deepEqual([0, 5, 60, 90, 3600, 3661].map(swarmDuration), ["0s", "5s", "1m", "1m30s", "1h", "1h1m1s"]);
     assert.deepEqual(a.taskSpec.networksAdvanceds, [{ id: "net-id", aliases: ["dpg-t-pg-1"] }]);

@@ -95,5 +95,5 @@ test("001/003 blockers restate a 000 critical requirement or say why they block"
 
 test("ids are stable-looking and unique; sources are the seed file names", () => {
     assert.equal(new Set(items.map((i) => i.id)).size, items.length);
-    for (const code of ["000", "001", "003"]) assert.equal(SOURCES[code], seedFile(code).name);
+    for (const code of ["000", "001", "002", "003"]) assert.equal(SOURCES[code], seedFile(code).name);
 });

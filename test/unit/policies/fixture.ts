@@ -124,7 +124,7 @@ export function goodCluster(): FixtureResource[] {
         comp(T.monitoring, "mon", {
             scrapeIntervalSeconds: 15,
             scrapedJobs: ["postgres", "patroni", "etcd", "haproxy", "pgbouncer", "node"],
-            alertRules: ["PostgreSQLDown", "ReplicationLagHigh", "DiskSpaceLow", "ConnectionPoolExhausted", "SlowQueryLatency", "MemoryUsageHigh"],
+            alertRules: ["PostgreSQLDown", "ReplicationLagHigh", "DiskSpaceLow", "ConnectionPoolExhausted", "SlowQueryLatency", "MemoryUsageHigh", "RollbackTriggerErrorRate", "RollbackTriggerLatencyMean", "RollbackTriggerConnectionErrors", "RollbackTriggerOOMKill", "RollbackTriggerFailovers"],
             receivers: ["webhook", "pagerduty"],
             dashboards: ["PostgreSQL Overview", "Vector Performance", "System Resources", "Replication Status"],
             // Only where a deployed Grafana serves them (components/monitoring/index.ts).
