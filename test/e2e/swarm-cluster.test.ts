@@ -142,8 +142,14 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
 
   it("monitoring: Prometheus and Alertmanager on the worker, each postgres_exporter beside its node, every target up by service name", async () => {
     assert.equal(stack.output("prometheusUrl"), PROMETHEUS_URL);
-    for (const s of ["prometheus", "alertmanager", "alert-webhook", "node-exporter"]) assert.equal(taskNode(`${PREFIX}-${s}`), backupNode.name, s);
-    NODES.forEach((n, i) => assert.equal(taskNode(`${PREFIX}-pgexp-${i + 1}`), taskNode(n), `pgexp-${i + 1} beside ${n}`));
+    // `up` returns once the services exist; the worker may still be pulling the monitoring image.
+    for (const s of ["prometheus", "alertmanager", "alert-webhook", "node-exporter"]) {
+      await eventually(`${s} running on ${backupNode.name}`, () => (taskNode(`${PREFIX}-${s}`) === backupNode.name ? true : undefined), 300_000, 3000);
+    }
+    for (const [i, n] of NODES.entries()) {
+      const node = await eventually(`pgexp-${i + 1} running`, () => taskNode(`${PREFIX}-pgexp-${i + 1}`), 300_000, 3000);
+      assert.equal(node, taskNode(n), `pgexp-${i + 1} beside ${n}`);
+    }
     const t = Date.now();
     const targets = await assertTargetsUp(PROMETHEUS_URL, { jobs: ["prometheus", "alertmanager", "node", "postgres", "patroni", "etcd", "haproxy", "pgbouncer"], cluster: PREFIX, timeoutMs: 300_000 });
     times["prometheus targets up after the test began"] = Date.now() - t;
