@@ -42,17 +42,29 @@ export function writerWindows(attempts: WriteAttempt[]): WriterWindow[] {
 }
 
 /**
- * Two writable primaries, seen from the clients: two members whose acknowledged-write windows overlap
- * (one acknowledged a write after another had started to, and the first acknowledged again). Empty when
- * leadership passed cleanly from one member to the next.
+ * Two writable primaries, seen from the clients. An acknowledged insert committed somewhere between when it was
+ * sent and when its answer was read (a busy event loop or a slow close can delay the reading by seconds), so two
+ * members were certainly both primary only when each acknowledged an insert sent after the other had certainly
+ * committed one: X's latest-sent acknowledged insert was sent after Y's earliest answer, and the other way round.
+ * Empty when leadership passed cleanly from one member to the next.
  */
 export function splitBrain(attempts: WriteAttempt[]): string[] {
-    const w = writerWindows(attempts);
+    const span = new Map<string, { earliestEnd: number; latestStart: number }>();
+    for (const a of acked(attempts)) {
+        const m = a.server ?? "?";
+        const s = span.get(m);
+        if (!s) span.set(m, { earliestEnd: a.endedAt, latestStart: a.startedAt });
+        else ((s.earliestEnd = Math.min(s.earliestEnd, a.endedAt)), (s.latestStart = Math.max(s.latestStart, a.startedAt)));
+    }
+    const members = [...span.entries()].sort((a, b) => a[1].earliestEnd - b[1].earliestEnd);
     const problems: string[] = [];
-    for (let i = 0; i < w.length; i++)
-        for (let j = i + 1; j < w.length; j++)
-            if (w[j].first <= w[i].last)
-                problems.push(`${w[i].member} and ${w[j].member} both acknowledged writes between ${new Date(w[j].first).toISOString()} and ${new Date(Math.min(w[i].last, w[j].last)).toISOString()}`);
+    for (let i = 0; i < members.length; i++)
+        for (let j = i + 1; j < members.length; j++) {
+            const [x, sx] = members[i];
+            const [y, sy] = members[j];
+            if (sx.latestStart > sy.earliestEnd && sy.latestStart > sx.earliestEnd)
+                problems.push(`${x} and ${y} both acknowledged writes between ${new Date(sy.earliestEnd).toISOString()} and ${new Date(sx.latestStart).toISOString()}`);
+        }
     return problems;
 }
 

@@ -39,6 +39,14 @@ describe("host drill verdicts", () => {
         assert.deepEqual(acceptedPerMember(a, T0 + 1000, T0 + 40_000), { "pg-2": 2, "pg-1": 1 });
     });
 
+    it("an insert sent to the old leader before the new one's first answer, but read late, is not split brain; one sent after it is", () => {
+        // sent at 0.9 s (before the fault), its answer read only at 33 s, after pg-2's first answer (31.02 s)
+        const late = [...cleanHandOver(), { ...ack("pg-1", 900, "r3"), endedAt: T0 + 33_000 }];
+        assert.deepEqual(splitBrain(late), []);
+        const after = [...cleanHandOver(), { ...ack("pg-1", 31_100, "r3"), endedAt: T0 + 33_000 }];
+        assert.equal(splitBrain(after).length, 1);
+    });
+
     it("an acknowledged row missing afterwards is lost; a failed insert that left no row is not", () => {
         const a = cleanHandOver();
         const present = new Set(a.filter((x) => x.ok).map((x) => x.id));
