@@ -4,6 +4,7 @@
 // Each message names the key(s) and the fix.
 import type { z } from "zod";
 import { catalog } from "../policies/catalog";
+import { WINDOW_ATTESTATIONS } from "../policies/score/attestations";
 import { memoryParameters } from "../components/patroni/render";
 import { BACKEND_MEMORY_MB, CONNECTIONS_RESERVED } from "../components/patroni/settings";
 import { placementProblems } from "../components/target/settings";
@@ -200,8 +201,9 @@ function attestationProblems(c: ParsedConfig): string[] {
   const out: string[] = [];
   for (const [id, a] of Object.entries(c.attestations)) {
     const item = items.get(id);
-    if (!item) out.push(`${key(`attestations.${id}`)}: no readiness item has this id; list them with \`npm run --silent readiness -- --catalog\``);
-    else if (item.check !== "attested") {
+    const windowCriterion = WINDOW_ATTESTATIONS.some((w) => w.id === id);
+    if (!item && !windowCriterion) out.push(`${key(`attestations.${id}`)}: no readiness item has this id; list them with \`npm run --silent readiness -- --catalog\` (or a 72-hour criterion: ${WINDOW_ATTESTATIONS.map((w) => w.id).join(", ")})`);
+    else if (item && item.check !== "attested") {
       out.push(`${key(`attestations.${id}`)}: ${id} is decided by ${item.check === "live" ? "measuring the running cluster" : item.check === "static" ? "the stack's resources" : "nobody (not applicable)"}, not by a person; remove the attestation`);
     }
     if (a.expires <= a.date) out.push(`${key(`attestations.${id}.expires`)} (${a.expires}) must be after its date (${a.date})`);

@@ -251,7 +251,7 @@ export async function gatherContainers(t: LiveTarget): Promise<ContainerSetFacts
     };
 }
 
-function prometheusApi(t: LiveTarget, apiPath: string): any {
+export function prometheusApi(t: LiveTarget, apiPath: string): any {
     if (!t.prometheusContainer) throw new Error("monitoring is not deployed (dpg-cluster:monitoring.enabled = false)");
     const body = JSON.parse(httpFromContainer(t, runningNode(t), `http://${t.prometheusContainer}:${MONITORING_PORTS.prometheus}${apiPath}`));
     if (body.status !== "success") throw new Error(`Prometheus ${apiPath}: ${body.error ?? body.status}`);

@@ -12,10 +12,12 @@ import { buildPolicyConfig, environmentFor } from "./policy-config";
 import { analyzeWithPack, previewWithPack, stackConfig, stackOutputs } from "./pulumi";
 import { applyLive, collectLive } from "../live/collect";
 import { NotDeployedError, settingsFrom, targetFrom } from "../live/target";
-import { PolicyViolation, renderMarkdown, renderTable, ReportDocument, reportDocument, ReportExtras } from "./render";
+import { PolicyViolation, renderMarkdown, renderTable, renderWindowText, ReportDocument, reportDocument, ReportExtras } from "./render";
 import { renderHtml } from "./html";
-import type { BenchRecord, DrillRecord, MeasureName, RecordFacts } from "../live/judges";
-import { promotionsDir, readPromotions } from "../promote/record";
+import type { BenchRecord, DrillRecord, MeasureName, PitrRecord, RecordFacts } from "../live/judges";
+import { promotionsDir, PromotionRecord, readPromotions } from "../promote/record";
+import { gatherSuccessWindow, SuccessWindowView } from "../live/success-window";
+import { today } from "../score/attestations";
 
 const PACK_DIR = path.resolve(__dirname, "..");
 const REPO_ROOT = path.resolve(PACK_DIR, "..");
@@ -36,7 +38,7 @@ function printCatalog(json: boolean): number {
 
 function writeReports(outDir: string, doc: ReportDocument): void {
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, "readiness.md"), renderMarkdown(doc, doc.stack, doc.violations));
+    fs.writeFileSync(path.join(outDir, "readiness.md"), renderMarkdown(doc, doc.stack, doc.violations, doc.successWindow));
     fs.writeFileSync(path.join(outDir, "readiness.json"), JSON.stringify(doc, null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "readiness.html"), renderHtml(doc));
 }
@@ -53,8 +55,14 @@ function show(e: Evaluation, json: boolean, stack: string, violations: PolicyVio
     return EXIT_CODES[e.score.status];
 }
 
-/** Measures the live items when the stack is deployed; otherwise says why they stay unmeasured. */
-async function withLiveFacts(e: Evaluation, stack: string, config: Record<string, unknown>, reportsDir: string): Promise<{ e: Evaluation; records: Records }> {
+interface LiveFacts {
+    e: Evaluation;
+    records: Records;
+    successWindow: SuccessWindowView;
+}
+
+/** Measures the live items and the 72-hour window when the stack is deployed; otherwise says why they stay unmeasured. */
+async function withLiveFacts(e: Evaluation, stack: string, config: Record<string, unknown>, reportsDir: string, promotions: PromotionRecord[], asOf: string): Promise<LiveFacts> {
     let target;
     try {
         target = targetFrom(stack, stackOutputs(stack, REPO_ROOT), settingsFrom(config, stack));
@@ -62,15 +70,26 @@ async function withLiveFacts(e: Evaluation, stack: string, config: Record<string
         if (!(err instanceof NotDeployedError)) throw err;
         process.stderr.write(`[live] ${err.message}; live items stay "not measured"\n`);
         const missing = `the stack is not deployed (${err.message})`;
-        return { e: { ...e, live: { measuredItems: 0, skipped: err.message } }, records: { drill: { missing }, bench: { missing } } };
+        return { e: { ...e, live: { measuredItems: 0, skipped: err.message } }, records: { drill: { missing }, bench: { missing } }, successWindow: { missing } };
     }
     const records: Records = { drill: { missing: "the drill record could not be read" }, bench: { missing: "the benchmark record could not be read" } };
+    let pitr: { record?: PitrRecord; missing?: string } = { missing: "the restore record could not be read" };
     const onFacts = (measure: MeasureName, facts: unknown) => {
         if (measure === "drills") records.drill = recordView<DrillRecord>(facts);
         if (measure === "bench") records.bench = recordView<BenchRecord>(facts);
+        if (measure === "pitr") pitr = recordView<PitrRecord>(facts);
     };
     const live = await collectLive(target, catalog(), { reportsDir, log: (l) => process.stderr.write(l + "\n"), onFacts });
-    return { e: applyLive(e, live), records };
+    let successWindow: SuccessWindowView;
+    const started = Date.now();
+    try {
+        const window = await gatherSuccessWindow(target, { promotions, drill: records.drill ?? {}, pitr, attestations: parseAttestations(config[ATTESTATIONS]), asOf });
+        successWindow = { window };
+    } catch (err) {
+        successWindow = { missing: `Prometheus range queries failed: ${(err as Error).message.split("\n")[0].slice(0, 300)}` };
+    }
+    process.stderr.write(`[live] 72-hour window: ${((Date.now() - started) / 1000).toFixed(1)} s${successWindow.missing ? ` — ${successWindow.missing}` : ""}\n`);
+    return { e: applyLive(e, live), records, successWindow };
 }
 
 async function runStack(a: ReportArgs): Promise<number> {
@@ -104,14 +123,16 @@ async function runStack(a: ReportArgs): Promise<number> {
     }
     let e = JSON.parse(fs.readFileSync(reportFile, "utf8")) as Evaluation;
     const reportsDir = path.join(REPO_ROOT, "reports");
-    let records: Records = { drill: { missing: "live facts not collected (--no-live)" }, bench: { missing: "live facts not collected (--no-live)" } };
-    if (a.live) ({ e, records } = await withLiveFacts(e, stack, config, reportsDir));
-    else e = { ...e, live: { measuredItems: 0, skipped: "--no-live" } };
     const promotions = readPromotions(promotionsDir(reportsDir, stack));
     for (const f of promotions.skipped) process.stderr.write(`[report] ${f} under ${promotionsDir(reportsDir, stack)} is not a promotion record; left out of the history\n`);
-    const doc = reportDocument(e, stack, violations, { attestations: parseAttestations(config[ATTESTATIONS]), records, promotions: promotions.records });
+    let records: Records = { drill: { missing: "live facts not collected (--no-live)" }, bench: { missing: "live facts not collected (--no-live)" } };
+    let successWindow: SuccessWindowView = { missing: "live facts not collected (--no-live)" };
+    if (a.live) ({ e, records, successWindow } = await withLiveFacts(e, stack, config, reportsDir, promotions.records, a.asOf ?? today()));
+    else e = { ...e, live: { measuredItems: 0, skipped: "--no-live" } };
+    const doc = reportDocument(e, stack, violations, { attestations: parseAttestations(config[ATTESTATIONS]), records, promotions: promotions.records, successWindow });
     writeReports(outDir, doc);
     const code = show(e, a.json, stack, violations);
+    if (!a.json) process.stdout.write(renderWindowText(successWindow, process.stdout.columns ?? 160) + "\n");
     if (!a.json) process.stdout.write(`reports: ${path.relative(process.cwd(), outDir) || "."}/readiness.{md,json,html}\n`);
     return code;
 }

@@ -8,7 +8,8 @@ import { ATTESTATIONS } from "../rules/settings";
 import { yamlDay } from "../score/attestations";
 import type { ItemResult } from "../score/evaluate";
 import { pct, readinessLabel } from "../score/score";
-import { liveLine, ReportDocument } from "./render";
+import { liveLine, ReportDocument, windowLine } from "./render";
+import type { CriterionResult } from "../live/success-window";
 import { drillTimelineSvg, esc, latencyBarsSvg } from "./svg";
 import { PAGE_CSS } from "./html-style";
 
@@ -172,6 +173,29 @@ function bench(d: ReportDocument): string {
 </section>`;
 }
 
+const VERDICT_CLASS: Record<CriterionResult["verdict"], string> = { pass: "s-pass", fail: "s-fail", undecided: "s-unknown" };
+const VERDICT_LABEL: Record<CriterionResult["verdict"], string> = { pass: "pass", fail: "fail", undecided: "not yet decidable" };
+
+/** The seeds' 72-hour success criteria: each one's verdict, how much of the window Prometheus saw, and the query. */
+function successWindow(d: ReportDocument): string {
+    const v = d.successWindow;
+    const w = v?.window;
+    if (!w) return `<section id="success-window"><h2>72-hour success criteria</h2><p class="empty">${esc(windowLine(v))}</p></section>`;
+    const rows = w.criteria.map((c) => {
+        const seen = c.source === "prometheus" ? Math.min(100, (c.observedSeconds / (w.hours * 3600)) * 100) : undefined;
+        const observed =
+            seen === undefined
+                ? `<span class="muted">${esc(c.source)}</span>`
+                : `${fmt(c.observedSeconds / 3600)} h of ${w.hours} h<div class="meter" title="share of the window observed"><div style="width:${fmt(seen)}%"></div></div>`;
+        return `<tr data-id="${esc(c.id)}"><td>${esc(c.criterion)}</td><td><span class="status ${VERDICT_CLASS[c.verdict]}">${VERDICT_LABEL[c.verdict]}</span></td><td>${observed}</td><td>${esc(c.value)}</td><td class="evidence">${esc(c.evidence)}</td><td class="mono">${esc(c.query)}</td></tr>`;
+    });
+    return `<section id="success-window"><h2>72-hour success criteria</h2>
+<p class="lead">${esc(windowLine(v))}. Each condition is judged at every step of the window on the stack's Prometheus: one break fails it; a window shorter than 72 h, or no series, is not yet decidable.</p>
+<table class="items"><thead><tr><th>criterion</th><th>verdict</th><th>observed</th><th>value</th><th>evidence</th><th>query</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table></section>`;
+}
+
 function promotions(d: ReportDocument): string {
     const list: PromotionRecord[] = d.promotions ?? [];
     if (list.length === 0) return `<section id="promotions"><h2>Promotion history</h2><p class="empty">No promotion into ${esc(d.stack)} has been recorded (<code>npm run promote -- --from &lt;stack&gt; --to ${esc(d.stack)}</code> writes one).</p></section>`;
@@ -205,6 +229,7 @@ ${blockers(d)}
 ${attestations(d)}
 ${drill(d)}
 ${bench(d)}
+${successWindow(d)}
 ${promotions(d)}
 ${otherItems(d)}
 ${violations(d)}

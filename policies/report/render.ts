@@ -3,6 +3,7 @@ import { CATEGORIES, CATEGORY_TITLES } from "../catalog";
 import type { Evaluation } from "../pack/readiness-policy";
 import type { BenchRecord, DrillRecord } from "../live/judges";
 import type { PromotionRecord } from "../promote/record";
+import type { CriterionResult, SuccessWindowView } from "../live/success-window";
 import { ItemResult } from "../score/evaluate";
 import { pct, readinessLabel } from "../score/score";
 
@@ -51,7 +52,39 @@ export function renderTable(e: Evaluation, width = 160): string {
 
 const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyViolation[] = []): string {
+const VERDICT: Record<CriterionResult["verdict"], string> = { pass: "PASS", fail: "FAIL", undecided: "NOT YET DECIDABLE" };
+const observed = (c: CriterionResult, hours: number) => (c.source === "prometheus" ? `${(c.observedSeconds / 3600).toFixed(1)} h of ${hours} h` : c.source);
+
+/** One line on the judged window, or why there is none. */
+export function windowLine(v: SuccessWindowView | undefined): string {
+    if (!v?.window) return `72-hour success criteria: not judged (${v?.missing ?? "the report did not read Prometheus"})`;
+    const w = v.window;
+    const n = (k: CriterionResult["verdict"]) => w.criteria.filter((c) => c.verdict === k).length;
+    return `72-hour success criteria (seed 001): ${n("pass")} pass, ${n("fail")} fail, ${n("undecided")} not yet decidable; window ${w.start} → ${w.end}, from ${w.startedBy}`;
+}
+
+/** The 72-hour section for the terminal: verdict, observed window and value per criterion, then each one's evidence and query. */
+export function renderWindowText(v: SuccessWindowView | undefined, width = 160): string {
+    const out = [windowLine(v)];
+    if (!v?.window) return out.join("\n");
+    const w = [34, 18, 16];
+    for (const c of v.window.criteria) {
+        out.push(`  ${[c.criterion, VERDICT[c.verdict], observed(c, v.window.hours)].map((x, k) => cut(x, w[k]).padEnd(w[k])).join("  ")}  ${cut(c.value, Math.max(20, width - 78))}`);
+        out.push(`      ${cut(c.evidence, Math.max(40, width - 6))}`);
+        out.push(`      ${c.source === "prometheus" ? "PromQL" : "reads"}: ${c.query}`);
+    }
+    return out.join("\n");
+}
+
+function windowMarkdown(v: SuccessWindowView | undefined): string[] {
+    const out = ["", "## 72-hour success criteria", "", windowLine(v)];
+    if (!v?.window) return out;
+    out.push("", "| Criterion | Verdict | Observed | Value | Evidence | Query |", "|---|---|---|---|---|---|");
+    for (const c of v.window.criteria) out.push(`| ${md(c.criterion)} | ${VERDICT[c.verdict]} | ${observed(c, v.window.hours)} | ${md(c.value)} | ${md(c.evidence)} | \`${md(c.query)}\` |`);
+    return out;
+}
+
+export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyViolation[] = [], window?: SuccessWindowView): string {
     const s = e.score;
     const out = [
         `# Readiness report: ${stack}`,
@@ -68,6 +101,7 @@ export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyV
         "|---|---|---|---|---|---|---|",
         ...e.items.map((i) => `| ${CATEGORY_TITLES[i.category]} | ${i.id} ${md(i.ref)} | ${i.source} | ${i.severity} | ${i.check} | ${statusOf(i)} | ${md(i.evidence)} |`),
     ];
+    if (window) out.push(...windowMarkdown(window));
     if (violations.length > 0) {
         out.push("", "## Policy violations reported by the engine", "", "| Policy | Level | Resource | Message |", "|---|---|---|---|");
         for (const v of violations) out.push(`| ${v.policyName} | ${v.enforcementLevel} | ${md(v.resourceUrn ?? "stack")} | ${md(v.message)} |`);
@@ -86,6 +120,8 @@ export interface ReportExtras {
     attestations?: Record<string, unknown>;
     records?: { drill?: RecordView<DrillRecord>; bench?: RecordView<BenchRecord> };
     promotions?: PromotionRecord[];
+    /** The seeds' 72-hour success criteria judged on the stack's Prometheus. */
+    successWindow?: SuccessWindowView;
 }
 
 /** The report's JSON model (readiness.json): every renderer after the table reads only this. */

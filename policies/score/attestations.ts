@@ -9,6 +9,15 @@ export interface Attestation {
     evidence?: string;
 }
 
+/**
+ * Attestation ids beyond the catalog: the seeds' 72-hour success criteria no metric shows (001 "Success
+ * Criteria"), judged in the report's 72-hour section (policies/live/success-window.ts), not scored.
+ */
+export const WINDOW_ATTESTATIONS = [
+    { id: "72H-SECURITY", criterion: "No security incidents", what: "no security incident in the 72 h window" },
+    { id: "72H-COST", criterion: "Cost within 10% of projections", what: "the window's cost within 10 % of the projection" },
+] as const;
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const validDate = (s: unknown): s is string => typeof s === "string" && DATE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 

@@ -13,7 +13,11 @@ import { assertRulesLoaded, assertTargetsUp, getJson, waitForWebhookAlert } from
 import { createTestStack, readStackConfig, TestStack } from "../support/stack";
 import { catalog } from "../../policies/catalog";
 import { collectLive } from "../../policies/live/collect";
-import { composeVersion, kernelNtpState } from "../../policies/live/gather";
+import { composeVersion, kernelNtpState, readRecord, recordFile, systemIdentifier } from "../../policies/live/gather";
+import type { DrillRecord, PitrRecord } from "../../policies/live/judges";
+import { gatherSuccessWindow } from "../../policies/live/success-window";
+import { renderWindowText } from "../../policies/report/render";
+import { today } from "../../policies/score/attestations";
 import { settingsFrom, targetFrom } from "../../policies/live/target";
 
 const PREFIX = "dpg-e2e";
@@ -322,6 +326,12 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     const ntp = kernelNtpState();
     assert.equal(byId.get("001-INF-12")?.status, ntp === null ? "unknown" : ntp.synchronized && ntp.maxErrorUs < 500_000 ? "pass" : "fail", byId.get("001-INF-12")?.evidence);
     assert.equal(byId.get("000-INF-01")?.status, composeVersion() === null ? "fail" : byId.get("000-INF-01")?.status, byId.get("000-INF-01")?.evidence);
+    // A cluster minutes old: Prometheus has seen a sliver of the 72 h, so none of its criteria can pass yet.
+    const window = report.successWindow?.window;
+    assert.ok(window, `no 72-hour section: ${JSON.stringify(report.successWindow)}`);
+    assert.equal(window.criteria.length, 9);
+    for (const c of window.criteria.filter((x: { source: string }) => x.source === "prometheus")) assert.notEqual(c.verdict, "pass", `${c.id}: ${c.evidence}`);
+    assert.match(r.stdout, /^72-hour success criteria \(seed 001\): /m);
     console.log(`# live report: ${r.stdout.trim().split("\n").filter((l) => /READY/.test(l)).pop()}; ${r.stderr.trim().split("\n").filter((l) => l.startsWith("[live]")).join("; ")}`);
   });
 
@@ -368,6 +378,31 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
     assert.equal(live.get("003-HA-02")?.status, "pass", live.get("003-HA-02")?.evidence);
     assert.equal(live.get("000-HA-02")?.status, record.failover.seconds < 30 ? "pass" : "fail", live.get("000-HA-02")?.evidence);
     console.log(`# drill: ${r.stdout.trim().replace(/\n/g, "; ")}`);
+  });
+
+  it("after the drill, the 72-hour section fails 'zero unplanned failovers' from Prometheus's timeline, and DR counts as tested", async () => {
+    const t0 = Date.now();
+    const target = liveTarget(stack.name);
+    const reportsDir = path.join(REPO_ROOT, "reports");
+    const id = await systemIdentifier(target);
+    const drill = readRecord<DrillRecord>(recordFile(reportsDir, stack.name, "drills"), stack.name, id, "failover drill");
+    const pitr = readRecord<PitrRecord>(recordFile(reportsDir, stack.name, "pitr"), stack.name, id, "point-in-time restore");
+    const inputs = { promotions: [], drill, pitr, attestations: {}, asOf: today() };
+    // The new leader's timeline reaches Prometheus at its next scrape (15 s).
+    const window = await eventually("the drill's timeline change in Prometheus", async () => {
+      const w = await gatherSuccessWindow(target, inputs);
+      return w.criteria.find((c) => c.id === "failovers")?.verdict === "fail" ? w : undefined;
+    }, 30_000, 3000);
+    const by = new Map(window.criteria.map((c) => [c.id, c]));
+    assert.match(by.get("failovers")!.evidence, /^[1-9]\d* promotion\(s\) in the window: \S+Z timeline 1 → 2/);
+    assert.equal(by.get("dr-tested")?.verdict, "pass", by.get("dr-tested")?.evidence);
+    for (const c of window.criteria.filter((x) => x.source === "prometheus")) {
+      assert.notEqual(c.verdict, "pass", `${c.id} cannot pass on a cluster minutes old: ${c.evidence}`);
+      assert.ok(c.observedSeconds < 3 * 3600, `${c.id} observed ${c.observedSeconds} s`);
+    }
+    for (const c of window.criteria.filter((x) => x.source === "attestation")) assert.equal(c.verdict, "undecided", c.evidence);
+    console.log(renderWindowText({ window }, 200).replace(/^/gm, "# "));
+    console.log(`# 72-hour window judged in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   it("the benchmark serves 1,000 concurrent clients, measures TPS in a scratch database, and the report reads its record", async () => {

@@ -1,6 +1,6 @@
 // Monitoring configs checked by the real tools in the image the program deploys: promtool check
 // config / check rules / test rules (unit tests of the critical alerts), amtool check-config,
-// and every dashboard query parsed by promtool.
+// and every dashboard query parsed by promtool; the 72-hour success criteria's queries evaluated on synthetic series.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { docker } from "../support/cli";
 import { dashboardExprsAsRecordingRules, ensureMonitoringImage, monitoringRendered } from "../support/monitoring";
+import { FAILOVER_QUERY, SERIES_CRITERIA, worstOverStep } from "../../policies/live/success-window";
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-montools-"));
 fs.chmodSync(workDir, 0o755);
@@ -184,6 +185,13 @@ describe("monitoring configs pass the real tools", { timeout: 20 * 60_000 }, () 
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
+  it("promtool evaluates the 72-hour criteria's queries on synthetic series: each breaks where it should", () => {
+    const dir = folder("window", { "empty.yml": "groups: []\n", "window.test.yml": windowTests("empty.yml") });
+    const r = inImage(dir, "/w", ["promtool", "test", "rules", "/w/window.test.yml"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /SUCCESS/);
+  });
+
   it("amtool check-config accepts both alertmanager.yml variants and rejects a broken one", () => {
     const secrets = { "secrets/smtp-password": "x", "secrets/slack-api-url": "https://hooks.example.invalid/x", "secrets/pagerduty-routing-key": "x" };
     for (const variant of ["alertmanager.yml", "alertmanager-all-receivers.yml"]) {
@@ -197,3 +205,63 @@ describe("monitoring configs pass the real tools", { timeout: 20 * 60_000 }, () 
     assert.notEqual(ko.status, 0, "amtool should refuse a route to an undefined receiver");
   });
 });
+
+/**
+ * promtool unit tests of the 72-hour section's PromQL (policies/live/success-window.ts): each query gives the
+ * value its judge reads, on series shaped like the exporters' (a clean case and a breaking one each), and the
+ * coarse-step wrapper keeps a one-scrape spike that sampling would miss.
+ */
+function windowTests(ruleFile: string): string {
+  const expr = (id: string) => SERIES_CRITERIA.find((c) => c.id === id)!.expr({ database: "app", backupMaxAgeSeconds: 26 * 3600 });
+  const one = (e: string, at: string, value: number) => ({ expr: e, eval_time: at, exp_samples: [{ labels: "{}", value }] });
+  const db = (name: string, i: number, values: string) => series(name, { datname: "app", instance: `pgexp-${i}` }, values);
+  const up = (job: string) => series("up", { job, instance: job }, "1x40");
+  return stringify({
+    rule_files: [ruleFile],
+    evaluation_interval: "15s",
+    tests: [
+      {
+        interval: "15s",
+        input_series: [
+          // 1 rollback per 100 commits on node 1 (1 %), none on node 2: 0.5 % of the cluster's transactions.
+          db("pg_stat_database_xact_commit", 1, "0+100x40"),
+          db("pg_stat_database_xact_rollback", 1, "0+1x40"),
+          db("pg_stat_database_xact_commit", 2, "0+100x40"),
+          db("pg_stat_database_xact_rollback", 2, "0+0x40"),
+          series("pg_stat_statements_seconds_total", { queryid: "1" }, "0+1x20 20+30x40"),
+          series("pg_stat_statements_calls_total", { queryid: "1" }, "0+10x61"),
+          series("pg_replication_lag_seconds", { node: "pg-2" }, "0 0 0 0 0 0.5 0 0 0 0"),
+          series("patroni_postgres_timeline", { instance: "pg-1" }, "1x10 0x10 2x20"),
+          series("patroni_postgres_timeline", { instance: "pg-2" }, "1x10 2x10 3x20"),
+          up("prometheus"),
+          up("alertmanager"),
+          series("up", { job: "node", instance: "node" }, "1x20 0x20"),
+          series("ALERTS", { alertname: "Watchdog", alertstate: "firing" }, "1x40"),
+          series("alertmanager_notifications_failed_total", { integration: "webhook" }, "0x40"),
+          series("dpg_backup_last_run_success", { stanza: "main" }, "1x40"),
+          series("dpg_backup_last_success_timestamp_seconds", { stanza: "main", type: "full" }, "0x40"),
+        ],
+        promql_expr_test: [
+          // 1/201 of the transactions rolled back: 0.4975 %, just under the seed's 0.5 %.
+          one(`round((${expr("error-rate")}) * 100000)`, "5m", 498),
+          one(`round((${expr("latency-p95")}) * 1000)`, "4m", 100),
+          one(`round((${expr("latency-p95")}) * 1000)`, "15m", 3000),
+          one(expr("replication-lag"), "2m", 0),
+          one(worstOverStep(expr("replication-lag"), "max", 60), "2m", 0.5),
+          one(FAILOVER_QUERY, "2m", 1),
+          one(FAILOVER_QUERY, "4m", 2),
+          one(FAILOVER_QUERY, "8m", 3),
+          one(expr("monitoring"), "4m", 1),
+          one(expr("monitoring"), "6m", 0),
+          one(expr("backups"), "9m", 1),
+        ],
+      },
+      {
+        // Watchdog silent (rules not evaluated): monitoring is not alerting. A backup that last succeeded 27 h ago is too old.
+        interval: "1h",
+        input_series: [up("prometheus"), up("alertmanager"), up("node"), series("dpg_backup_last_run_success", { stanza: "main" }, "1x40"), series("dpg_backup_last_success_timestamp_seconds", { stanza: "main" }, "0x40")],
+        promql_expr_test: [one(expr("monitoring"), "2h", 0), one(expr("backups"), "25h", 1), one(expr("backups"), "27h", 0)],
+      },
+    ],
+  }, { lineWidth: 0 });
+}

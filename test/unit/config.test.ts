@@ -97,6 +97,11 @@ describe("stack config", () => {
     assert.deepEqual(c.attestations["000-HA-03"], { owner: "ops", date: "2026-01-01", expires: "2027-01-01" });
   });
 
+  it("takes attestations of the 72-hour criteria no metric shows (security incidents, cost)", () => {
+    const c = parseStackConfig({ attestations: { "72H-SECURITY": { owner: "sec", date: "2026-12-05", expires: "2027-01-01" }, "72H-COST": { owner: "fin", date: "2026-12-05", expires: "2027-01-01" } } }, "dev");
+    assert.deepEqual(Object.keys(c.attestations).sort(), ["72H-COST", "72H-SECURITY"]);
+  });
+
   it("lists every problem at once", () => {
     const err = errorOf({ etcd: { members: 4 }, patroni: { nodes: 0 }, haproxy: { bindAddress: "x" } });
     assert.equal(err.issues.length, 3, err.message);
