@@ -394,7 +394,8 @@ describe("dev stack on the real engine and real Docker", { timeout: 40 * 60_000 
       return w.criteria.find((c) => c.id === "failovers")?.verdict === "fail" ? w : undefined;
     }, 30_000, 3000);
     const by = new Map(window.criteria.map((c) => [c.id, c]));
-    assert.match(by.get("failovers")!.evidence, /^[1-9]\d* promotion\(s\) in the window: \S+Z timeline 1 → 2/);
+    // The drill fails over and then switches over: two timeline changes, which one range step may show as 1 → 3.
+    assert.match(by.get("failovers")!.evidence, /^[1-9]\d* promotion\(s\) in the window: \S+Z timeline 1 → [2-9]/);
     assert.equal(by.get("dr-tested")?.verdict, "pass", by.get("dr-tested")?.evidence);
     for (const c of window.criteria.filter((x) => x.source === "prometheus")) {
       assert.notEqual(c.verdict, "pass", `${c.id} cannot pass on a cluster minutes old: ${c.evidence}`);
