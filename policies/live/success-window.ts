@@ -285,6 +285,11 @@ export function stepFor(w: Window): number {
     return Math.max(RESOLUTION_S, Math.ceil((w.end - w.start) / MAX_POINTS / RESOLUTION_S) * RESOLUTION_S);
 }
 
+/** The window narrowed to the stack's data (pure): from the step before its first sample, when one is known. */
+export function fromFirstSample<W extends Window>(w: W, firstSample: number | undefined, step: number): W {
+    return firstSample === undefined ? w : { ...w, start: Math.max(w.start, firstSample - step) };
+}
+
 /** First point of a range query whose last point falls on the window's end: the newest step is judged too (pure). */
 export function rangeStart(w: Window, step: number): number {
     return w.end - (Math.max(1, Math.floor((w.end - w.start) / step)) - 1) * step;
@@ -319,10 +324,16 @@ export interface WindowInputs {
 /** Range-queries the stack's Prometheus and judges every criterion. */
 export async function gatherSuccessWindow(t: LiveTarget, inputs: WindowInputs): Promise<SuccessWindow> {
     const now = Math.floor((inputs.now ?? new Date()).getTime() / 1000);
-    const w = windowOf(inputs.promotions, now);
+    const rangeOver = (win: Window, stepS: number) => (query: string): Array<{ values: Array<[number, string]> }> =>
+        prometheusApi(t, `/api/v1/query_range?query=${encodeURIComponent(query)}&start=${rangeStart(win, stepS)}&end=${win.end}&step=${stepS}`).result ?? [];
+    const full = windowOf(inputs.promotions, now);
+    // Without a promotion the data start with the stack: a coarse look over the 72 h finds its first sample, so a
+    // young stack is judged at the scrape interval, not at a 72 h window's step (which can leave it one point).
+    const coarse = stepFor(full);
+    const firstSample = full.promoted ? undefined : pointsOf(rangeOver(full, coarse)(FAILOVER_QUERY), "max")[0]?.[0];
+    const w = fromFirstSample(full, firstSample, coarse);
     const step = stepFor(w);
-    const range = (query: string): Array<{ values: Array<[number, string]> }> =>
-        prometheusApi(t, `/api/v1/query_range?query=${encodeURIComponent(query)}&start=${rangeStart(w, step)}&end=${w.end}&step=${step}`).result ?? [];
+    const range = rangeOver(w, step);
     const params: CriterionParams = { database: t.database, backupMaxAgeSeconds: t.config.monitoring.backupMaxAgeHours * 3600 };
     const series = SERIES_CRITERIA.map((c) => {
         const query = worstOverStep(c.expr(params), c.worst, step);

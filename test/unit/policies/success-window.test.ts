@@ -11,6 +11,7 @@ import {
     judgeSeries,
     Points,
     pointsOf,
+    fromFirstSample,
     rangeStart,
     SERIES_CRITERIA,
     stepFor,
@@ -63,6 +64,18 @@ describe("72-hour criteria judged on Prometheus series", () => {
         assert.equal(r.verdict, "fail");
         assert.match(r.evidence, /^1 of \d+ steps break < 0\.5 %, first at 2026-12-05T11:3\d:\d\dZ \(2\.00 %\)/);
         assert.equal(r.value, "max 2.00 %");
+    });
+
+    it("a young stack's window starts at its first sample, so its step is the scrape interval and a failover in it is seen", () => {
+        const coarse = stepFor(full);
+        assert.equal(coarse, 270);
+        const young = fromFirstSample(full, END - 240, coarse);
+        assert.equal(young.start, END - 240 - coarse);
+        assert.equal(stepFor(young), 15);
+        assert.deepEqual(fromFirstSample(full, undefined, coarse), full, "no sample: the whole window");
+        // failover and switchover 3 min into a 4-minute-old stack, seen at the scrape interval
+        const timeline = points(young, stepFor(young), (t) => (t < END - 60 ? 1 : 3)).filter(([t]) => t >= END - 240);
+        assert.equal(judgeFailovers(timeline, stepFor(young), young).verdict, "fail");
     });
 
     it("a short clean window is not yet decidable and says how much more time it needs", () => {
