@@ -61,11 +61,13 @@ network="$prefix-cluster"
 repo="$prefix-pgbackrest-repo"
 
 # On a Swarm the repository volume exists only on the repository server's node: talk to that node's daemon.
-if [ -n "$stack" ] && [ -z "${DOCKER_HOST:-}" ] && [ "$(node --import tsx scripts/stack-setting.ts "$stack" target.kind)" = swarm ]; then
-  host="$(node --import tsx scripts/member-host.ts "$stack" "$prefix-backup")" \
+if [ -n "$stack" ] && [ -z "${DOCKER_HOST:-}" ]; then
+  host="$(node --import tsx scripts/member-host.ts --swarm-only "$stack" "$prefix-backup")" \
     || die "the repository server $prefix-backup of $stack runs on no node with an endpoint: start it, or set DOCKER_HOST to its node's daemon"
-  export DOCKER_HOST="$host"
-  echo "pitr-restore: the repository server runs on the node of $DOCKER_HOST; the copy runs there"
+  if [ -n "$host" ]; then
+    export DOCKER_HOST="$host"
+    echo "pitr-restore: the repository server runs on the node of $DOCKER_HOST; the copy runs there"
+  fi
 fi
 
 if [ "$cleanup" = 1 ]; then

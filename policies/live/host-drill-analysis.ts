@@ -20,26 +20,7 @@ export interface RoleSample {
     role: "primary" | "replica" | "down";
 }
 
-export interface WriterWindow {
-    member: string;
-    first: number;
-    last: number;
-    count: number;
-}
-
 const acked = (attempts: WriteAttempt[]) => attempts.filter((a) => a.ok).sort((a, b) => a.endedAt - b.endedAt);
-
-/** Per member that acknowledged writes: its first and last acknowledgement and how many. */
-export function writerWindows(attempts: WriteAttempt[]): WriterWindow[] {
-    const windows = new Map<string, WriterWindow>();
-    for (const a of acked(attempts)) {
-        const member = a.server ?? "?";
-        const w = windows.get(member);
-        if (!w) windows.set(member, { member, first: a.endedAt, last: a.endedAt, count: 1 });
-        else ((w.last = a.endedAt), w.count++);
-    }
-    return [...windows.values()].sort((a, b) => a.first - b.first);
-}
 
 /**
  * Two writable primaries, seen from the clients. An acknowledged insert committed somewhere between when it was

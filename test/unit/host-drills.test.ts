@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-    acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, spread, WriteAttempt, writerWindows,
+    acceptedPerMember, demotedAt, doublePrimaryRounds, firstAckAfter, lostRows, maxWriteGapSeconds, RoleSample, splitBrain, spread, WriteAttempt,
 } from "../../policies/live/host-drill-analysis";
 import { partitionBatch, partitionRules } from "../../lab/faults";
 import { HostDrillRun, summarize } from "../../policies/live/host-drills";
@@ -18,9 +18,8 @@ const fail = (startedAt: number, router = "r1"): WriteAttempt => ({ router, id: 
 const cleanHandOver = () => [ack("pg-1", 0), ack("pg-1", 500), fail(1000), fail(3000, "r2"), ack("pg-2", 31_000), ack("pg-2", 31_500, "r2")];
 
 describe("host drill verdicts", () => {
-    it("a clean hand-over: one window per member, no split brain, the first write after the fault on the new leader", () => {
+    it("a clean hand-over: no split brain, the first write after the fault on the new leader", () => {
         const a = cleanHandOver();
-        assert.deepEqual(writerWindows(a).map((w) => [w.member, w.count]), [["pg-1", 2], ["pg-2", 2]]);
         assert.deepEqual(splitBrain(a), []);
         const first = firstAckAfter(a, T0 + 1000, "pg-1");
         assert.equal(first?.server, "pg-2");
