@@ -294,7 +294,7 @@ async function rollback(to: string, yes: boolean, reason: string, trigger?: Gate
     const { previous, current } = chosen;
     const gone = previous.images.filter((i) => docker(["image", "inspect", "--format", "{{.Id}}", i.id]).status !== 0);
     if (gone.length) throw new Refusal(`--rollback --to ${to}: image(s) of the promotion of ${previous.at} are gone from the Docker daemon: ${gone.map((i) => `${i.name} ${i.id}`).join(", ")}; nothing was changed`);
-    out(`rollback of ${to}: from the promotion of ${current.at} (${current.from}) to that of ${previous.at} (${previous.from}): ${previous.images.map((i) => `${i.name} ${i.id}`).join(", ")}`);
+    out(`rollback of ${to}: from the promotion of ${current.at} (${current.from}) to the state of ${previous.at} (${previous.result} from ${previous.from}): ${previous.images.map((i) => `${i.name} ${i.id}`).join(", ")}`);
     if (!(await confirm(`re-apply those settings and images to ${to}?`, yes))) throw new Refusal("not confirmed");
     const settings = stackSettings(to);
     const ids = Object.fromEntries(previous.images.map((i) => [i.name, i.id]));
@@ -312,7 +312,7 @@ async function rollback(to: string, yes: boolean, reason: string, trigger?: Gate
         gates: trigger ? [trigger] : [],
         result: ok ? "rolled-back" : "failed",
         seconds: Math.round(since(t0)),
-        detail: ok ? `rolled back to the promotion of ${previous.at} (${reason})` : `rollback failed (exit ${up.status}): ${up.output.trim().split("\n").slice(-6).join(" | ")}`,
+        detail: ok ? `rolled back to the state of ${previous.at} (${reason})` : `rollback failed (exit ${up.status}): ${up.output.trim().split("\n").slice(-6).join(" | ")}`,
         settings: restored,
     });
     out(`${ok ? "ROLLED BACK" : "ROLLBACK FAILED"}: ${to} ${ok ? "runs" : "was to run"} the images of ${previous.at} (${since(t0).toFixed(0)} s)\nrecord: ${path.relative(process.cwd(), file)}`);

@@ -119,13 +119,16 @@ export function firedTriggers(alerts: AmAlert[], since: Date): AmAlert[] {
 }
 
 /**
- * The promotion a rollback restores: the one before the newest successful promotion of the target
- * (records newest first). Rollbacks in between do not count: two rollbacks in a row restore the same one.
+ * What a rollback restores: the state the target had before its newest successful promotion, i.e. the
+ * record (a promotion or a rollback, both carry images and settings) just before it (records newest first).
+ * Two rollbacks in a row restore the same state.
  */
 export function previousPromotion(records: PromotionRecord[]): { current: PromotionRecord; previous: PromotionRecord } | string {
-    const promoted = records.filter((r) => r.result === "promoted");
-    if (promoted.length === 0) return "no promotion of this stack is recorded";
-    if (promoted.length === 1) return `only one promotion is recorded (${promoted[0].at} from ${promoted[0].from}): there is no earlier one to roll back to`;
-    if (!promoted[1].settings) return `the promotion of ${promoted[1].at} recorded no settings to re-apply`;
-    return { current: promoted[0], previous: promoted[1] };
+    const applied = records.filter((r) => r.result === "promoted" || r.result === "rolled-back");
+    const i = applied.findIndex((r) => r.result === "promoted");
+    if (i < 0) return "no promotion of this stack is recorded";
+    const previous = applied[i + 1];
+    if (!previous) return `only one promotion is recorded (${applied[i].at} from ${applied[i].from}): there is no earlier one to roll back to`;
+    if (!previous.settings) return `the ${previous.result === "promoted" ? "promotion" : "rollback"} of ${previous.at} recorded no settings to re-apply`;
+    return { current: applied[i], previous };
 }

@@ -162,6 +162,14 @@ describe("promote: the watch window and the rollback", () => {
         assert.equal(r.current.images[0].id, "b");
     });
 
+    it("after a rollback and a new promotion, restores what the rollback had put back", () => {
+        const records = [rec("2026-12-02T12:40:00Z", "promoted", "c"), rec("2026-12-02T12:30:00Z", "rolled-back", "a"), rec("2026-12-02T12:20:00Z", "promoted", "b"), rec("2026-12-02T12:10:00Z", "promoted", "a")];
+        const r = previousPromotion(records);
+        assert.ok(typeof r !== "string");
+        assert.equal(r.previous.result, "rolled-back");
+        assert.equal(r.previous.images[0].id, "a");
+    });
+
     it("refuses when there is nothing earlier to roll back to", () => {
         assert.match(previousPromotion([]) as string, /no promotion of this stack is recorded/);
         assert.match(previousPromotion([rec("2026-12-02T12:10:00Z", "promoted", "a")]) as string, /only one promotion is recorded .* no earlier one/);

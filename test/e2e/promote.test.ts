@@ -1,0 +1,194 @@
+// `npm run promote` for real: a copy of dev is promoted to a copy of prod (created by the promotion), which then
+// runs exactly dev's image ids; a gate that fails (no drill record, then a drill record older than the target's
+// setting allows) refuses naming it, with nothing changed; a hotfix promoted next is undone by --rollback; and
+// with a short watch window, three switchovers on prod fire the "more than 2 failovers in 1 h" rollback trigger
+// in its Prometheus/Alertmanager and the command rolls back by itself.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { docker, eventually, pulumi, REPO_ROOT, run } from "../support/cli";
+import { createTestStack, readStackConfig, TestStack } from "../support/stack";
+import { patroniMembers } from "../../policies/live/gather";
+import { healthy } from "../../policies/live/host-drill-observe";
+import { memberExec } from "../../policies/live/sources";
+import { LiveTarget, settingsFrom, targetFrom } from "../../policies/live/target";
+import { readPromotions, promotionsDir } from "../../policies/promote/record";
+
+const DEV = "e2epromote-dev";
+const PROD = "e2epromote-prod";
+const REPORTS = path.join(REPO_ROOT, "reports");
+const HOTFIX_TAG = "e2epromote-hotfix/haproxy:1";
+const log = (s: string) => console.log(`# ${s}`);
+
+function promote(args: string[], timeoutMs = 20 * 60_000) {
+    const t0 = Date.now();
+    const r = run("node", ["--import", "tsx", "policies/promote/cli.ts", ...args], { allowFail: true, timeoutMs });
+    return { ...r, seconds: (Date.now() - t0) / 1000, out: r.stdout + r.stderr };
+}
+
+/** Image id of every container of a stack, by container name without the prefix (pg-1, haproxy, …). */
+function containerImages(prefix: string): Map<string, string> {
+    const names = docker(["ps", "--filter", `label=dpg.stack=${prefix}`, "--format", "{{.Names}}"]).stdout.split("\n").filter(Boolean);
+    return new Map(names.map((n) => [n.slice(prefix.length + 1), docker(["inspect", "--format", "{{.Image}}", n]).stdout.trim()]));
+}
+
+function liveTarget(stack: string): LiveTarget {
+    return targetFrom(stack, JSON.parse(pulumi(["stack", "output", "--stack", stack, "--json", "--show-secrets"]).stdout), settingsFrom(readStackConfig(stack), stack));
+}
+
+const stackFileText = (s: string) => fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${s}.yaml`), "utf8");
+
+describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
+    let dev: TestStack;
+    let prod: TestStack;
+    let devImages: Map<string, string>;
+
+    before(() => {
+        for (const s of [DEV, PROD]) fs.rmSync(path.join(REPORTS, s), { recursive: true, force: true });
+        dev = createTestStack(DEV, "dev", {
+            namePrefix: DEV,
+            haproxy: { writePort: 30000, readPort: 30001, statsPort: 30002 },
+            pgbouncer: { port: 30003 },
+            monitoring: { prometheusPort: 30090, alertmanagerPort: 30093 },
+            network: { subnet: "10.213.171.0/24" },
+            // This machine is shared and slow: the bench's TPS target is not what this test is about.
+            benchmark: { targetTps: 1 },
+        });
+        prod = createTestStack(PROD, "prod", {
+            namePrefix: PROD,
+            haproxy: { writePort: 30100, readPort: 30101, statsPort: 30102 },
+            pgbouncer: { port: 30103 },
+            network: { subnet: "10.213.172.0/24" },
+            promotion: { watchMinutes: 0 },
+        });
+        const t0 = Date.now();
+        pulumi(["up", "--yes", "--skip-preview", "--stack", DEV], { timeoutMs: 30 * 60_000 });
+        log(`pulumi up of ${DEV}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+        devImages = containerImages(DEV);
+    });
+
+    after(() => {
+        for (const s of [prod, dev]) {
+            if (!s) continue;
+            pulumi(["destroy", "--yes", "--skip-preview", "--stack", s.name], { timeoutMs: 15 * 60_000, allowFail: true });
+            s.remove();
+        }
+        docker(["image", "rm", HOTFIX_TAG], { allowFail: true });
+    });
+
+    it("refuses while dev has no drill record, naming the gate and the fix, and changes nothing", () => {
+        const before = stackFileText(PROD);
+        const r = promote(["--from", DEV, "--to", PROD, "--yes"]);
+        log(`refusal (no drill record) in ${r.seconds.toFixed(1)} s`);
+        assert.equal(r.status, 1, r.out);
+        assert.match(r.out, new RegExp(`gate drill-record\\s+FAIL\\s+no failover drill recorded for ${DEV} .*run: npm run drill -- --stack ${DEV}`));
+        assert.match(r.out, /REFUSED: gate drill-record, bench-record failed/);
+        assert.equal(stackFileText(PROD), before, "the target's settings are untouched");
+        assert.equal(docker(["ps", "-aq", "--filter", `label=dpg.stack=${PROD}`]).stdout.trim(), "", "nothing of the target is created");
+        assert.equal(readPromotions(promotionsDir(REPORTS, PROD)).records[0].result, "refused");
+    });
+
+    it("runs a short drill and bench on dev; a drill record older than the target's setting is refused as stale", () => {
+        for (const cmd of ["drill", "bench"]) {
+            const t0 = Date.now();
+            const r = run("node", ["--import", "tsx", `policies/live/${cmd}.ts`, "--stack", DEV], { allowFail: true, timeoutMs: 10 * 60_000 });
+            assert.equal(r.status, 0, r.stdout + r.stderr.slice(-3000));
+            log(`${cmd} on ${DEV}: ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.stdout.trim().split("\n")[0]}`);
+        }
+        // 0.001 h = 3.6 s: the drill that just ran is older than that, for real.
+        pulumi(["config", "set", "--path", "dpg-cluster:promotion.recordMaxAgeHours", "0.001", "--stack", PROD]);
+        try {
+            const r = promote(["--from", DEV, "--to", PROD, "--yes"]);
+            assert.equal(r.status, 1, r.out);
+            assert.match(r.out, new RegExp(`gate drill-record\\s+FAIL\\s+the failover drill of ${DEV} is stale: [0-9.]+ h old \\(at most 0\\.001 h: dpg-cluster:promotion\\.recordMaxAgeHours of ${PROD}\\)`));
+        } finally {
+            pulumi(["config", "rm", "--path", "dpg-cluster:promotion.recordMaxAgeHours", "--stack", PROD]);
+        }
+    });
+
+    it("promotes dev to prod: gates pass, prod's containers run dev's image ids, the record says who, what and which gates", () => {
+        const r = promote(["--from", DEV, "--to", PROD, "--yes"]);
+        fs.writeFileSync(path.join(REPORTS, `${PROD}-promotion-1.txt`), r.out);
+        log(`promotion 1 (gates + up + target report): ${r.seconds.toFixed(0)} s; ${r.out.split("\n").filter((l) => /^gates took|^pulumi up of|^PROMOTED/.test(l)).join("; ")}`);
+        assert.equal(r.status, 0, r.out.slice(-6000));
+        for (const g of ["drill-record", "bench-record", "source-readiness", "target-preview"]) assert.match(r.out, new RegExp(`gate ${g}\\s+ok`), g);
+        assert.match(r.out, /--- diff of e2epromote-prod/);
+        const prodImages = containerImages(PROD);
+        const devIds = new Set(devImages.values());
+        assert.ok(prodImages.size >= 10, `prod containers: ${[...prodImages.keys()].join(", ")}`);
+        for (const [name, id] of prodImages) assert.ok(devIds.has(id), `${PROD}'s ${name} runs ${id}, which no container of ${DEV} runs`);
+        for (const role of ["pg-1", "etcd-1", "haproxy", "prometheus"]) assert.equal(prodImages.get(role), devImages.get(role), role);
+        const rec = readPromotions(promotionsDir(REPORTS, PROD)).records[0];
+        assert.equal(rec.result, "promoted");
+        assert.equal(rec.from, DEV);
+        assert.ok(rec.by.length > 0);
+        assert.deepEqual(rec.gates.map((g) => [g.name, g.ok]), [["drill-record", true], ["bench-record", true], ["source-readiness", true], ["target-preview", true]]);
+        assert.deepEqual(Object.fromEntries(rec.images.map((i) => [i.name, i.id])), JSON.parse(dev.output("imageIds")));
+        assert.equal((rec.settings?.["dpg-cluster:images"] as { fromStack?: string }).fromStack, DEV);
+    });
+
+    it("promotes a hotfix image of dev, and --rollback restores the images of the promotion before", () => {
+        // The hotfix: dev's HAProxy image plus a label, a new image id, pinned on dev (images.ids).
+        const base = devImages.get("haproxy")!;
+        const hotfix = run("sh", ["-c", `printf 'FROM ${base}\\nLABEL dpg.e2e.hotfix=${Date.now()}\\n' | docker build -q -t ${HOTFIX_TAG} -`]).stdout.trim();
+        assert.match(hotfix, /^sha256:/);
+        pulumi(["config", "set", "--path", "dpg-cluster:images.ids.haproxy", hotfix, "--stack", DEV]);
+        pulumi(["up", "--yes", "--skip-preview", "--stack", DEV], { timeoutMs: 15 * 60_000 });
+        assert.equal(containerImages(DEV).get("haproxy"), hotfix);
+
+        const p = promote(["--from", DEV, "--to", PROD, "--yes"]);
+        log(`promotion 2 (hotfix): ${p.seconds.toFixed(0)} s`);
+        assert.equal(p.status, 0, p.out.slice(-6000));
+        assert.equal(containerImages(PROD).get("haproxy"), hotfix);
+
+        const r = promote(["--rollback", "--to", PROD, "--yes"]);
+        log(`rollback by hand: ${r.seconds.toFixed(0)} s`);
+        assert.equal(r.status, 0, r.out.slice(-6000));
+        assert.match(r.out, /ROLLED BACK/);
+        const images = containerImages(PROD);
+        assert.equal(images.get("haproxy"), base, "prod's HAProxy runs the image of the first promotion again");
+        assert.equal(images.get("pg-1"), devImages.get("pg-1"));
+        assert.equal(readPromotions(promotionsDir(REPORTS, PROD)).records[0].result, "rolled-back");
+    });
+
+    it("with a short watch window, three switchovers on prod fire the failovers rollback trigger and the command rolls back by itself", async () => {
+        pulumi(["config", "set", "--path", "dpg-cluster:promotion.watchMinutes", "8", "--stack", PROD]);
+        const base = devImages.get("haproxy")!;
+        const hotfix = containerImages(DEV).get("haproxy")!;
+        const t0 = Date.now();
+        const child = spawn("node", ["--import", "tsx", "policies/promote/cli.ts", "--from", DEV, "--to", PROD, "--yes"], { cwd: REPO_ROOT, env: process.env });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
+        try {
+            await eventually("the promotion to reach its watch window", () => (/^watching /m.test(out) ? true : /^(REFUSED|FAILED)/m.test(out) ? Promise.reject(new Error(out)) : undefined), 20 * 60_000, 2000);
+            assert.equal(containerImages(PROD).get("haproxy"), hotfix);
+            const t = liveTarget(PROD);
+            for (let i = 1; i <= 3; i++) {
+                const m = await eventually(`a healthy ${PROD} before switchover ${i}`, () => {
+                    const x = patroniMembers(t);
+                    return healthy(t, x) ? x : undefined;
+                }, 180_000, 2000);
+                const from = m.find((x) => x.role === "leader")!.name;
+                const to = (m.find((x) => x.role === "sync_standby") ?? m.find((x) => x.role !== "leader"))!.name;
+                run("docker", [...memberExec(t, from, ["-u", "postgres"], []), "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", from, "--candidate", to, "--force"], { timeoutMs: 120_000 });
+                log(`switchover ${i}: ${from} → ${to} at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+            }
+            const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no rollback within 12 min:\n${out.slice(-4000)}`)), 12 * 60_000))]);
+            fs.writeFileSync(path.join(REPORTS, `${PROD}-promotion-watch.txt`), out);
+            log(`promotion 3 with the watch window, to its own rollback: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+            assert.equal(code, 3, out.slice(-6000));
+            assert.match(out, /ROLLBACK TRIGGER fired on e2epromote-prod: failovers \(RollbackTriggerFailovers, since [^)]+\): Rollback trigger: [34] leader changes/);
+            assert.match(out, /ROLLED BACK/);
+            assert.equal(containerImages(PROD).get("haproxy"), base, "the automatic rollback restored the first promotion's image");
+            const rec = readPromotions(promotionsDir(REPORTS, PROD)).records[0];
+            assert.equal(rec.result, "rolled-back");
+            assert.equal(rec.gates[0].name, "rollback-trigger");
+        } finally {
+            if (child.exitCode === null) child.kill();
+        }
+    });
+});
