@@ -125,14 +125,15 @@ describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
         assert.equal(rec.from, DEV);
         assert.ok(rec.by.length > 0);
         assert.deepEqual(rec.gates.map((g) => [g.name, g.ok]), [["drill-record", true], ["bench-record", true], ["source-readiness", true], ["target-preview", true]]);
-        assert.deepEqual(Object.fromEntries(rec.images.map((i) => [i.name, i.id])), JSON.parse(dev.output("imageIds")));
+        assert.deepEqual(Object.fromEntries(rec.images.map((i) => [i.name, i.id])), JSON.parse(pulumi(["stack", "output", "imageIds", "--json", "--stack", DEV]).stdout));
         assert.equal((rec.settings?.["dpg-cluster:images"] as { fromStack?: string }).fromStack, DEV);
     });
 
     it("promotes a hotfix image of dev, and --rollback restores the images of the promotion before", () => {
         // The hotfix: dev's HAProxy image plus a label, a new image id, pinned on dev (images.ids).
         const base = devImages.get("haproxy")!;
-        const hotfix = run("sh", ["-c", `printf 'FROM ${base}\\nLABEL dpg.e2e.hotfix=${Date.now()}\\n' | docker build -q -t ${HOTFIX_TAG} -`]).stdout.trim();
+        const baseTag = docker(["image", "inspect", "--format", "{{index .RepoTags 0}}", base]).stdout.trim();
+        const hotfix = run("sh", ["-c", `printf 'FROM ${baseTag}\\nLABEL dpg.e2e.hotfix=${Date.now()}\\n' | docker build -q -t ${HOTFIX_TAG} -`]).stdout.trim();
         assert.match(hotfix, /^sha256:/);
         pulumi(["config", "set", "--path", "dpg-cluster:images.ids.haproxy", hotfix, "--stack", DEV]);
         pulumi(["up", "--yes", "--skip-preview", "--stack", DEV], { timeoutMs: 15 * 60_000 });
@@ -164,7 +165,9 @@ describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
         child.stderr.on("data", (d) => (out += d));
         const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
         try {
-            await eventually("the promotion to reach its watch window", () => (/^watching /m.test(out) ? true : /^(REFUSED|FAILED)/m.test(out) ? Promise.reject(new Error(out)) : undefined), 20 * 60_000, 2000);
+            for (const deadline = Date.now() + 20 * 60_000; !/^watching /m.test(out); await new Promise((r) => setTimeout(r, 2000))) {
+                if (child.exitCode !== null || Date.now() > deadline) assert.fail(`the promotion did not reach its watch window (exit ${child.exitCode}):\n${out.slice(-6000)}`);
+            }
             assert.equal(containerImages(PROD).get("haproxy"), hotfix);
             const t = liveTarget(PROD);
             for (let i = 1; i <= 3; i++) {
