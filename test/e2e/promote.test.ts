@@ -1,8 +1,8 @@
 // `npm run promote` for real: a copy of dev is promoted to a copy of prod (created by the promotion), which then
 // runs exactly dev's image ids; a gate that fails (no drill record, then a drill record older than the target's
-// setting allows) refuses naming it, with nothing changed; a hotfix promoted next is undone by --rollback; and
-// with a short watch window, three switchovers on prod fire the "more than 2 failovers in 1 h" rollback trigger
-// in its Prometheus/Alertmanager and the command rolls back by itself.
+// setting allows) refuses naming it, with nothing changed; a hotfix of dev promoted next with a short watch
+// window is rolled back by the command itself once three switchovers on prod fire the "more than 2 failovers in
+// 1 h" rollback trigger in prod's own Prometheus and Alertmanager: prod runs the first promotion's images again.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -78,8 +78,11 @@ describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
         docker(["image", "rm", HOTFIX_TAG], { allowFail: true });
     });
 
-    it("refuses while dev has no drill record, naming the gate and the fix, and changes nothing", () => {
+    it("refuses while dev has no drill record, naming the gate and the fix, and changes nothing; --rollback with no promotion is refused", () => {
         const before = stackFileText(PROD);
+        const rb = promote(["--rollback", "--to", PROD, "--yes"]);
+        assert.equal(rb.status, 1, rb.out);
+        assert.match(rb.out, new RegExp(`--rollback --to ${PROD}: no promotion of this stack is recorded`));
         const r = promote(["--from", DEV, "--to", PROD, "--yes"]);
         log(`refusal (no drill record) in ${r.seconds.toFixed(1)} s`);
         assert.equal(r.status, 1, r.out);
@@ -129,35 +132,18 @@ describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
         assert.equal((rec.settings?.["dpg-cluster:images"] as { fromStack?: string }).fromStack, DEV);
     });
 
-    it("promotes a hotfix image of dev, and --rollback restores the images of the promotion before", () => {
+    it("promotes a hotfix of dev; with a short watch window, three switchovers on prod fire the failovers rollback trigger and the command rolls back to the first promotion's images by itself", async () => {
         // The hotfix: dev's HAProxy image plus a label, a new image id, pinned on dev (images.ids).
         const base = devImages.get("haproxy")!;
         const baseTag = docker(["image", "inspect", "--format", "{{index .RepoTags 0}}", base]).stdout.trim();
         const hotfix = run("sh", ["-c", `printf 'FROM ${baseTag}\\nLABEL dpg.e2e.hotfix=${Date.now()}\\n' | docker build -q -t ${HOTFIX_TAG} -`]).stdout.trim();
         assert.match(hotfix, /^sha256:/);
+        assert.notEqual(hotfix, base);
         pulumi(["config", "set", "--path", "dpg-cluster:images.ids.haproxy", hotfix, "--stack", DEV]);
         pulumi(["up", "--yes", "--skip-preview", "--stack", DEV], { timeoutMs: 15 * 60_000 });
         assert.equal(containerImages(DEV).get("haproxy"), hotfix);
-
-        const p = promote(["--from", DEV, "--to", PROD, "--yes"]);
-        log(`promotion 2 (hotfix): ${p.seconds.toFixed(0)} s`);
-        assert.equal(p.status, 0, p.out.slice(-6000));
-        assert.equal(containerImages(PROD).get("haproxy"), hotfix);
-
-        const r = promote(["--rollback", "--to", PROD, "--yes"]);
-        log(`rollback by hand: ${r.seconds.toFixed(0)} s`);
-        assert.equal(r.status, 0, r.out.slice(-6000));
-        assert.match(r.out, /ROLLED BACK/);
-        const images = containerImages(PROD);
-        assert.equal(images.get("haproxy"), base, "prod's HAProxy runs the image of the first promotion again");
-        assert.equal(images.get("pg-1"), devImages.get("pg-1"));
-        assert.equal(readPromotions(promotionsDir(REPORTS, PROD)).records[0].result, "rolled-back");
-    });
-
-    it("with a short watch window, three switchovers on prod fire the failovers rollback trigger and the command rolls back by itself", async () => {
         pulumi(["config", "set", "--path", "dpg-cluster:promotion.watchMinutes", "8", "--stack", PROD]);
-        const base = devImages.get("haproxy")!;
-        const hotfix = containerImages(DEV).get("haproxy")!;
+
         const t0 = Date.now();
         const child = spawn("node", ["--import", "tsx", "policies/promote/cli.ts", "--from", DEV, "--to", PROD, "--yes"], { cwd: REPO_ROOT, env: process.env });
         let out = "";
@@ -180,9 +166,10 @@ describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
                 run("docker", [...memberExec(t, from, ["-u", "postgres"], []), "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", from, "--candidate", to, "--force"], { timeoutMs: 120_000 });
                 log(`switchover ${i}: ${from} → ${to} at ${((Date.now() - t0) / 1000).toFixed(0)} s`);
             }
-            const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no rollback within 12 min:\n${out.slice(-4000)}`)), 12 * 60_000))]);
+            let timer: NodeJS.Timeout | undefined;
+            const code = await Promise.race([exited, new Promise<number>((_, reject) => (timer = setTimeout(() => reject(new Error(`no rollback within 12 min:\n${out.slice(-4000)}`)), 12 * 60_000)))]).finally(() => clearTimeout(timer));
             fs.writeFileSync(path.join(REPORTS, `${PROD}-promotion-watch.txt`), out);
-            log(`promotion 3 with the watch window, to its own rollback: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+            log(`promotion 2 (hotfix) with the watch window, to its own rollback: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
             assert.equal(code, 3, out.slice(-6000));
             assert.match(out, /ROLLBACK TRIGGER fired on e2epromote-prod: failovers \(RollbackTriggerFailovers, since [^)]+\): Rollback trigger: [34] leader changes/);
             assert.match(out, /ROLLED BACK/);
