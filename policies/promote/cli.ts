@@ -139,10 +139,11 @@ async function confirm(question: string, yes: boolean): Promise<boolean> {
 
 /** Runs the readiness report on a stack; its exit code and the items it wrote. */
 function readiness(stack: string): { code: number; items: ReportItem[]; summary: string } {
+    const started = Date.now();
     const r = spawnSync("node", ["--import", "tsx", path.join("policies", "report", "cli.ts"), "--stack", stack], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     const file = path.join(REPORTS, stack, "readiness.json");
     const summary = (r.stdout ?? "").split("\n").find((l) => /READY/.test(l))?.trim() ?? `no summary (exit ${r.status}): ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" | ")}`;
-    const items = fs.existsSync(file) && fs.statSync(file).mtimeMs > Date.now() - 3_600_000 ? (JSON.parse(fs.readFileSync(file, "utf8")).items as ReportItem[]) : [];
+    const items = fs.existsSync(file) && fs.statSync(file).mtimeMs >= started ? (JSON.parse(fs.readFileSync(file, "utf8")).items as ReportItem[]) : [];
     return { code: r.status ?? 1, items, summary };
 }
 
