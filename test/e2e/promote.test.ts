@@ -101,7 +101,7 @@ describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
             log(`${cmd} on ${DEV}: ${((Date.now() - t0) / 1000).toFixed(0)} s: ${r.stdout.trim().split("\n")[0]}`);
         }
         // 0.001 h = 3.6 s: the drill that just ran is older than that, for real.
-        pulumi(["config", "set", "--path", "dpg-cluster:promotion.recordMaxAgeHours", "0.001", "--stack", PROD]);
+        pulumi(["config", "set", "--path", "dpg-cluster:promotion.recordMaxAgeHours", "0.001", "--type", "float", "--stack", PROD]);
         try {
             const r = promote(["--from", DEV, "--to", PROD, "--yes"]);
             assert.equal(r.status, 1, r.out);
