@@ -226,13 +226,14 @@ async function promote(a: Args): Promise<number> {
         const running = imagesOf(dstOutputs);
         const same = JSON.stringify(running) === JSON.stringify(images);
         out(`pulumi up of ${to}: ${upSeconds.toFixed(0)} s; ${to} runs ${same ? `the same images as ${from}` : `OTHER images than ${from}: ${running.map((i) => `${i.name} ${i.id}`).join(", ")}`}`);
-        const tTarget = Date.now();
-        const targetReport = readiness(to);
-        out(`  ${to}: ${targetReport.summary} (${since(tTarget).toFixed(0)} s)`);
-        const detail = `up ${upSeconds.toFixed(0)} s; target readiness: ${targetReport.summary}`;
+        // Recorded before the target's report runs: a report that is slow or killed loses no promotion.
+        const detail = `gates ${((tUp - t0) / 1000).toFixed(0)} s, up ${upSeconds.toFixed(0)} s`;
         const file = record(same ? "promoted" : "failed", same ? detail : `${detail}; ${to} does not run ${from}'s images`, promotedConfig, running);
         out(`${same ? "PROMOTED" : "FAILED"} ${from} → ${to} in ${since(t0).toFixed(0)} s (gates + up)\nrecord: ${path.relative(process.cwd(), file)}`);
         if (!same) return 1;
+        const tTarget = Date.now();
+        const targetReport = readiness(to);
+        out(`readiness of ${to}: ${targetReport.summary} (${since(tTarget).toFixed(0)} s; reports/${to}/readiness.{md,json,html})`);
         return (await watch(to, target.config, upStart, a.yes)) ? 3 : 0;
     } finally {
         if (!applied) settings.restore();

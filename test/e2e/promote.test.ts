@@ -22,7 +22,7 @@ const REPORTS = path.join(REPO_ROOT, "reports");
 const HOTFIX_TAG = "e2epromote-hotfix/haproxy:1";
 const log = (s: string) => console.log(`# ${s}`);
 
-function promote(args: string[], timeoutMs = 20 * 60_000) {
+function promote(args: string[], timeoutMs = 40 * 60_000) {
     const t0 = Date.now();
     const r = run("node", ["--import", "tsx", "policies/promote/cli.ts", ...args], { allowFail: true, timeoutMs });
     return { ...r, seconds: (Date.now() - t0) / 1000, out: r.stdout + r.stderr };
@@ -40,7 +40,7 @@ function liveTarget(stack: string): LiveTarget {
 
 const stackFileText = (s: string) => fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${s}.yaml`), "utf8");
 
-describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
+describe("npm run promote on the real engine", { timeout: 120 * 60_000 }, () => {
     let dev: TestStack;
     let prod: TestStack;
     let devImages: Map<string, string>;
@@ -151,7 +151,7 @@ describe("npm run promote on the real engine", { timeout: 60 * 60_000 }, () => {
         child.stderr.on("data", (d) => (out += d));
         const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
         try {
-            for (const deadline = Date.now() + 20 * 60_000; !/^watching /m.test(out); await new Promise((r) => setTimeout(r, 2000))) {
+            for (const deadline = Date.now() + 40 * 60_000; !/^watching /m.test(out); await new Promise((r) => setTimeout(r, 2000))) {
                 if (child.exitCode !== null || Date.now() > deadline) assert.fail(`the promotion did not reach its watch window (exit ${child.exitCode}):\n${out.slice(-6000)}`);
             }
             assert.equal(containerImages(PROD).get("haproxy"), hotfix);
