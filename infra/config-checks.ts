@@ -24,6 +24,7 @@ export function crossFieldProblems(c: ParsedConfig): string[] {
     ...poolProblems(c),
     ...monitoringProblems(c),
     ...attestationProblems(c),
+    ...imagesProblems(c),
     ...placementProblems(c.target, {
       environment: c.environment,
       etcdMembers: c.etcd.members,
@@ -33,6 +34,13 @@ export function crossFieldProblems(c: ParsedConfig): string[] {
       backupRepository: c.backup.repository,
     }),
   ];
+}
+
+/** Another stack's images or pinned ids are local image ids: runnable only where they were built, on one host. */
+function imagesProblems(c: ParsedConfig): string[] {
+  if (c.target.kind !== "swarm") return [];
+  const set = [c.images.fromStack !== undefined && "images.fromStack", Object.keys(c.images.ids).length > 0 && "images.ids"].filter(Boolean) as string[];
+  return set.map((k) => `${key(k)}: runs local image ids, so only with ${key("target.kind")} docker (a Swarm pulls from ${key("target.registry")} by digest); unset it`);
 }
 
 function patroniProblems(c: ParsedConfig): string[] {

@@ -10,6 +10,7 @@ import { monitoringSettings } from "../components/monitoring/settings";
 import { databaseSettings, patroniSettings } from "../components/patroni/settings";
 import { pgbouncerSettings } from "../components/pgbouncer/settings";
 import { cidr } from "../components/shared/settings";
+import { imagesSettings } from "../components/target/images";
 import { targetSettings } from "../components/target/settings";
 import { tlsSettings } from "../components/tls/settings";
 import { yamlDay } from "../policies/score/attestations";
@@ -30,6 +31,7 @@ export const stackConfigSchema = z
       .optional()
       .describe("prefix of every container, volume and network name; default `dpg-<stack>`"),
     target: targetSettings.default({}),
+    images: imagesSettings.default({}),
     network: z
       .object({
         subnet: cidr(16, 28).default("10.213.0.0/24").describe("subnet of the internal cluster network; pg_hba admits only this range"),
@@ -67,6 +69,23 @@ export const stackConfigSchema = z
           .max(1_000_000)
           .default(100)
           .describe("throughput `npm run bench` must measure (pgbench tpcb-like, 8 clients, write port) for 001-PERF-02; raise it to your SLA"),
+      })
+      .strict()
+      .default({}),
+    promotion: z
+      .object({
+        watchMinutes: z
+          .number()
+          .min(0)
+          .max(1440)
+          .default(30)
+          .describe("minutes `npm run promote` watches this stack's Alertmanager after an up for a `rollback_trigger` alert, rolling back when one fires; 0 = no watch"),
+        recordMaxAgeHours: z
+          .number()
+          .positive()
+          .max(720)
+          .default(168)
+          .describe("a promotion into this stack needs the source's drill and bench records at most this old (and of the source's current cluster)"),
       })
       .strict()
       .default({}),

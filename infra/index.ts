@@ -22,7 +22,7 @@ const config = loadStackConfig();
 const prefix = config.namePrefix;
 
 // One Docker host or a Swarm: the target owns the networks and turns each workload into a container or a service.
-const target = createTarget({ namePrefix: prefix, settings: config.target, subnet: config.network.subnet, bindAddress: config.haproxy.bindAddress });
+const target = createTarget({ namePrefix: prefix, settings: config.target, subnet: config.network.subnet, bindAddress: config.haproxy.bindAddress, images: config.images });
 
 // Every hostname a certificate must carry is known before anything is created.
 const etcdMembers = etcdMemberNames(prefix, config.etcd.members);
@@ -230,4 +230,6 @@ export const prometheusUrl = monitoring?.prometheusUrl;
 export const alertmanagerUrl = monitoring?.alertmanagerUrl;
 export const alertWebhookUrl = monitoring?.webhookReceiverUrl;
 export const grafanaUrl = monitoring?.grafanaUrl;
+/** The image id each role runs (patroni, etcd, haproxy, monitoring): what `npm run promote` hands to the next stack. */
+export const imageIds = pulumi.all(target.imageIds);
 export const grafanaStatus = monitoring?.grafanaStatus ?? "monitoring disabled (dpg-cluster:monitoring.enabled = false)";

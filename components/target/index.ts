@@ -10,6 +10,7 @@ import { serviceImage, ServiceImageArgs, stackLabels } from "../shared/docker";
 import { runContainer } from "./container";
 import { ExecTarget, execTargetFor } from "./member-exec";
 import { fileObjects, serviceArgs } from "./service";
+import { chosenImage, imageRole, ImagesSettings } from "./images";
 import { constrainedNode, TargetSettings } from "./settings";
 import type { Workload } from "./workload";
 
@@ -43,6 +44,8 @@ export interface Target {
   readonly exec: ExecTarget;
   /** The network published ports live on (name on one host, id on a Swarm). */
   readonly edgeNetwork: pulumi.Output<string>;
+  /** What each image role runs (filled as components ask for images): exported, so a promotion can read it. */
+  readonly imageIds: Record<string, pulumi.Output<string>>;
 }
 
 export interface TargetArgs {
@@ -52,6 +55,8 @@ export interface TargetArgs {
   subnet: string;
   /** Host address published ports bind to (one host only; Swarm publishes on each task's node). */
   bindAddress: string;
+  /** Build here, or run another stack's images / pinned ids (one host only; the config check says so). */
+  images: ImagesSettings;
 }
 
 export function createTarget(args: TargetArgs): Target {
@@ -63,6 +68,7 @@ class DockerHostTarget implements Target {
   readonly exec: ExecTarget = { kind: "docker" };
   readonly clusterNetwork: pulumi.Output<string>;
   readonly edgeNetwork: pulumi.Output<string>;
+  readonly imageIds: Record<string, pulumi.Output<string>> = {};
 
   constructor(private readonly args: TargetArgs) {
     const prefix = args.namePrefix;
@@ -82,7 +88,10 @@ class DockerHostTarget implements Target {
   }
 
   image(resourceName: string, args: ServiceImageArgs, parent: pulumi.Resource): pulumi.Output<string> {
-    return serviceImage(resourceName, args, { parent }).imageId;
+    const role = imageRole(args.repository);
+    const id = chosenImage(this.args.images, role) ?? serviceImage(resourceName, args, { parent }).imageId;
+    this.imageIds[role] = id;
+    return id;
   }
 
   run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource {
@@ -106,6 +115,7 @@ class SwarmTarget implements Target {
   readonly edgeNetwork: pulumi.Output<string>;
   private readonly provider: docker.Provider;
   private readonly images = new Map<string, pulumi.Output<string>>();
+  readonly imageIds: Record<string, pulumi.Output<string>> = {};
 
   constructor(private readonly args: TargetArgs) {
     const t = args.settings;
@@ -154,6 +164,7 @@ class SwarmTarget implements Target {
     );
     const ref = pushed.stdout.apply((s) => s.trim());
     this.images.set(args.repository, ref);
+    this.imageIds[imageRole(args.repository)] = ref;
     return ref;
   }
 

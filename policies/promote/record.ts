@@ -32,6 +32,8 @@ export interface PromotionRecord {
     /** Wall time of gates + up, seconds. */
     seconds: number;
     detail?: string;
+    /** The target's settings (its Pulumi.<to>.yaml `config`, secrets as ciphertext) as applied: what a rollback re-applies. */
+    settings?: Record<string, unknown>;
 }
 
 export const promotionsDir = (reportsDir: string, stack: string) => path.join(reportsDir, stack, "promotions");

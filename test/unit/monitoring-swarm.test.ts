@@ -3,6 +3,7 @@
 // its database node, node_exporter beside the repository server whose metrics volume it reads; every
 // password is a Docker secret owned by the service user (0400), scrape targets are service names.
 // (Its own process: Pulumi's mocks and the recorded resources are per process.)
+import { imagesSettings } from "../../components/target/images";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -40,7 +41,7 @@ describe("Monitoring on a Swarm under mocks", () => {
         monitoring: [label(4)],
       },
     });
-    const target = createTarget({ namePrefix: "dpg-sw", settings, subnet: "10.213.99.0/24", bindAddress: "127.0.0.1" });
+    const target = createTarget({ namePrefix: "dpg-sw", settings, subnet: "10.213.99.0/24", bindAddress: "127.0.0.1", images: imagesSettings.parse({}) });
     component = new Monitoring("monitoring", {
       namePrefix: "dpg-sw",
       baseImage: "debian:trixie-slim",

@@ -1,4 +1,5 @@
 // Monitoring renderers (golden files, structure) and the Monitoring component under Pulumi mocks.
+import { imagesSettings } from "../../components/target/images";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -179,7 +180,7 @@ describe("Monitoring component under mocks", () => {
     const { Monitoring } = await import("../../components/monitoring/index");
     const { createTarget } = await import("../../components/target");
     const { targetSettings } = await import("../../components/target/settings");
-    const target = createTarget({ namePrefix: "dpg-unit", settings: targetSettings.parse({}), subnet: "10.213.99.0/24", bindAddress: "127.0.0.1" });
+    const target = createTarget({ namePrefix: "dpg-unit", settings: targetSettings.parse({}), subnet: "10.213.99.0/24", bindAddress: "127.0.0.1", images: imagesSettings.parse({}) });
     component = new Monitoring("monitoring", {
       namePrefix: "dpg-unit",
       baseImage: "debian:trixie-slim",
