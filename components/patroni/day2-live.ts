@@ -56,6 +56,13 @@ export function members(c: LiveCluster): Member[] {
   return (getJson(c, "/cluster")?.members ?? []) as Member[];
 }
 
+/** Is this node's container (one host) or its service's task (Swarm) running now? */
+export function nodeRunning(c: LiveCluster, node: string): boolean {
+  if (c.target && c.target.kind === "swarm") return memberContainer(node, c.target) !== undefined;
+  const r = spawnSync("docker", ["inspect", "-f", "{{.State.Running}}", node], { encoding: "utf8", timeout: 15_000 });
+  return (r.stdout ?? "").trim() === "true";
+}
+
 /** Is any node container of this cluster running at all? (A first `up` has none yet.) */
 export function anyNodeRunning(c: LiveCluster): boolean {
   if (c.target && c.target.kind === "swarm") return c.nodes.some((n) => memberContainer(n, c.target) !== undefined);

@@ -65,3 +65,17 @@ export function execArgs(member: string, execOptions: string[], command: string[
   if (!c) return undefined;
   return [...(c.host ? ["-H", c.host] : []), "exec", ...execOptions, c.container, ...command];
 }
+
+/**
+ * A label of the member as it runs now: its container's (one host) or its service's task template's (Swarm);
+ * undefined when the member does not exist or has no such label.
+ */
+export function memberLabel(member: string, label: string, target: ExecTarget = DOCKER_HOST): string | undefined {
+  const args =
+    target.kind === "docker"
+      ? ["inspect", "-f", `{{index .Config.Labels "${label}"}}`, member]
+      : ["-H", target.manager, "service", "inspect", "-f", `{{index .Spec.TaskTemplate.ContainerSpec.Labels "${label}"}}`, member];
+  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 15_000 });
+  const v = r.status === 0 ? (r.stdout ?? "").trim() : "";
+  return v && v !== "<no value>" ? v : undefined;
+}
