@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "./render";
 import type { Member } from "./day2";
-import { ExecTarget, execArgs, memberContainer } from "../target/member-exec";
+import { ExecTarget, execArgs, memberContainer, memberRunning } from "../target/member-exec";
 
 export interface LiveCluster {
   /** Node container names (also their hostnames). */
@@ -58,9 +58,7 @@ export function members(c: LiveCluster): Member[] {
 
 /** Is this node's container (one host) or its service's task (Swarm) running now? */
 export function nodeRunning(c: LiveCluster, node: string): boolean {
-  if (c.target && c.target.kind === "swarm") return memberContainer(node, c.target) !== undefined;
-  const r = spawnSync("docker", ["inspect", "-f", "{{.State.Running}}", node], { encoding: "utf8", timeout: 15_000 });
-  return (r.stdout ?? "").trim() === "true";
+  return memberRunning(node, c.target);
 }
 
 /** Is any node container of this cluster running at all? (A first `up` has none yet.) */

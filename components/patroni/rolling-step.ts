@@ -9,6 +9,7 @@
 // Usage: node --import tsx rolling-step.ts handover|ready  (stdin: JSON StepInput). Progress on stderr, summary on stdout.
 import { switchoverTarget, Member } from "./day2";
 import { memberBack } from "./rolling";
+import { memberConverged } from "../target/member-exec";
 import { healthy, LiveCluster, members, nodeRunning, rest } from "./day2-live";
 
 export interface StepInput extends LiveCluster {
@@ -71,7 +72,8 @@ async function handover(c: StepInput): Promise<Record<string, unknown>> {
 async function ready(c: StepInput): Promise<Record<string, unknown>> {
   const t0 = Date.now();
   await until(`${c.node} streaming again (caught up) in a whole cluster`, () => {
-    if (!nodeRunning(c, c.node)) return undefined;
+    // On a Swarm the old task may still answer until the service's update has completed.
+    if (!nodeRunning(c, c.node) || !memberConverged(c.node, c.target)) return undefined;
     const ms = wholeCluster(c);
     return ms && memberBack(ms, c.node) ? true : undefined;
   }, c.limitS ?? 300);
