@@ -36,8 +36,14 @@ export interface RunOptions {
 /** Label holding a member's replacement key. */
 export const ROLLOUT_KEY_LABEL = "dpg.rollout-key";
 
-/** sha256 of a value's JSON (outputs resolved): a digest, so it reveals nothing of secret file contents. */
-function digest(value: unknown): pulumi.Output<string> {
+/**
+ * A member's replacement key on a target of this kind (see Target.replacementKey): sha256 of the workload's
+ * JSON (outputs resolved), a digest, so it reveals nothing of secret file contents. On one host the memory
+ * limit is left out (the provider changes it in place, `docker update`, and day-2 restarts PostgreSQL for the
+ * shared_buffers that follow it); any change of a Swarm task template (limits too) makes Swarm replace the task.
+ */
+export function replacementKey(kind: "docker" | "swarm", w: Workload): pulumi.Output<string> {
+  const value = kind === "docker" ? { ...w, limits: { ...w.limits, memoryMb: undefined } } : w;
   return pulumi.unsecret(pulumi.output(value as any).apply((v) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 32)));
 }
 
@@ -118,8 +124,7 @@ class DockerHostTarget implements Target {
   }
 
   replacementKey(w: Workload): pulumi.Output<string> {
-    const { limits: _inPlace, ...rest } = w;
-    return digest(rest);
+    return replacementKey(this.kind, w);
   }
 
   placement(): string | undefined {
@@ -166,8 +171,7 @@ class SwarmTarget implements Target {
   }
 
   replacementKey(w: Workload): pulumi.Output<string> {
-    // Any change of a service's task template (limits too) makes Swarm replace its task.
-    return digest(w);
+    return replacementKey(this.kind, w);
   }
 
   publishedAddresses(component: PublishingComponent): string[] {

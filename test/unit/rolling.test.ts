@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Member } from "../../components/patroni/day2";
+import * as pulumi from "@pulumi/pulumi";
+import { replacementKey } from "../../components/target";
+import type { Workload } from "../../components/target/workload";
 import { currentLeader, describeReplacement, memberBack, replacementOrder } from "../../components/patroni/rolling";
 
 const nodes = ["pg-1", "pg-2", "pg-3"];
@@ -72,5 +75,34 @@ describe("a replaced member is back", () => {
     assert.equal(memberBack([{ name: "a", role: "replica", state: "streaming", lag: "unknown" }], "a"), false);
     assert.equal(memberBack([{ name: "a", role: "replica", state: "streaming", lag: 0, pending_restart: true }], "a"), false);
     assert.equal(memberBack([], "a"), false);
+  });
+});
+
+describe("replacement key", () => {
+  const w: Workload = {
+    name: "pg-1",
+    component: "patroni",
+    image: "dpg/patroni:abc",
+    process: { user: "postgres", uid: 999, entrypoint: [], command: ["patroni"] },
+    files: [{ path: "/etc/pgbackrest/pgbackrest.conf", content: pulumi.secret("repo1-retention-full=2"), secret: true }],
+    healthcheck: { test: ["CMD", "true"], intervalS: 5, timeoutS: 3, retries: 3 },
+    limits: { memoryMb: 1024, cpus: 1 },
+  };
+  const key = (kind: "docker" | "swarm", x: Workload) => new Promise<string>((resolve) => replacementKey(kind, x).apply(resolve));
+
+  it("changes with a file or the image, not with the memory limit on one host (docker update), with limits on a Swarm", async () => {
+    const k = await key("docker", w);
+    assert.match(k, /^[0-9a-f]{32}$/);
+    assert.equal(await key("docker", { ...w }), k, "the same workload, the same key");
+    assert.notEqual(await key("docker", { ...w, files: [{ ...w.files[0], content: pulumi.secret("repo1-retention-full=3") }] }), k);
+    assert.notEqual(await key("docker", { ...w, image: "dpg/patroni:def" }), k);
+    assert.equal(await key("docker", { ...w, limits: { memoryMb: 1280, cpus: 1 } }), k);
+    assert.notEqual(await key("docker", { ...w, limits: { memoryMb: 1024, cpus: 2 } }), k, "a CPU limit is not changed in place");
+    assert.notEqual(await key("swarm", { ...w, limits: { memoryMb: 1280, cpus: 1 } }), await key("swarm", w));
+  });
+
+  it("is not a secret though it digests secret files, and does not contain them", async () => {
+    assert.equal(await pulumi.isSecret(replacementKey("docker", w)), false);
+    assert.doesNotMatch(await key("docker", w), /retention/);
   });
 });
