@@ -308,7 +308,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
    * yet) has no chain and no waits, so the nodes are created in parallel as before.
    */
   private rollingMembers(name: string, workloads: Workload[], live: LiveCluster, synchronousMode: boolean, target: Target): pulumi.CustomResource[] {
-    const existing = anyNodeRunning(live);
+    const existing = process.env.DPG_NO_LIVE_CLUSTER !== "1" && anyNodeRunning(live);
     const ms = existing ? liveMembers(live) : [];
     const order = replacementOrder(this.nodeNames, ms);
     const keys = workloads.map((w) => target.replacementKey(w));
