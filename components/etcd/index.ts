@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImageName } from "../shared/docker";
 import type { Target } from "../target";
+import { runOneAtATime } from "../target/rolling";
 import type { EtcdSettings } from "./settings";
 import { TlsMaterial, tlsFilesFor } from "../tls";
 import { ETCD_CLIENT_PORT, ETCD_UID, ETCD_CONFIG_PATH, ETCD_METRICS_PORT, ETCD_TLS_FILES, EtcdSecurity, etcdSecurity, renderEtcdConfig } from "./render";
@@ -63,10 +64,11 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const token = new random.RandomId(`${name}-cluster-token`, { byteLength: 8, prefix: `${args.namePrefix}-` }, { parent: this });
     const tlsFiles = tlsFilesFor(ETCD_TLS_FILES, args.tls);
 
-    this.members = memberNames.map((memberName, i) =>
-      args.target.run(
-        `${name}-${i + 1}`,
-        {
+    this.members = runOneAtATime(
+      args.target,
+      memberNames.map((memberName, i) => ({
+        resourceName: `${name}-${i + 1}`,
+        workload: {
           name: memberName,
           component: "etcd",
           image,
@@ -98,8 +100,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
           limits: { memoryMb, cpus: 0.5 },
           placement: args.target.placement("etcd", i),
         },
-        { parent: this },
-      ),
+      })),
+      { parent: this },
     );
     this.clientEndpoints = memberNames.map((m) => `${m}:${ETCD_CLIENT_PORT}`);
     this.metricsEndpoints = memberNames.map((m) => `${m}:${ETCD_METRICS_PORT}`);

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Target } from "../target";
 import { HAPROXY_CA_PATH, HAPROXY_CONFIG_PATH, HAPROXY_PORTS, HaproxyBackendNode, renderHaproxyConfig } from "./render";
 import type { HaproxySettings } from "./settings";
+import { runOneAtATime } from "../target/rolling";
 
 export interface HAProxyArgs {
   namePrefix: string;
@@ -59,11 +60,12 @@ export class HAProxy extends pulumi.ComponentResource {
     const hostname = haproxyHostname(args.namePrefix);
     this.containerName = hostname;
     const instances = args.target.routerNames("haproxy", hostname);
-    this.instances = instances.map((instance, i) =>
-      args.target.run(
+    this.instances = runOneAtATime(
+      args.target,
+      instances.map((instance, i) => ({
         // One host keeps the resource name it always had (a rename would re-create the router).
-        instances.length === 1 ? name : `${name}-${i + 1}`,
-        {
+        resourceName: instances.length === 1 ? name : `${name}-${i + 1}`,
+        workload: {
           name: instance,
           component: "haproxy",
           image,
@@ -83,8 +85,8 @@ export class HAProxy extends pulumi.ComponentResource {
           limits: { memoryMb: HAPROXY_MEMORY_MB, cpus: 0.5 },
           placement: args.target.placement("haproxy", i),
         },
-        { parent: this },
-      ),
+      })),
+      { parent: this },
     );
     // Where clients connect: "host:port", or on a Swarm one per router ("a:port,b:port", libpq's multi-host form).
     const addresses = args.target.publishedAddresses("haproxy");

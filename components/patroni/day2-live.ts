@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { PATRONI_REST_PORT, TLS_UPLOAD_FILES } from "./render";
 import type { Member } from "./day2";
-import { ExecTarget, execArgs, memberContainer } from "../target/member-exec";
+import { ExecTarget, execArgs, memberContainer, memberRunning } from "../target/member-exec";
 
 export interface LiveCluster {
   /** Node container names (also their hostnames). */
@@ -54,6 +54,11 @@ export function getJson(c: LiveCluster, path: string, nodes = c.nodes): any | un
 /** Members as /cluster lists them (empty when no node answers). */
 export function members(c: LiveCluster): Member[] {
   return (getJson(c, "/cluster")?.members ?? []) as Member[];
+}
+
+/** Is this node's container (one host) or its service's task (Swarm) running now? */
+export function nodeRunning(c: LiveCluster, node: string): boolean {
+  return memberRunning(node, c.target);
 }
 
 /** Is any node container of this cluster running at all? (A first `up` has none yet.) */

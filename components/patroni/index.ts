@@ -1,12 +1,17 @@
 // PatroniCluster: PostgreSQL nodes whose leader is elected through etcd, with streaming
 // replication over slots, pg_rewind, and the vector extension in the application database.
+import { spawn } from "child_process";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceImageName, ServiceImageArgs } from "../shared/docker";
 import type { Target } from "../target";
-import type { WorkloadFile } from "../target/workload";
+import type { Workload, WorkloadFile } from "../target/workload";
+import { ROLLOUT_KEY_LABEL } from "../target";
+import { memberLabel } from "../target/member-exec";
+import { anyNodeRunning, LiveCluster, members as liveMembers } from "./day2-live";
+import { describeReplacement, replacementOrder } from "./rolling";
 import { TlsMaterial, tlsFilesFor } from "../tls";
 import { previewDay2 } from "./day2-preview";
 import type { DatabaseSettings, PatroniSettings } from "./settings";
@@ -225,7 +230,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       retries: 3,
       startPeriodS: 60,
     });
-    this.members = this.nodeNames.map((nodeName, i) => {
+    const workloads: Workload[] = this.nodeNames.map((nodeName, i) => {
       const patroniYml = pulumi.secret(
         pulumi
           .all([superuser.result, replication.result, rewind.result, bootstrapDcs])
@@ -239,42 +244,39 @@ export class PatroniCluster extends pulumi.ComponentResource {
             }),
           ),
       );
-      return args.target.run(
-        `${name}-${i + 1}`,
-        {
-          name: nodeName,
-          component: "patroni",
-          image,
-          process: { user: NODE_IMAGE_USER, uid: NODE_IMAGE_UID, entrypoint: NODE_IMAGE_ENTRYPOINT, command: ["patroni", PATRONI_CONFIG_PATH] },
-          files: [
-            { path: PATRONI_CONFIG_PATH, content: patroniYml, secret: true },
-            { path: BOOTSTRAP_SQL_PATH, content: bootstrapSql, secret: true },
-            { path: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
-            ...(a.vectorExtension === "ruvector" ? [{ path: RUVECTOR_PROMOTE_HOOK_PATH, content: renderRuvectorPromoteHook() }] : []),
-            ...(args.backup?.files ?? []),
-            ...tlsFiles(nodeName),
-          ],
-          memberVolumes: [{ resourceName: `${name}-data-${i + 1}`, name: `${nodeName}-data`, containerPath: "/var/lib/postgresql/data" }],
-          sharedVolumes: [
-            ...(args.backup?.repoVolumeName ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
-            ...(args.metricsVolumeName ? [{ volumeName: args.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : []),
-          ],
-          // 200 once PostgreSQL runs on this node, leader or replica.
-          healthcheck: restCheck("/health"),
-          // Patroni's loop runs (200 while it heartbeats): a replica in a long basebackup is not restarted.
-          swarmHealthcheck: restCheck("/liveness"),
-          shmSizeMb: 256,
-          // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
-          stopGraceS: 60,
-          // On a Swarm a destroy stops all nodes at once and the provider fails if a task's container outlives
-          // this (seen: > 60 s for the leader at load average 38 on the lab); a SIGKILL there costs crash recovery.
-          swarmStopGraceS: 120,
-          limits: { memoryMb: a.memoryMb, cpus: a.cpus },
-          placement: args.target.placement("patroni", i),
-        },
-        { parent: this },
-      );
+      return {
+        name: nodeName,
+        component: "patroni",
+        image,
+        process: { user: NODE_IMAGE_USER, uid: NODE_IMAGE_UID, entrypoint: NODE_IMAGE_ENTRYPOINT, command: ["patroni", PATRONI_CONFIG_PATH] },
+        files: [
+          { path: PATRONI_CONFIG_PATH, content: patroniYml, secret: true },
+          { path: BOOTSTRAP_SQL_PATH, content: bootstrapSql, secret: true },
+          { path: POST_BOOTSTRAP_PATH, content: renderPostBootstrapScript(args.backup?.postBootstrapCommands) },
+          ...(a.vectorExtension === "ruvector" ? [{ path: RUVECTOR_PROMOTE_HOOK_PATH, content: renderRuvectorPromoteHook() }] : []),
+          ...(args.backup?.files ?? []),
+          ...tlsFiles(nodeName),
+        ],
+        memberVolumes: [{ resourceName: `${name}-data-${i + 1}`, name: `${nodeName}-data`, containerPath: "/var/lib/postgresql/data" }],
+        sharedVolumes: [
+          ...(args.backup?.repoVolumeName ? [{ volumeName: args.backup.repoVolumeName, containerPath: args.backup.repoPath }] : []),
+          ...(args.metricsVolumeName ? [{ volumeName: args.metricsVolumeName, containerPath: "/var/lib/dpg-metrics" }] : []),
+        ],
+        // 200 once PostgreSQL runs on this node, leader or replica.
+        healthcheck: restCheck("/health"),
+        // Patroni's loop runs (200 while it heartbeats): a replica in a long basebackup is not restarted.
+        swarmHealthcheck: restCheck("/liveness"),
+        shmSizeMb: 256,
+        // Patroni needs time to stop PostgreSQL cleanly (a fast shutdown, then a checkpoint).
+        stopGraceS: 60,
+        // On a Swarm a destroy stops all nodes at once and the provider fails if a task's container outlives
+        // this (seen: > 60 s for the leader at load average 38 on the lab); a SIGKILL there costs crash recovery.
+        swarmStopGraceS: 120,
+        limits: { memoryMb: a.memoryMb, cpus: a.cpus },
+        placement: args.target.placement("patroni", i),
+      };
     });
+    this.members = this.rollingMembers(name, workloads, live, a.synchronousMode, args.target);
     this.configApplied = new command.local.Command(
       `${name}-dynamic-config`,
       {
@@ -296,5 +298,81 @@ export class PatroniCluster extends pulumi.ComponentResource {
     this.poolerAuthPassword = poolerAuth.result;
     this.registerOutputs({ nodeNames: this.nodeNames, databaseName: this.databaseName, appUser: this.appUser });
   }
+  /**
+   * The members, chained so that a change which needs new containers (or new Swarm tasks) replaces them one
+   * at a time in the order of rolling.ts, read from the live cluster now (who leads): replicas first, the
+   * leader last. Before each member's resource changes, its handover (rolling-step.ts, a command run only
+   * when the member's replacement key changes) waits for a whole cluster and switches over when the member
+   * leads; after it, the member's afterCreate/afterUpdate hook waits until it streams again, and only then
+   * does the next member's turn begin (its handover depends on this member). A first `up` (no node runs
+   * yet) has no chain and no waits, so the nodes are created in parallel as before.
+   */
+  private rollingMembers(name: string, workloads: Workload[], live: LiveCluster, synchronousMode: boolean, target: Target): pulumi.CustomResource[] {
+    const existing = process.env.DPG_NO_LIVE_CLUSTER !== "1" && anyNodeRunning(live);
+    const ms = existing ? liveMembers(live) : [];
+    const order = replacementOrder(this.nodeNames, ms);
+    const keys = workloads.map((w) => target.replacementKey(w));
+    const script = path.relative(process.cwd(), path.join(__dirname, "rolling-step.ts"));
+    const stepInput = (node: string) => JSON.stringify({ ...live, node, synchronousMode });
+    if (pulumi.runtime.isDryRun() && existing) {
+      const liveKeys = this.nodeNames.map((n) => memberLabel(n, ROLLOUT_KEY_LABEL, live.target));
+      const all = pulumi.all(keys);
+      all.apply((ks) => {
+        const replaced = this.nodeNames.filter((_, i) => liveKeys[i] !== ks[i]);
+        (replaced.length ? pulumi.log.warn : pulumi.log.info)(describeReplacement(order, ms, replaced), this);
+      });
+      // An image still to be built leaves the keys unknown in a preview: say the order without the list.
+      void (all as unknown as { isKnown: Promise<boolean> }).isKnown?.then((known) => {
+        if (!known) pulumi.log.warn(describeReplacement(order, ms, undefined), this);
+      });
+    }
+    const byName = new Map<string, pulumi.CustomResource>();
+    let previous: pulumi.CustomResource | undefined;
+    for (const node of order) {
+      const i = this.nodeNames.indexOf(node);
+      const handover = new command.local.Command(
+        `${name}-${i + 1}-handover`,
+        {
+          create: `node --import tsx ${script} handover`,
+          // Only a changed key (a replacement) hands over; any other input change (the stdin after a
+          // synchronous_mode change) must not switch the leader over, so an update does nothing.
+          update: "true",
+          stdin: stepInput(node),
+          triggers: [keys[i]],
+          logging: "stderr",
+        },
+        { parent: this, ...(existing && previous ? { dependsOn: [previous] } : {}) },
+      );
+      // Registered only when a cluster runs: a first `up` waits for nothing (and hooks never hold state).
+      const ready = existing
+        ? new pulumi.ResourceHook(`${name}-${i + 1}-ready`, async () => {
+            pulumi.log.info(`${node}: waiting until it streams again before the next member's turn`, this);
+            await runStep(script, "ready", stepInput(node));
+          })
+        : undefined;
+      const member = target.run(`${name}-${i + 1}`, workloads[i], {
+        parent: this,
+        dependsOn: [handover],
+        rolloutKey: keys[i],
+        ...(ready ? { hooks: { afterCreate: [ready], afterUpdate: [ready] } } : {}),
+      });
+      byName.set(node, member);
+      previous = member;
+    }
+    return this.nodeNames.map((n) => byName.get(n)!);
+  }
+
 }
 
+
+/** Runs a rolling step (rolling-step.ts) in a child process, so the program's event loop stays free. */
+function runStep(script: string, mode: "ready" | "handover", input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("node", ["--import", "tsx", script, mode], { cwd: process.cwd(), stdio: ["pipe", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(err.trim().split("\n").slice(-3).join("; ") || `${mode} exited ${code}`))));
+    child.stdin.end(input);
+  });
+}

@@ -6,6 +6,7 @@ import type { Target } from "../target";
 import { TlsMaterial, tlsFilesFor } from "../tls";
 import type { PgbouncerSettings } from "./settings";
 import { PGBOUNCER_AUTH_FILE_PATH, PGBOUNCER_CONFIG_PATH, PGBOUNCER_PORT, PgBouncerRenderInput, renderAuthFile, renderPgBouncerIni, STATS_USER } from "./render";
+import { runOneAtATime } from "../target/rolling";
 
 export interface PgBouncerArgs {
   namePrefix: string;
@@ -97,11 +98,12 @@ export class PgBouncer extends pulumi.ComponentResource {
     this.containerName = pgbouncerHostname(args.namePrefix);
     const tlsFiles = tlsFilesFor(TLS_UPLOAD_FILES, args.tls);
     const instances = args.target.routerNames("pgbouncer", this.containerName);
-    this.instances = instances.map((instance, i) =>
-      args.target.run(
+    this.instances = runOneAtATime(
+      args.target,
+      instances.map((instance, i) => ({
         // One host keeps the resource name it always had (a rename would re-create the pooler).
-        instances.length === 1 ? name : `${name}-${i + 1}`,
-        {
+        resourceName: instances.length === 1 ? name : `${name}-${i + 1}`,
+        workload: {
           name: instance,
           component: "pgbouncer",
           image: args.image,
@@ -119,8 +121,8 @@ export class PgBouncer extends pulumi.ComponentResource {
           limits: { memoryMb: PGBOUNCER_MEMORY_MB, cpus: 0.5 },
           placement: args.target.placement("pgbouncer", i),
         },
-        { parent: this },
-      ),
+      })),
+      { parent: this },
     );
     this.statsPassword = stats.result;
     this.endpoint = args.target.publishedAddresses("pgbouncer").map((a) => `${a}:${port}`).join(",");

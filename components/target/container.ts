@@ -21,6 +21,8 @@ export interface ContainerContext {
   bindAddress: string;
   /** Docker volume name of each member volume (the created docker.Volume's name). */
   memberVolumeNames: pulumi.Input<string>[];
+  /** Labels beyond the stack's (the rollout key). */
+  extraLabels?: { label: string; value: pulumi.Input<string> }[];
 }
 
 /** The uploads of a workload: one Pulumi secret when any file holds a secret, in the workload's order. */
@@ -58,13 +60,18 @@ export function containerArgs(w: Workload, ctx: ContainerContext): docker.Contai
     },
     ...(w.shmSizeMb !== undefined ? { shmSize: w.shmSizeMb } : {}),
     ...(w.stopGraceS !== undefined ? { stopTimeout: w.stopGraceS } : {}),
-    ...serviceSettings(ctx.namePrefix, w.component, w.limits),
+    ...serviceSettingsWithLabels(ctx, w),
     // Without secret files the image's own user and entrypoint run as built, with the workload's command
     // (one image may serve several programs, as monitoring's does; where it is the image's CMD, no change).
     ...(secretFiles.length
       ? secretFilesSettings({ user: w.process.user, files: secretFiles, entrypoint: w.process.entrypoint, command: w.process.command })
       : { command: w.process.command }),
   };
+}
+
+function serviceSettingsWithLabels(ctx: ContainerContext, w: Workload) {
+  const base = serviceSettings(ctx.namePrefix, w.component, w.limits);
+  return ctx.extraLabels?.length ? { ...base, labels: [...base.labels, ...ctx.extraLabels] } : base;
 }
 
 /** Creates the member volumes and the container, under the component's resource names. */

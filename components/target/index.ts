@@ -2,6 +2,7 @@
 // published ports) or `swarm` (services on an overlay network, reached through the manager's endpoint,
 // images through the stack's registry). Components describe workloads (workload.ts) and hand them
 // here; this is the only place that knows the difference.
+import { createHash } from "crypto";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -24,6 +25,27 @@ export type PublishingComponent = "haproxy" | "pgbouncer" | "monitoring";
 export interface RunOptions {
   parent: pulumi.Resource;
   dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+  /** Lifecycle hooks of the member's resource: a rolling replacement waits in afterCreate/afterUpdate (patroni/rolling.ts). */
+  hooks?: pulumi.ResourceHookBinding;
+  /**
+   * The member's replacement key (replacementKey), carried as the label `dpg.rollout-key` so that a changed key
+   * always means a new container (a new task on a Swarm) and a preview can compare it with the running one.
+   */
+  rolloutKey?: pulumi.Input<string>;
+}
+
+/** Label holding a member's replacement key. */
+export const ROLLOUT_KEY_LABEL = "dpg.rollout-key";
+
+/**
+ * A member's replacement key on a target of this kind (see Target.replacementKey): sha256 of the workload's
+ * JSON (outputs resolved), a digest, so it reveals nothing of secret file contents. On one host the memory
+ * limit is left out (the provider changes it in place, `docker update`, and day-2 restarts PostgreSQL for the
+ * shared_buffers that follow it); any change of a Swarm task template (limits too) makes Swarm replace the task.
+ */
+export function replacementKey(kind: "docker" | "swarm", w: Workload): pulumi.Output<string> {
+  const value = kind === "docker" ? { ...w, limits: { ...w.limits, memoryMb: undefined } } : w;
+  return pulumi.unsecret(pulumi.output(value as any).apply((v) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 32)));
 }
 
 export interface Target {
@@ -32,6 +54,12 @@ export interface Target {
   image(resourceName: string, args: ServiceImageArgs, parent: pulumi.Resource): pulumi.Output<string>;
   /** Runs a workload; the resource's id changes whenever the workload is re-created. */
   run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource;
+  /**
+   * A digest of what gives a member a new container (one host) or a new task (Swarm) when it changes: its image,
+   * files, volumes, process and the rest of the workload, not what the target changes in place (limits on one
+   * host, where the provider runs `docker update`).
+   */
+  replacementKey(w: Workload): pulumi.Output<string>;
   /** Swarm constraint of member i (undefined on one host). */
   placement(component: PlacedComponent, i: number): string | undefined;
   /** Names of a router's instances: one on a host; one per placement on a Swarm (all share `base` as DNS alias). */
@@ -95,8 +123,17 @@ class DockerHostTarget implements Target {
   }
 
   run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource {
-    const ctx = { namePrefix: this.args.namePrefix, networks: { cluster: this.clusterNetwork, edge: this.edgeNetwork }, bindAddress: this.args.bindAddress };
-    return runContainer(resourceName, w, ctx, { parent: opts.parent, dependsOn: opts.dependsOn });
+    const ctx = {
+      namePrefix: this.args.namePrefix,
+      networks: { cluster: this.clusterNetwork, edge: this.edgeNetwork },
+      bindAddress: this.args.bindAddress,
+      ...(opts.rolloutKey !== undefined ? { extraLabels: [{ label: ROLLOUT_KEY_LABEL, value: opts.rolloutKey }] } : {}),
+    };
+    return runContainer(resourceName, w, ctx, { parent: opts.parent, dependsOn: opts.dependsOn, ...(opts.hooks ? { hooks: opts.hooks } : {}) });
+  }
+
+  replacementKey(w: Workload): pulumi.Output<string> {
+    return replacementKey(this.kind, w);
   }
 
   placement(): string | undefined {
@@ -143,6 +180,10 @@ class SwarmTarget implements Target {
     this.edgeNetwork = overlay("edge-network", "edge", false);
   }
 
+  replacementKey(w: Workload): pulumi.Output<string> {
+    return replacementKey(this.kind, w);
+  }
+
   publishedAddresses(component: PublishingComponent): string[] {
     // Host-mode ports answer only on the nodes the component is pinned to.
     return this.args.settings.placement[component].map((c) => constrainedNode(this.args.settings.nodes, c)!.address);
@@ -172,8 +213,10 @@ class SwarmTarget implements Target {
     const fileRefs = fileObjects(resourceName, w, { parent: opts.parent, provider: this.provider });
     const cleanup = this.volumeCleanup(resourceName, w, opts.parent);
     const networks = { cluster: this.clusterNetwork, edge: this.edgeNetwork };
-    return new docker.Service(resourceName, serviceArgs(w, { namePrefix: this.args.namePrefix, networks, fileRefs }), {
+    const extraLabels = opts.rolloutKey !== undefined ? [{ label: ROLLOUT_KEY_LABEL, value: opts.rolloutKey }] : undefined;
+    return new docker.Service(resourceName, serviceArgs(w, { namePrefix: this.args.namePrefix, networks, fileRefs, ...(extraLabels ? { extraLabels } : {}) }), {
       parent: opts.parent,
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
       provider: this.provider,
       // A fixed name: the old service must go before its replacement can take the name.
       deleteBeforeReplace: true,

@@ -65,3 +65,35 @@ export function execArgs(member: string, execOptions: string[], command: string[
   if (!c) return undefined;
   return [...(c.host ? ["-H", c.host] : []), "exec", ...execOptions, c.container, ...command];
 }
+
+/**
+ * A label of the member as it runs now: its container's (one host) or its service's task template's (Swarm);
+ * undefined when the member does not exist or has no such label.
+ */
+export function memberLabel(member: string, label: string, target: ExecTarget = DOCKER_HOST): string | undefined {
+  const args =
+    target.kind === "docker"
+      ? ["inspect", "-f", `{{index .Config.Labels "${label}"}}`, member]
+      : ["-H", target.manager, "service", "inspect", "-f", `{{index .Spec.TaskTemplate.ContainerSpec.Labels "${label}"}}`, member];
+  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 15_000 });
+  const v = r.status === 0 ? (r.stdout ?? "").trim() : "";
+  return v && v !== "<no value>" ? v : undefined;
+}
+
+/**
+ * Has the member's last change rolled out? Always on one host (a container is replaced whole); on a Swarm,
+ * the service's update is completed (or it never had one): until then its old task may still answer.
+ */
+export function memberConverged(member: string, target: ExecTarget = DOCKER_HOST): boolean {
+  if (target.kind === "docker") return true;
+  const r = spawnSync("docker", ["-H", target.manager, "service", "inspect", "-f", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", member], { encoding: "utf8", timeout: 15_000 });
+  const state = r.status === 0 ? (r.stdout ?? "").trim() : "unknown";
+  return state === "" || state === "completed";
+}
+
+/** Does the member run now: its container (one host), or a task of its service (Swarm)? */
+export function memberRunning(member: string, target: ExecTarget = DOCKER_HOST): boolean {
+  if (target.kind === "swarm") return memberContainer(member, target) !== undefined;
+  const r = spawnSync("docker", ["inspect", "-f", "{{.State.Running}}", member], { encoding: "utf8", timeout: 15_000 });
+  return (r.stdout ?? "").trim() === "true";
+}

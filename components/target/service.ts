@@ -16,6 +16,8 @@ export interface SwarmContext {
   networks: { cluster: pulumi.Input<string>; edge: pulumi.Input<string> };
   /** What each file became: its Docker secret or config, by path. */
   fileRefs: Record<string, { id: pulumi.Input<string>; name: pulumi.Input<string> }>;
+  /** Labels beyond the stack's (the rollout key), on the service and its tasks' containers. */
+  extraLabels?: { label: string; value: pulumi.Input<string> }[];
 }
 
 /** Docker name of a file's secret/config: service, file name, content hash (names are immutable in Swarm). */
@@ -46,7 +48,7 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
   checkWorkload(w);
   if (!w.placement) throw new Error(`${w.name}: a Swarm service needs a placement constraint`);
   const h = w.swarmHealthcheck ?? w.healthcheck;
-  const labels = stackLabels(ctx.namePrefix, w.component);
+  const labels = [...stackLabels(ctx.namePrefix, w.component), ...(ctx.extraLabels ?? [])];
   const ref = (f: WorkloadFile) => {
     const r = ctx.fileRefs[f.path];
     if (!r) throw new Error(`${w.name}: no secret/config for ${f.path}`);

@@ -93,7 +93,7 @@ async function measure(stack: string, kind: string, write: WriterTarget, read: W
 async function main(argv: string[]): Promise<number> {
   const stack = argv[argv.indexOf("--stack") + 1];
   if (!argv.includes("--stack") || !stack) {
-    process.stderr.write("usage: drill:day2 --stack <name> [--only reload,restart,memory,scale] [--allow-prod]\n");
+    process.stderr.write("usage: drill:day2 --stack <name> [--only reload,restart,memory,files,scale] [--allow-prod]\n");
     return 1;
   }
   const config = JSON.parse(pulumiSync(["config", "--stack", stack, "--json"])) as Record<string, { value?: string; objectValue?: any }>;
@@ -102,6 +102,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const patroni = config["dpg-cluster:patroni"]?.objectValue ?? {};
+  const backup = config["dpg-cluster:backup"]?.objectValue ?? {};
+  const retentionFull = Number(backup.retentionFull ?? 2);
   const memoryMb = Number(patroni.memoryMb ?? 1024);
   const nodes = Number(patroni.nodes ?? 3);
   const set = (key: string, value: string | number) => ["config", "set", "--path", "--stack", stack, `dpg-cluster:${key}`, String(value)];
@@ -119,6 +121,12 @@ async function main(argv: string[]): Promise<number> {
       revert: [restore("patroni.parameters.max_connections", patroni.parameters?.max_connections)],
     },
     memory: { kind: `memory limit (${memoryMb} → ${memoryMb + 256} MB)`, apply: [set("patroni.memoryMb", memoryMb + 256)], revert: [restore("patroni.memoryMb", patroni.memoryMb)] },
+    // pgbackrest.conf is uploaded into every node: a new file gives each node a new container (rolling replacement).
+    files: {
+      kind: `new files, containers replaced (backup.retentionFull ${retentionFull} → ${retentionFull + 1})`,
+      apply: [set("backup.retentionFull", retentionFull + 1)],
+      revert: [restore("backup.retentionFull", backup.retentionFull)],
+    },
     scale: { kind: `scale out (${nodes} → ${nodes + 1} nodes)`, apply: [set("patroni.nodes", nodes + 1)], revert: [restore("patroni.nodes", patroni.nodes)] },
   };
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : Object.keys(all);

@@ -13,6 +13,9 @@ export const recorded: RecordedResource[] = [];
 
 /** Install mocks once per test process; `recorded` is cleared by resetRecorded(). */
 export function installMocks(config: Record<string, string> = {}, stack = "unit"): void {
+  // A program under mocks must not read a live cluster that happens to run with the same names (a dev
+  // stack on this machine), nor register resource hooks, which the mock monitor cannot take.
+  process.env.DPG_NO_LIVE_CLUSTER = "1";
   pulumi.runtime.setAllConfig(config);
   pulumi.runtime.setMocks(
     {

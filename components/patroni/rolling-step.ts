@@ -1,0 +1,107 @@
+// The live steps around one Patroni node's replacement (see rolling.ts for the order):
+//   handover: run by a command:local:Command just before the node's container (or service) changes. When the
+//     node runs, it first waits until the cluster is whole (so the previous member's replacement has finished
+//     and two members are never down at once); when the node is the leader, it switches over to the
+//     synchronous standby and waits until that one leads and the node streams as a replica.
+//   ready: run by the node's afterCreate/afterUpdate hook once its new container (or task) exists: waits until
+//     the node is back and streaming (caught up) and the cluster is whole, so `pulumi up` goes on to the next
+//     member only then.
+// Usage: node --import tsx rolling-step.ts handover|ready  (stdin: JSON StepInput). Progress on stderr, summary on stdout.
+import { switchoverTarget, Member } from "./day2";
+import { memberBack } from "./rolling";
+import { memberConverged } from "../target/member-exec";
+import { healthy, LiveCluster, members, nodeRunning, rest } from "./day2-live";
+
+export interface StepInput extends LiveCluster {
+  /** The node this step is about. */
+  node: string;
+  synchronousMode: boolean;
+  /** Upper bound of each wait in seconds. */
+  limitS?: number;
+}
+
+const log = (s: string) => process.stderr.write(`[rolling] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => T | undefined, limitS: number): Promise<T> {
+  const deadline = Date.now() + limitS * 1000;
+  for (let i = 0; i < 100_000; i++) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) break;
+    await sleep(500);
+  }
+  throw new Error(`${what}: not reached within ${limitS} s`);
+}
+
+/** Healthy over the nodes that run now (a node not created yet, or on its way in, is not waited for here). */
+function wholeCluster(c: StepInput): Member[] | undefined {
+  const running = c.nodes.filter((n) => nodeRunning(c, n));
+  const ms = members(c);
+  return running.length > 0 && healthy(ms, running, c.synchronousMode) ? ms : undefined;
+}
+
+async function handover(c: StepInput): Promise<Record<string, unknown>> {
+  if (!nodeRunning(c, c.node)) {
+    log(`${c.node} does not run: it is being created, nothing to hand over`);
+    return { node: c.node, handover: "none (not running)" };
+  }
+  const limit = c.limitS ?? 300;
+  const ms = await until(`a whole cluster before ${c.node} is replaced (one leader, every other running member streaming)`, () => wholeCluster(c), limit);
+  const leader = ms.find((m) => m.role === "leader");
+  const others = ms.filter((m) => m.name !== c.node && c.nodes.includes(m.name) && m.state === "streaming");
+  if (leader?.name !== c.node || others.length === 0) {
+    log(`${c.node} is ${leader?.name === c.node ? "the only member" : "a replica"}: replaced without a switchover`);
+    return { node: c.node, handover: "none" };
+  }
+  const to = switchoverTarget(others)!.name;
+  log(`switchover ${c.node} → ${to} before ${c.node} is replaced`);
+  const r = rest(c, c.node, "POST", "/switchover", { leader: c.node, candidate: to }, 120);
+  if (r.status !== 200) throw new Error(`POST /switchover ${c.node} → ${to} answered ${r.status}: ${r.body}`);
+  await until(
+    `${to} leading and ${c.node} streaming after the switchover`,
+    () => {
+      const now = wholeCluster(c);
+      return now && now.some((m) => m.name === to && m.role === "leader") && now.some((m) => m.name === c.node && m.state === "streaming") ? true : undefined;
+    },
+    limit,
+  );
+  return { node: c.node, handover: `switchover ${c.node}->${to}` };
+}
+
+async function ready(c: StepInput): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  await until(`${c.node} streaming again (caught up) in a whole cluster`, () => {
+    // On a Swarm the old task may still answer until the service's update has completed.
+    if (!nodeRunning(c, c.node) || !memberConverged(c.node, c.target)) return undefined;
+    const ms = wholeCluster(c);
+    return ms && memberBack(ms, c.node) ? true : undefined;
+  }, c.limitS ?? 300);
+  const seconds = Math.round((Date.now() - t0) / 100) / 10;
+  log(`${c.node} is back and streaming (${seconds} s)`);
+  return { node: c.node, ready: seconds };
+}
+
+async function main(mode: string): Promise<void> {
+  const input = JSON.parse(await readStdin()) as StepInput;
+  const out = mode === "handover" ? await handover(input) : mode === "ready" ? await ready(input) : undefined;
+  if (!out) throw new Error(`unknown step ${mode}: handover or ready`);
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (d) => (data += d));
+    process.stdin.on("end", () => resolve(data));
+    process.stdin.on("error", reject);
+  });
+}
+
+if (require.main === module) {
+  main(process.argv[2] ?? "").catch((e) => {
+    process.stderr.write(`[rolling] failed: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
