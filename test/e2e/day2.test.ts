@@ -44,6 +44,9 @@ function nodeSql(node: string, sql: string): string {
   return docker(["exec", "-u", "postgres", node, "psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-AtX", "-c", sql]).stdout.trim();
 }
 
+/** When the node's postmaster started (epoch seconds): changes only when PostgreSQL restarts. */
+const postmasterStart = (n: string) => Number(nodeSql(n, "SELECT extract(epoch FROM pg_postmaster_start_time())"));
+
 function patroniMembers(): Array<{ name: string; role: string; state: string; timeline?: number; pending_restart?: boolean }> {
   for (const node of NODES) {
     const r = docker(["exec", node, "curl", "-fsS", "--max-time", "5", "--cacert", "/etc/dpg-tls/ca.crt", "https://127.0.0.1:8008/cluster"], { allowFail: true });
@@ -176,7 +179,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
   });
 
   it("applies a reloadable parameter on every node with no restart", async () => {
-    const started = Object.fromEntries(NODES.map((n) => [n, Number(nodeSql(n, "SELECT extract(epoch FROM pg_postmaster_start_time())"))]));
+    const started = Object.fromEntries(NODES.map((n) => [n, postmasterStart(n)]));
     setParameter("log_min_duration_statement", "250");
     const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
     assert.match(preview.stdout + preview.stderr, /log_min_duration_statement applied by reload on every member, no restart/);
@@ -184,7 +187,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     const r = await upWithWriter("reloadable parameter (log_min_duration_statement)");
     for (const n of NODES) {
       await eventually(`log_min_duration_statement = 250ms on ${n}`, () => (nodeSql(n, "SHOW log_min_duration_statement") === "250ms" ? true : undefined), 30_000);
-      assert.equal(nodeSql(n, "SELECT pg_postmaster_start_time()"), started[n], `${n} restarted for a reloadable parameter`);
+      assert.equal(postmasterStart(n), started[n], `${n} restarted for a reloadable parameter`);
     }
     assert.equal(r.failed, 0);
     assert.equal(r.lost, 0);
@@ -194,7 +197,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
   it("applies a restart-bound parameter by a rolling restart with at most one switchover", async () => {
     const before = healthy()!;
     const timelineBefore = before.find((m) => m.role === "leader")!.timeline!;
-    const started = Object.fromEntries(NODES.map((n) => [n, Number(nodeSql(n, "SELECT extract(epoch FROM pg_postmaster_start_time())"))]));
+    const started = Object.fromEntries(NODES.map((n) => [n, postmasterStart(n)]));
     // max_connections is a setting of its own (patroni.maxConnections); an override of it is refused by the config.
     pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:patroni.maxConnections", "250"]);
     const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
@@ -203,7 +206,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     const r = await upWithWriter("restart-bound parameter (max_connections)");
     for (const n of NODES) {
       assert.equal(nodeSql(n, "SHOW max_connections"), "250", `${n} runs with the new max_connections`);
-      assert.notEqual(nodeSql(n, "SELECT pg_postmaster_start_time()"), started[n], `${n} was restarted`);
+      assert.notEqual(postmasterStart(n), started[n], `${n} was restarted`);
     }
     const after = healthy()!;
     assert.ok(after.every((m) => !m.pending_restart), "no member is left pending a restart");
@@ -268,7 +271,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     }
     // The container may be updated in place (docker update) and PostgreSQL restarted by the rolling restart,
     // or replaced: either way the postmaster starts show the order.
-    const started = Object.fromEntries(NODES.map((n) => [n, Number(nodeSql(n, "SELECT extract(epoch FROM pg_postmaster_start_time())"))]));
+    const started = Object.fromEntries(NODES.map((n) => [n, postmasterStart(n)]));
     assertRolled("memory limit", started, expected, before, r);
     expectNoChanges();
   });
