@@ -4,7 +4,7 @@
 // Input (stdin, JSON): { nodes, tls, synchronousMode, desired }. Progress goes to stderr (the Pulumi
 // log), the summary to stdout (the resource's stdout output). Nothing secret passes through here.
 import { ConfigChange, configPatch, diffConfig, Member, planRollout, restartParameters, Step, switchoverTarget } from "./day2";
-import { anyNodeRunning, getJson, healthy, LiveCluster, members, parameterContexts, rest } from "./day2-live";
+import { anyNodeRunning, getJson, healthy, LiveCluster, members, parameterContexts, readStdin, rest, sleep, until } from "./day2-live";
 import type { DynamicConfig } from "./render";
 
 interface ApplyInput extends LiveCluster {
@@ -13,19 +13,7 @@ interface ApplyInput extends LiveCluster {
 }
 
 const log = (s: string) => process.stderr.write(`[day2] ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until probe returns a value; bounded in time and count, fails naming what never happened. */
-async function until<T>(what: string, probe: () => T | undefined, limitS: number): Promise<T> {
-  const deadline = Date.now() + limitS * 1000;
-  for (let i = 0; i < 100_000; i++) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) break;
-    await sleep(500);
-  }
-  throw new Error(`${what}: not reached within ${limitS} s`);
-}
 
 async function waitHealthy(c: ApplyInput, what: string, extra: (ms: Member[]) => boolean = () => true, limitS = 180): Promise<Member[]> {
   return until(what, () => {
@@ -119,15 +107,6 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(summary) + "\n");
 }
 
-function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = "";
-    process.stdin.setEncoding("utf8");
-    process.stdin.on("data", (d) => (data += d));
-    process.stdin.on("end", () => resolve(data));
-    process.stdin.on("error", reject);
-  });
-}
 
 main().catch((e) => {
   process.stderr.write(`[day2] failed: ${(e as Error).message}\n`);

@@ -10,7 +10,7 @@
 import { switchoverTarget, Member } from "./day2";
 import { memberBack } from "./rolling";
 import { memberConverged } from "../target/member-exec";
-import { healthy, LiveCluster, members, nodeRunning, rest } from "./day2-live";
+import { healthy, LiveCluster, members, nodeRunning, readStdin, rest, until } from "./day2-live";
 
 export interface StepInput extends LiveCluster {
   /** The node this step is about. */
@@ -21,18 +21,7 @@ export interface StepInput extends LiveCluster {
 }
 
 const log = (s: string) => process.stderr.write(`[rolling] ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => T | undefined, limitS: number): Promise<T> {
-  const deadline = Date.now() + limitS * 1000;
-  for (let i = 0; i < 100_000; i++) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) break;
-    await sleep(500);
-  }
-  throw new Error(`${what}: not reached within ${limitS} s`);
-}
 
 /** Healthy over the nodes that run now (a node not created yet, or on its way in, is not waited for here). */
 function wholeCluster(c: StepInput): Member[] | undefined {
@@ -87,16 +76,6 @@ async function main(mode: string): Promise<void> {
   const out = mode === "handover" ? await handover(input) : mode === "ready" ? await ready(input) : undefined;
   if (!out) throw new Error(`unknown step ${mode}: handover or ready`);
   process.stdout.write(JSON.stringify(out) + "\n");
-}
-
-function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = "";
-    process.stdin.setEncoding("utf8");
-    process.stdin.on("data", (d) => (data += d));
-    process.stdin.on("end", () => resolve(data));
-    process.stdin.on("error", reject);
-  });
 }
 
 if (require.main === module) {
