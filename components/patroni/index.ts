@@ -1,6 +1,5 @@
 // PatroniCluster: PostgreSQL nodes whose leader is elected through etcd, with streaming
 // replication over slots, pg_rewind, and the vector extension in the application database.
-import { spawn } from "child_process";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +9,7 @@ import type { Target } from "../target";
 import type { Workload, WorkloadFile } from "../target/workload";
 import { ROLLOUT_KEY_LABEL } from "../target";
 import { memberLabel } from "../target/member-exec";
+import { runChild } from "../target/rolling";
 import { anyNodeRunning, LiveCluster, members as liveMembers } from "./day2-live";
 import { describeReplacement, replacementOrder } from "./rolling";
 import { TlsMaterial, tlsFilesFor } from "../tls";
@@ -347,7 +347,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       const ready = existing
         ? new pulumi.ResourceHook(`${name}-${i + 1}-ready`, async () => {
             pulumi.log.info(`${node}: waiting until it streams again before the next member's turn`, this);
-            await runStep(script, "ready", stepInput(node));
+            await runChild(script, stepInput(node), ["ready"]);
           })
         : undefined;
       const member = target.run(`${name}-${i + 1}`, workloads[i], {
@@ -365,14 +365,3 @@ export class PatroniCluster extends pulumi.ComponentResource {
 }
 
 
-/** Runs a rolling step (rolling-step.ts) in a child process, so the program's event loop stays free. */
-function runStep(script: string, mode: "ready" | "handover", input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("node", ["--import", "tsx", script, mode], { cwd: process.cwd(), stdio: ["pipe", "pipe", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(err.trim().split("\n").slice(-3).join("; ") || `${mode} exited ${code}`))));
-    child.stdin.end(input);
-  });
-}

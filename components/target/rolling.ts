@@ -42,13 +42,14 @@ export function runOneAtATime(target: Target, members: RollingMember[], opts: Om
   return out;
 }
 
-function runChild(script: string, input: string): Promise<void> {
+/** Runs a step script (wait-members.ts, patroni/rolling-step.ts) in a child process with `input` on stdin, so the program's event loop stays free; rejects with its last lines of stderr. */
+export function runChild(script: string, input: string, args: string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("node", ["--import", "tsx", script], { cwd: process.cwd(), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("node", ["--import", "tsx", script, ...args], { cwd: process.cwd(), stdio: ["pipe", "pipe", "pipe"] });
     let err = "";
     child.stderr.on("data", (d) => (err += d));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(err.trim().split("\n").slice(-3).join("; ") || `exited ${code}`))));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(err.trim().split("\n").slice(-3).join("; ") || `${[script, ...args].join(" ")} exited ${code}`))));
     child.stdin.end(input);
   });
 }
