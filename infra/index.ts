@@ -12,6 +12,7 @@ import { PatroniCluster, patroniNodeNames } from "../components/patroni";
 import { PgBouncer, pgbouncerHostname } from "../components/pgbouncer";
 import { HAPROXY_PORTS } from "../components/haproxy/render";
 import { PATRONI_REST_PORT, POSTGRES_PORT } from "../components/patroni/render";
+import { PATRONI_MAX_NODES } from "../components/patroni/settings";
 import { stackLabels } from "../components/shared/docker";
 import { createTarget } from "../components/target";
 import { ClusterTls } from "../components/tls";
@@ -108,7 +109,10 @@ const haproxy = new HAProxy("haproxy", {
   namePrefix: prefix,
   baseImage: config.baseImage,
   target,
-  nodes: patroni.nodeNames.map((host) => ({ host, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
+  // A backend slot for every node the settings allow, not only the nodes of now: scaling patroni.nodes
+  // then leaves the routers' config, and so the routers, untouched (a slot with no node stays in
+  // maintenance: its name does not resolve).
+  nodes: patroniNodeNames(prefix, PATRONI_MAX_NODES).map((host) => ({ host, postgresPort: POSTGRES_PORT, restPort: PATRONI_REST_PORT })),
   settings: config.haproxy,
   caCertPem: tls?.caCertPem,
 });

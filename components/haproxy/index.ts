@@ -11,6 +11,11 @@ export interface HAProxyArgs {
   baseImage: string;
   /** Where the routers run. */
   target: Target;
+  /**
+   * Backend servers. infra/index.ts gives a slot for every node name the settings allow, so a change of the
+   * node count does not change haproxy.cfg (which would replace the routers); a slot whose name does not
+   * resolve (no such node now) stays in maintenance.
+   */
   nodes: HaproxyBackendNode[];
   /** dpg-cluster:haproxy.*, parsed: bind address, ports and check cadence. */
   settings: HaproxySettings;

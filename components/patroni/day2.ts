@@ -30,7 +30,7 @@ function same(a: unknown, b: unknown): boolean {
 /** What differs between the DCS (current) and the desired configuration, keys sorted. */
 export function diffConfig(current: Record<string, any>, desired: DynamicConfig): ConfigChange[] {
   const changes: ConfigChange[] = [];
-  for (const key of ["ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode", "synchronous_node_count"] as const) {
+  for (const key of ["ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "member_slots_ttl", "synchronous_mode", "synchronous_node_count"] as const) {
     if (!same(current[key], desired[key])) changes.push({ key, from: current[key], to: desired[key] });
   }
   const cur = current.postgresql ?? {};

@@ -11,7 +11,7 @@ import { ROLLOUT_KEY_LABEL } from "../target";
 import { memberLabel } from "../target/member-exec";
 import { runChild } from "../target/rolling";
 import { anyNodeRunning, LiveCluster, members as liveMembers } from "./day2-live";
-import { describeReplacement, replacementOrder } from "./rolling";
+import { describeReplacement, describeScaleIn, planScaleIn, replacementOrder } from "./rolling";
 import { TlsMaterial, tlsFilesFor } from "../tls";
 import { previewDay2 } from "./day2-preview";
 import type { DatabaseSettings, PatroniSettings } from "./settings";
@@ -147,6 +147,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       ttl: a.ttl,
       loopWait: a.loopWait,
       retryTimeout: a.retryTimeout,
+      memberSlotsTtlS: a.memberSlotsTtlS,
       maxConnections: a.maxConnections,
       memoryMb: a.memoryMb,
       // Archive settings first, so an operator's explicit override still wins.
@@ -276,7 +277,19 @@ export class PatroniCluster extends pulumi.ComponentResource {
         placement: args.target.placement("patroni", i),
       };
     });
-    this.members = this.rollingMembers(name, workloads, live, a.synchronousMode, args.target);
+    this.members = this.rollingMembers(name, workloads, live, a.synchronousMode, a.memberSlotsTtlS, args.target);
+    // A scale-in: once the members that stay are in place, and before Pulumi deletes those past
+    // patroni.nodes (deletes come last in an update), a leaving leader hands over to a member that stays
+    // (rolling-step.ts leave). Runs again whenever the node list changes; otherwise it finds no one leaving.
+    new command.local.Command(
+      `${name}-membership`,
+      {
+        create: `node --import tsx ${path.relative(process.cwd(), path.join(__dirname, "rolling-step.ts"))} leave`,
+        stdin: JSON.stringify({ ...live, synchronousMode: a.synchronousMode }),
+        logging: "stderr",
+      },
+      { parent: this, dependsOn: this.members },
+    );
     this.configApplied = new command.local.Command(
       `${name}-dynamic-config`,
       {
@@ -307,7 +320,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
    * does the next member's turn begin (its handover depends on this member). A first `up` (no node runs
    * yet) has no chain and no waits, so the nodes are created in parallel as before.
    */
-  private rollingMembers(name: string, workloads: Workload[], live: LiveCluster, synchronousMode: boolean, target: Target): pulumi.CustomResource[] {
+  private rollingMembers(name: string, workloads: Workload[], live: LiveCluster, synchronousMode: boolean, memberSlotsTtlS: number, target: Target): pulumi.CustomResource[] {
     const existing = process.env.DPG_NO_LIVE_CLUSTER !== "1" && anyNodeRunning(live);
     const ms = existing ? liveMembers(live) : [];
     const order = replacementOrder(this.nodeNames, ms);
@@ -315,6 +328,13 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const script = path.relative(process.cwd(), path.join(__dirname, "rolling-step.ts"));
     const stepInput = (node: string) => JSON.stringify({ ...live, node, synchronousMode });
     if (pulumi.runtime.isDryRun() && existing) {
+      try {
+        const scaleIn = planScaleIn(this.nodeNames, ms);
+        if (scaleIn) pulumi.log.warn(describeScaleIn(scaleIn, memberSlotsTtlS), this);
+      } catch (e) {
+        // The leave step fails the same way in the update; the preview says why now.
+        pulumi.log.warn(`Patroni scale-in: ${(e as Error).message}`, this);
+      }
       const liveKeys = this.nodeNames.map((n) => memberLabel(n, ROLLOUT_KEY_LABEL, live.target));
       const all = pulumi.all(keys);
       all.apply((ks) => {

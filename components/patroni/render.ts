@@ -31,6 +31,8 @@ export interface PatroniClusterSettings {
   ttl: number;
   loopWait: number;
   retryTimeout: number;
+  /** Patroni member_slots_ttl (s): how long a gone member's slot is kept. Default 1800 (Patroni's). */
+  memberSlotsTtlS?: number;
   maxConnections: number;
   /** Memory limit of each node's container in MB: the tuning below is derived from it. */
   memoryMb: number;
@@ -159,6 +161,7 @@ export interface DynamicConfig {
   loop_wait: number;
   retry_timeout: number;
   maximum_lag_on_failover: number;
+  member_slots_ttl: number;
   synchronous_mode: boolean;
   synchronous_node_count: number;
   postgresql: {
@@ -177,6 +180,9 @@ export function dynamicConfig(c: PatroniClusterSettings): DynamicConfig {
     retry_timeout: c.retryTimeout,
     // A replica further behind than this (bytes) may not be promoted: bounds data loss on async failover.
     maximum_lag_on_failover: 1048576,
+    // A gone member's slot (and the WAL it holds) is kept this long for its return, then dropped: also what
+    // clears the slots of members a scale-in removed.
+    member_slots_ttl: c.memberSlotsTtlS ?? 1800,
     synchronous_mode: c.synchronousMode,
     synchronous_node_count: c.synchronousNodeCount,
     postgresql: {

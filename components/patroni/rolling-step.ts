@@ -6,9 +6,12 @@
 //   ready: run by the node's afterCreate/afterUpdate hook once its new container (or task) exists: waits until
 //     the node is back and streaming (caught up) and the cluster is whole, so `pulumi up` goes on to the next
 //     member only then.
-// Usage: node --import tsx rolling-step.ts handover|ready  (stdin: JSON StepInput). Progress on stderr, summary on stdout.
+//   leave: run by the cluster's membership command once every member of `nodes` is in place, before Pulumi
+//     deletes what a scale-in removes: members Patroni lists beyond `nodes` are leaving; when the leader is
+//     among them it is switched over to a member that stays (rolling.ts planScaleIn).
+// Usage: node --import tsx rolling-step.ts handover|ready|leave  (stdin: JSON StepInput). Progress on stderr, summary on stdout.
 import { switchoverTarget, Member } from "./day2";
-import { memberBack } from "./rolling";
+import { memberBack, planScaleIn } from "./rolling";
 import { memberConverged } from "../target/member-exec";
 import { healthy, LiveCluster, members, nodeRunning, readStdin, rest, until } from "./day2-live";
 
@@ -71,10 +74,28 @@ async function ready(c: StepInput): Promise<Record<string, unknown>> {
   return { node: c.node, ready: seconds };
 }
 
+async function leave(c: StepInput): Promise<Record<string, unknown>> {
+  // Nothing listed beyond `nodes` (a first up, a scale-out): nothing to wait for.
+  if (!planScaleIn(c.nodes, members(c))) return { leaving: [] };
+  const limit = c.limitS ?? 300;
+  const ms = await until(`a whole cluster of ${c.nodes.join(", ")} before a scale-in`, () => wholeCluster(c), limit);
+  const plan = planScaleIn(c.nodes, ms);
+  if (!plan) return { leaving: [] };
+  log(`leaving: ${plan.leaving.join(", ")}${plan.switchover ? `; the leader leaves: switchover ${plan.switchover.from} → ${plan.switchover.to} first` : " (replicas: no switchover)"}`);
+  if (plan.switchover) {
+    const { from, to } = plan.switchover;
+    const r = rest(c, from, "POST", "/switchover", { leader: from, candidate: to }, 120);
+    if (r.status !== 200) throw new Error(`POST /switchover ${from} → ${to} answered ${r.status}: ${r.body}`);
+    await until(`${to} leading after the switchover away from the leaving ${from}`, () => (wholeCluster(c)?.some((m) => m.name === to && m.role === "leader") ? true : undefined), limit);
+  }
+  return { leaving: plan.leaving, ...(plan.switchover ? { switchover: `${plan.switchover.from}->${plan.switchover.to}` } : {}) };
+}
+
 async function main(mode: string): Promise<void> {
   const input = JSON.parse(await readStdin()) as StepInput;
-  const out = mode === "handover" ? await handover(input) : mode === "ready" ? await ready(input) : undefined;
-  if (!out) throw new Error(`unknown step ${mode}: handover or ready`);
+  const steps: Record<string, (c: StepInput) => Promise<Record<string, unknown>>> = { handover, ready, leave };
+  const out = steps[mode] ? await steps[mode](input) : undefined;
+  if (!out) throw new Error(`unknown step ${mode}: handover, ready or leave`);
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 

@@ -5,7 +5,7 @@
 // synchronous standby last), then a switchover to the synchronous standby, then the former leader.
 // PatroniCluster chains the members in this order (index.ts); handover.ts and member-ready.ts are the
 // live steps around each member's replacement.
-import { Member } from "./day2";
+import { Member, switchoverTarget } from "./day2";
 
 /**
  * The nodes in the order their replacements run: nodes that are not members yet (a first `up`, a scale
@@ -45,7 +45,7 @@ export function describeReplacement(order: string[], members: Member[], replaced
   const steps: string[] = [];
   for (const n of touched) {
     if (n === leader && touched.length > 0 && order.length > 1) steps.push(`switchover ${n} → ${sync ?? "the synchronous standby"}`);
-    steps.push(n === leader ? `${n} (former leader)` : n);
+    steps.push(n === leader ? `${n} (former leader)` : members.length > 0 && !members.some((m) => m.name === n) ? `${n} (new: joins by basebackup)` : n);
   }
   const switchover = leader !== undefined && touched.includes(leader) && order.length > 1;
   const certainty = replaced === undefined ? "if their containers are replaced (not known before the images are built), " : "";
@@ -61,4 +61,35 @@ export function memberBack(ms: Member[], node: string): boolean {
   if (!m) return false;
   if (m.role === "leader") return m.state === "running";
   return m.state === "streaming" && !m.pending_restart && typeof m.lag === "number" && m.lag < 16 * 1024 * 1024;
+}
+
+/** A scale-in: the members Patroni lists that are not among `nodes`, and the switchover to make first. */
+export interface ScaleIn {
+  /** Members on their way out (Pulumi deletes their containers or services at the end of the update). */
+  leaving: string[];
+  /** When the leader is leaving: hand it over first, to a member that stays. */
+  switchover?: { from: string; to: string };
+}
+
+/**
+ * What a scale-in does before the leaving members go: when the leader is among them, a switchover to a
+ * member that stays (its synchronous standby if it has one, else the replica with the least lag), so no
+ * leaving member takes the lead with it. Undefined when nothing leaves; a leader leaving with no
+ * streaming member to stay is an error the step reports.
+ */
+export function planScaleIn(nodes: string[], members: Member[]): ScaleIn | undefined {
+  const leaving = members.filter((m) => !nodes.includes(m.name)).map((m) => m.name);
+  if (leaving.length === 0) return undefined;
+  const leader = members.find((m) => m.role === "leader" || m.role === "standby_leader");
+  if (!leader || nodes.includes(leader.name)) return { leaving };
+  const staying = members.filter((m) => nodes.includes(m.name) && m.state === "streaming");
+  const to = switchoverTarget(staying);
+  if (!to) throw new Error(`the leader ${leader.name} is leaving and no member that stays streams: nowhere to hand it over`);
+  return { leaving, switchover: { from: leader.name, to: to.name } };
+}
+
+/** What `pulumi preview` says of a scale-in before the operator says yes. */
+export function describeScaleIn(plan: ScaleIn, memberSlotsTtlS: number): string {
+  const how = plan.switchover ? `the leader leaves: switchover ${plan.switchover.from} → ${plan.switchover.to} first (a few seconds without a writable leader)` : "no switchover";
+  return `Patroni scale-in: ${plan.leaving.join(", ")} leave${plan.leaving.length === 1 ? "s" : ""} once the other members are in place (${how}); their replication slots are dropped ${memberSlotsTtlS} s after they are gone (patroni.memberSlotsTtlS)`;
 }

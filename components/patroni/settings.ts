@@ -6,9 +6,12 @@ import { sqlIdentifier } from "../shared/settings";
 /** The only PostgreSQL major the node image packages (and the seeds' minimum is 15). */
 export const POSTGRES_MAJOR = 17;
 
+/** Most Patroni nodes a stack may have: the routers keep a backend slot for each (components/haproxy/render.ts). */
+export const PATRONI_MAX_NODES = 9;
+
 export const patroniSettings = z
   .object({
-    nodes: z.number().int().min(1).max(9).default(3).describe("PostgreSQL nodes managed by Patroni (1 leader + replicas)"),
+    nodes: z.number().int().min(1).max(PATRONI_MAX_NODES).default(3).describe("PostgreSQL nodes managed by Patroni (1 leader + replicas)"),
     postgresMajor: z.literal(POSTGRES_MAJOR).default(POSTGRES_MAJOR).describe(`PostgreSQL major built into the node image; only ${POSTGRES_MAJOR} is packaged`),
     vectorExtension: z
       .enum(["vector", "ruvector"])
@@ -32,6 +35,16 @@ export const patroniSettings = z
       .describe("leader lease in seconds (Patroni 4 refuses less than 20); loopWait + 2 × retryTimeout ≤ ttl"),
     loopWait: z.number().int().min(1).max(60).default(2).describe("seconds between Patroni HA loop runs"),
     retryTimeout: z.number().int().min(3).max(120).default(4).describe("seconds Patroni retries DCS and PostgreSQL operations before demoting"),
+    memberSlotsTtlS: z
+      .number()
+      .int()
+      .min(0)
+      .max(604800)
+      .default(1800)
+      .describe(
+        "Patroni member_slots_ttl in seconds: how long the leader keeps the replication slot (and so the WAL) of a member that is gone, " +
+          "for a replica on its way back; after a scale-in the leaving members' slots are dropped once it passes (0: at once)",
+      ),
     maxConnections: z.number().int().min(20).max(10000).default(200).describe("PostgreSQL max_connections"),
     parameters: z
       .record(z.union([z.string(), z.number()]))

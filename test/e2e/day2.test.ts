@@ -16,12 +16,14 @@ import { createTestStack, TestStack } from "../support/stack";
 import { startWriter, WriterRecord, WriterTarget } from "../../scripts/day2/writer";
 import type { Member } from "../../components/patroni/day2";
 import { replacementOrder } from "../../components/patroni/rolling";
+import { activeTargets } from "../support/monitoring";
 
 const PREFIX = process.env.DPG_E2E_D2_PREFIX ?? "dpg-d2";
 const WRITE_PORT = Number(process.env.DPG_E2E_D2_PORT ?? 22000);
 const SUBNET = process.env.DPG_E2E_D2_SUBNET ?? "10.213.60.0/24";
 const NODES = [1, 2, 3].map((i) => `${PREFIX}-pg-${i}`);
 const TABLE = "app.day2_writes";
+const PROM_URL = `http://127.0.0.1:${WRITE_PORT + 90}`;
 
 /** `pulumi` without blocking the event loop, so the writer keeps writing while it runs. */
 function pulumiAsync(args: string[], timeoutMs = 20 * 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -55,9 +57,12 @@ function patroniMembers(): Array<{ name: string; role: string; state: string; ti
   return [];
 }
 
+/** How many members the stack has now (the scale steps change it). */
+let clusterSize = 3;
+
 const healthy = () => {
   const m = patroniMembers();
-  return m.length === 3 && m.filter((x) => x.role === "leader" && x.state === "running").length === 1 && m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") && m.some((x) => x.role === "sync_standby") ? m : undefined;
+  return m.length === clusterSize && m.filter((x) => x.role === "leader" && x.state === "running").length === 1 && m.filter((x) => x.role !== "leader").every((x) => x.state === "streaming") && m.some((x) => x.role === "sync_standby") ? m : undefined;
 };
 
 function execAsync(args: string[]): Promise<{ ok: boolean; stdout: string }> {
@@ -107,7 +112,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
   const records: Array<{ change: string } & WriterRecord & { upSeconds: number; maxDown: number }> = [];
 
   /** `pulumi up` while a client writes through the write port; the writer's record of it. */
-  async function upWithWriter(change: string): Promise<{ up: { status: number | null; stdout: string; stderr: string }; maxDown: number; downSince: Record<string, number[]> } & WriterRecord> {
+  async function upWithWriter(change: string, sizeAfter = clusterSize): Promise<{ up: { status: number | null; stdout: string; stderr: string }; maxDown: number; downSince: Record<string, number[]> } & WriterRecord> {
     await eventually("a healthy cluster before the change", healthy, 180_000);
     const writer = await startWriter(target, TABLE);
     await eventually("writes flowing", () => (writer.acknowledged() >= 20 ? true : undefined), 30_000, 200);
@@ -115,6 +120,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     const t0 = Date.now();
     const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--stack", stack.name]);
     const upSeconds = (Date.now() - t0) / 1000;
+    clusterSize = sizeAfter;
     await eventually("a healthy cluster after the change", healthy, 180_000);
     await new Promise((r) => setTimeout(r, 2000));
     const rec = await writer.stop();
@@ -273,6 +279,80 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     // or replaced: either way the postmaster starts show the order.
     const started = Object.fromEntries(NODES.map((n) => [n, postmasterStart(n)]));
     assertRolled("memory limit", started, expected, before, r);
+    expectNoChanges();
+  });
+
+  const ROUTER = `${PREFIX}-haproxy`;
+  const NEW_NODE = `${PREFIX}-pg-4`;
+  /** The router's view of a backend server: UP, DOWN, MAINT (no such node), … from HAProxy's stats CSV. */
+  function routerStatus(backend: string, server: string): string | undefined {
+    const csv = docker(["exec", NODES[0], "curl", "-fsS", "--max-time", "5", `http://${ROUTER}:7000/;csv`]).stdout;
+    return csv.split("\n").map((l) => l.split(",")).find((f) => f[0] === backend && f[1] === server)?.[17];
+  }
+  const slotNames = (leader: string) => nodeSql(leader, "SELECT slot_name FROM pg_replication_slots ORDER BY 1").split("\n").filter(Boolean);
+  const leaderName = () => healthy()!.find((m) => m.role === "leader")!.name;
+
+  it("scales out 3 → 4: the new node joins by basebackup and streams, the routers are not touched and route to it, no write fails", async () => {
+    const routerId = docker(["inspect", "-f", "{{.Id}}", ROUTER]).stdout.trim();
+    const leaderStart = postmasterStart(leaderName());
+    assert.match(routerStatus("replicas", NEW_NODE) ?? "", /MAINT/, "before: the fourth slot is empty (its name does not resolve)");
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:patroni.nodes", "4"]);
+    const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
+    assert.match(preview.stdout + preview.stderr, new RegExp(`${NEW_NODE} \\(new: joins by basebackup\\)`), "preview says a node joins");
+    const r = await upWithWriter("scale out 3 → 4 nodes", 4);
+    const m = healthy()!;
+    assert.equal(m.find((x) => x.name === NEW_NODE)?.state, "streaming", `${NEW_NODE} streams`);
+    assert.equal(docker(["inspect", "-f", "{{.Id}}", ROUTER]).stdout.trim(), routerId, "the router was not replaced");
+    await eventually(`the router routes reads to ${NEW_NODE}`, () => (routerStatus("replicas", NEW_NODE) === "UP" ? true : undefined), 60_000);
+    assert.equal(postmasterStart(leaderName()), leaderStart, "the leader was not restarted");
+    const scraped = await eventually(`Prometheus scraping ${NEW_NODE}`, async () => {
+      const ts = (await activeTargets(PROM_URL)).filter((t) => t.instance.includes("pg-4") || t.instance.includes("pgexp-4"));
+      return ts.length >= 2 && ts.every((t) => t.health === "up") ? ts : undefined;
+    }, 120_000, 2000);
+    console.log(`# scale out: Prometheus scrapes ${scraped.map((t) => `${t.job}/${t.instance}`).join(", ")}`);
+    assert.equal(r.failed, 0, "a scale-out must not fail a write");
+    assert.equal(r.lost, 0);
+    expectNoChanges();
+  });
+
+  it("scales in 4 → 3 with the leaving node leading: it hands over to a member that stays first, its slot is dropped, the routers are not touched, nothing is lost", async () => {
+    const routerId = docker(["inspect", "-f", "{{.Id}}", ROUTER]).stdout.trim();
+    // The hard case: the node that leaves leads. In synchronous mode only a synchronous standby may take over,
+    // so every replica is made one for a moment (synchronousNodeCount 3), the new node takes the lead, and the
+    // count goes back to 1 before the scale-in.
+    const setSync = async (n: string) => {
+      pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:patroni.synchronousNodeCount", n]);
+      const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--stack", stack.name]);
+      assert.equal(up.status, 0, up.stdout.slice(-3000) + up.stderr.slice(-2000));
+    };
+    await setSync("3");
+    await eventually(`${NEW_NODE} a synchronous standby`, () => (healthy()?.some((x) => x.name === NEW_NODE && x.role === "sync_standby") ? true : undefined), 120_000);
+    docker(["exec", "-u", "postgres", NODES[0], "patronictl", "-c", "/etc/patroni/patroni.yml", "switchover", "--leader", leaderName(), "--candidate", NEW_NODE, "--force"]);
+    await eventually(`${NEW_NODE} leading`, () => (healthy()?.some((x) => x.name === NEW_NODE && x.role === "leader") ? true : undefined), 120_000);
+    await setSync("1");
+    const before = healthy()!;
+    assert.equal(before.find((x) => x.name === NEW_NODE)?.role, "leader", `${NEW_NODE} leads before the scale-in`);
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:patroni.nodes", "3"]);
+    // Short, so the test sees Patroni drop the leaving node's slot (the default keeps it 30 min for a return).
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:patroni.memberSlotsTtlS", "20"]);
+    const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
+    assert.match(preview.stdout + preview.stderr, new RegExp(`Patroni scale-in: ${NEW_NODE} leaves once the other members are in place \\(the leader leaves: switchover ${NEW_NODE} → `));
+    const r = await upWithWriter(`scale in 4 → 3 nodes, the leaving node leading: one switchover`, 3);
+    const said = r.up.stdout + r.up.stderr;
+    assert.match(said, new RegExp(`leaving: ${NEW_NODE}; the leader leaves: switchover ${NEW_NODE} → ${PREFIX}-pg-\\d first`), "the leave step handed the lead over");
+    const after = healthy()!;
+    assert.equal(after.find((x) => x.role === "leader")!.timeline! - before.find((x) => x.role === "leader")!.timeline!, 1, "exactly one switchover");
+    assert.equal(docker(["ps", "-aq", "--filter", `name=^${NEW_NODE}$`]).stdout.trim(), "", `${NEW_NODE}'s container is gone`);
+    assert.equal(docker(["volume", "ls", "-q", "--filter", `name=^${NEW_NODE}-data$`]).stdout.trim(), "", `${NEW_NODE}'s volume is gone`);
+    assert.equal(docker(["inspect", "-f", "{{.Id}}", ROUTER]).stdout.trim(), routerId, "the router was not replaced");
+    const slot = NEW_NODE.replace(/-/g, "_");
+    const t0 = Date.now();
+    // Bounded: the member key expires (ttl 20 s), then the slot is kept memberSlotsTtlS (20 s), plus a few loops.
+    await eventually(`no member ${NEW_NODE} and no slot ${slot} on the leader`, () => (patroniMembers().every((x) => x.name !== NEW_NODE) && !slotNames(leaderName()).includes(slot) ? true : undefined), 180_000, 2000);
+    console.log(`# scale in: ${slot} dropped ${((Date.now() - t0) / 1000).toFixed(0)} s after the up`);
+    await eventually(`the router's slot for ${NEW_NODE} empty again`, () => (/MAINT|DOWN/.test(routerStatus("replicas", NEW_NODE) ?? "") ? true : undefined), 60_000);
+    await eventually("Prometheus no longer scraping the node that left", async () => ((await activeTargets(PROM_URL)).some((t) => /pg(exp)?-4\b/.test(t.instance)) ? undefined : true), 60_000, 2000);
+    assert.equal(r.lost, 0, "no acknowledged write may be lost");
     expectNoChanges();
   });
 });

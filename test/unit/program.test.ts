@@ -1,6 +1,7 @@
 // The whole program under Pulumi mocks: what it declares, and that a bad config declares nothing.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { PATRONI_MAX_NODES } from "../../components/patroni/settings";
 import { nofileLimit } from "../../components/shared/docker";
 import { installMocks, isSecretValue, ofType, recorded, settle, unsecret, valueOf } from "../support/mocks";
 
@@ -81,6 +82,16 @@ describe("program with the dev defaults", () => {
     assert.equal(ofType("dpg:etcd:EtcdCluster").length, 1);
     assert.equal(ofType("dpg:patroni:PatroniCluster").length, 1);
     assert.equal(ofType("dpg:haproxy:HAProxy").length, 1);
+  });
+
+  it("gives the router a backend slot for every node patroni.nodes may reach, so scaling leaves haproxy.cfg alone; the membership step knows the nodes of now", () => {
+    const router = ofType("docker:index/container:Container").find((c) => c.inputs.name === "dpg-dev-haproxy")!;
+    const cfg = router.inputs.uploads.find((u: any) => u.file.endsWith("haproxy.cfg")).content as string;
+    const servers = [...cfg.matchAll(/^\s+server (dpg-dev-pg-\d+) /gm)].map((m) => m[1]);
+    assert.deepEqual([...new Set(servers)], Array.from({ length: PATRONI_MAX_NODES }, (_, i) => `dpg-dev-pg-${i + 1}`));
+    const membership = ofType("command:local:Command").find((c) => c.name === "patroni-membership")!;
+    assert.match(membership.inputs.create, /rolling-step\.ts leave$/);
+    assert.deepEqual(JSON.parse(membership.inputs.stdin).nodes, ["dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3"]);
   });
 
   it("gives every data-bearing container its own named volume", () => {

@@ -6,7 +6,7 @@ import type { Member } from "../../components/patroni/day2";
 import * as pulumi from "@pulumi/pulumi";
 import { replacementKey } from "../../components/target";
 import type { Workload } from "../../components/target/workload";
-import { currentLeader, describeReplacement, memberBack, replacementOrder } from "../../components/patroni/rolling";
+import { currentLeader, describeReplacement, memberBack, planScaleIn, replacementOrder } from "../../components/patroni/rolling";
 
 const nodes = ["pg-1", "pg-2", "pg-3"];
 const cluster = (leader: string, sync: string): Member[] =>
@@ -104,5 +104,31 @@ describe("replacement key", () => {
   it("is not a secret though it digests secret files, and does not contain them", async () => {
     assert.equal(await pulumi.isSecret(replacementKey("docker", w)), false);
     assert.doesNotMatch(await key("docker", w), /retention/);
+  });
+});
+
+describe("scale in", () => {
+  const four = (leader: string, sync: string): Member[] =>
+    ["pg-1", "pg-2", "pg-3", "pg-4"].map((name) => ({ name, role: name === leader ? "leader" : name === sync ? "sync_standby" : "replica", state: name === leader ? "running" : "streaming", lag: name === "pg-2" ? 100 : 0 }));
+
+  it("finds no one leaving when every member is among the nodes (a first up, a scale out)", () => {
+    assert.equal(planScaleIn(nodes, cluster("pg-1", "pg-2")), undefined);
+    assert.equal(planScaleIn([...nodes, "pg-4"], cluster("pg-1", "pg-2")), undefined);
+  });
+
+  it("lets a leaving replica go with no switchover, even the synchronous standby", () => {
+    assert.deepEqual(planScaleIn(nodes, four("pg-1", "pg-4")), { leaving: ["pg-4"] });
+  });
+
+  it("hands a leaving leader over to a member that stays: its synchronous standby, else the replica with the least lag", () => {
+    assert.deepEqual(planScaleIn(nodes, four("pg-4", "pg-2")), { leaving: ["pg-4"], switchover: { from: "pg-4", to: "pg-2" } });
+    // 5 → 3 with the leader and its synchronous standby both leaving: a member that stays, the least behind.
+    const five = [...four("pg-4", "pg-5"), { name: "pg-5", role: "sync_standby", state: "streaming", lag: 0 }];
+    assert.deepEqual(planScaleIn(nodes, five.filter((m, i, a) => a.findIndex((x) => x.name === m.name) === i)), { leaving: ["pg-4", "pg-5"], switchover: { from: "pg-4", to: "pg-1" } });
+  });
+
+  it("refuses when the leader leaves and no member that stays streams", () => {
+    const ms = four("pg-4", "pg-1").map((m) => (m.name === "pg-4" ? m : { ...m, state: "stopped" }));
+    assert.throws(() => planScaleIn(nodes, ms), /the leader pg-4 is leaving and no member that stays streams/);
   });
 });
