@@ -281,7 +281,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
     // A scale-in: once the members that stay are in place, and before Pulumi deletes those past
     // patroni.nodes (deletes come last in an update), a leaving leader hands over to a member that stays
     // (rolling-step.ts leave). Runs again whenever the node list changes; otherwise it finds no one leaving.
-    new command.local.Command(
+    const membership = new command.local.Command(
       `${name}-membership`,
       {
         create: `node --import tsx ${path.relative(process.cwd(), path.join(__dirname, "rolling-step.ts"))} leave`,
@@ -299,7 +299,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
         stdin: JSON.stringify({ ...live, synchronousMode: a.synchronousMode, desired }),
         logging: "stderr",
       },
-      { parent: this, dependsOn: this.members },
+      // After the membership step: a leader that is leaving has handed over before the configuration is applied.
+      { parent: this, dependsOn: [...this.members, membership] },
     );
     this.databaseName = a.databaseName;
     this.imageId = image;

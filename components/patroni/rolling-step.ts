@@ -26,11 +26,14 @@ export interface StepInput extends LiveCluster {
 const log = (s: string) => process.stderr.write(`[rolling] ${s}\n`);
 
 
-/** Healthy over the nodes that run now (a node not created yet, or on its way in, is not waited for here). */
+/**
+ * Healthy over the nodes that run now (a node not created yet, or on its way in, is not waited for here) and
+ * the members on their way out (a scale-in: until the hand-over, the leader may be one of them).
+ */
 function wholeCluster(c: StepInput): Member[] | undefined {
-  const running = c.nodes.filter((n) => nodeRunning(c, n));
   const ms = members(c);
-  return running.length > 0 && healthy(ms, running, c.synchronousMode) ? ms : undefined;
+  const listed = [...c.nodes.filter((n) => nodeRunning(c, n)), ...ms.filter((m) => !c.nodes.includes(m.name)).map((m) => m.name)];
+  return listed.length > 0 && healthy(ms, listed, c.synchronousMode) ? ms : undefined;
 }
 
 async function handover(c: StepInput): Promise<Record<string, unknown>> {
@@ -78,7 +81,7 @@ async function leave(c: StepInput): Promise<Record<string, unknown>> {
   // Nothing listed beyond `nodes` (a first up, a scale-out): nothing to wait for.
   if (!planScaleIn(c.nodes, members(c))) return { leaving: [] };
   const limit = c.limitS ?? 300;
-  const ms = await until(`a whole cluster of ${c.nodes.join(", ")} before a scale-in`, () => wholeCluster(c), limit);
+  const ms = await until(`a whole cluster (the members of ${c.nodes.join(", ")} and those leaving) before a scale-in`, () => wholeCluster(c), limit);
   const plan = planScaleIn(c.nodes, ms);
   if (!plan) return { leaving: [] };
   log(`leaving: ${plan.leaving.join(", ")}${plan.switchover ? `; the leader leaves: switchover ${plan.switchover.from} → ${plan.switchover.to} first` : " (replicas: no switchover)"}`);

@@ -117,8 +117,9 @@ async function main(argv: string[]): Promise<number> {
     },
     restart: {
       kind: "restart-requiring parameter (max_connections)",
-      apply: [set("patroni.parameters.max_connections", 250)],
-      revert: [restore("patroni.parameters.max_connections", patroni.parameters?.max_connections)],
+      // A setting of its own: the config refuses max_connections among patroni.parameters.
+      apply: [set("patroni.maxConnections", Number(patroni.maxConnections ?? 200) + 50)],
+      revert: [restore("patroni.maxConnections", patroni.maxConnections)],
     },
     memory: { kind: `memory limit (${memoryMb} → ${memoryMb + 256} MB)`, apply: [set("patroni.memoryMb", memoryMb + 256)], revert: [restore("patroni.memoryMb", patroni.memoryMb)] },
     // pgbackrest.conf is uploaded into every node: a new file gives each node a new container (rolling replacement).
@@ -127,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
       apply: [set("backup.retentionFull", retentionFull + 1)],
       revert: [restore("backup.retentionFull", backup.retentionFull)],
     },
+    // The revert is the scale-in.
     scale: { kind: `scale out (${nodes} → ${nodes + 1} nodes)`, apply: [set("patroni.nodes", nodes + 1)], revert: [restore("patroni.nodes", patroni.nodes)] },
   };
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : Object.keys(all);
