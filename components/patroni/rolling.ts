@@ -3,8 +3,8 @@
 // new files, a new limit the target cannot change in place), and what the operator is told about it.
 // The order is the rolling restart's (day2.ts): replicas one at a time (asynchronous first, the
 // synchronous standby last), then a switchover to the synchronous standby, then the former leader.
-// PatroniCluster chains the members in this order (index.ts); handover.ts and member-ready.ts are the
-// live steps around each member's replacement.
+// PatroniCluster chains the members in this order (index.ts); rolling-step.ts holds the live steps around
+// each member's replacement (handover, ready) and the hand-over before a scale-in (leave).
 import { Member, switchoverTarget } from "./day2";
 
 /**

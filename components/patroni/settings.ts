@@ -6,7 +6,7 @@ import { sqlIdentifier } from "../shared/settings";
 /** The only PostgreSQL major the node image packages (and the seeds' minimum is 15). */
 export const POSTGRES_MAJOR = 17;
 
-/** Most Patroni nodes a stack may have: the routers keep a backend slot for each (components/haproxy/render.ts). */
+/** Most Patroni nodes a stack may have: the routers keep a backend slot for each (infra/index.ts). */
 export const PATRONI_MAX_NODES = 9;
 
 export const patroniSettings = z
