@@ -31,8 +31,8 @@ export interface PatroniClusterSettings {
   ttl: number;
   loopWait: number;
   retryTimeout: number;
-  /** Patroni member_slots_ttl (s): how long a gone member's slot is kept. Default 1800 (Patroni's). */
-  memberSlotsTtlS?: number;
+  /** Patroni member_slots_ttl (s): how long a gone member's slot is kept (dpg-cluster:patroni.memberSlotsTtlS). */
+  memberSlotsTtlS: number;
   maxConnections: number;
   /** Memory limit of each node's container in MB: the tuning below is derived from it. */
   memoryMb: number;
@@ -182,7 +182,7 @@ export function dynamicConfig(c: PatroniClusterSettings): DynamicConfig {
     maximum_lag_on_failover: 1048576,
     // A gone member's slot (and the WAL it holds) is kept this long for its return, then dropped: also what
     // clears the slots of members a scale-in removed.
-    member_slots_ttl: c.memberSlotsTtlS ?? 1800,
+    member_slots_ttl: c.memberSlotsTtlS,
     synchronous_mode: c.synchronousMode,
     synchronous_node_count: c.synchronousNodeCount,
     postgresql: {

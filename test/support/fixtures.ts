@@ -13,6 +13,7 @@ export const clusterSettings: PatroniClusterSettings = {
   ttl: 30,
   loopWait: 10,
   retryTimeout: 10,
+  memberSlotsTtlS: 1800,
   maxConnections: 200,
   memoryMb: 1024,
   tls: true,

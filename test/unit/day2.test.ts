@@ -14,6 +14,7 @@ const settings: PatroniClusterSettings = {
   ttl: 20,
   loopWait: 2,
   retryTimeout: 4,
+  memberSlotsTtlS: 1800,
   maxConnections: 200,
   memoryMb: 1024,
   tls: true,
