@@ -17,6 +17,7 @@ import { startWriter, WriterRecord, WriterTarget } from "../../scripts/day2/writ
 import type { Member } from "../../components/patroni/day2";
 import { replacementOrder } from "../../components/patroni/rolling";
 import { activeTargets } from "../support/monitoring";
+import { HAPROXY_PORTS } from "../../components/haproxy/render";
 
 const PREFIX = process.env.DPG_E2E_D2_PREFIX ?? "dpg-d2";
 const WRITE_PORT = Number(process.env.DPG_E2E_D2_PORT ?? 22000);
@@ -286,7 +287,7 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
   const NEW_NODE = `${PREFIX}-pg-4`;
   /** The router's view of a backend server: UP, DOWN, MAINT (no such node), … from HAProxy's stats CSV. */
   function routerStatus(backend: string, server: string): string | undefined {
-    const csv = docker(["exec", NODES[0], "curl", "-fsS", "--max-time", "5", `http://${ROUTER}:7000/;csv`]).stdout;
+    const csv = docker(["exec", NODES[0], "curl", "-fsS", "--max-time", "5", `http://${ROUTER}:${HAPROXY_PORTS.stats}/;csv`]).stdout;
     return csv.split("\n").map((l) => l.split(",")).find((f) => f[0] === backend && f[1] === server)?.[17];
   }
   const slotNames = (leader: string) => nodeSql(leader, "SELECT slot_name FROM pg_replication_slots ORDER BY 1").split("\n").filter(Boolean);
