@@ -85,7 +85,7 @@ const patroni = new PatroniCluster(
     baseImage: config.baseImage,
     target,
     clusterSubnet: config.network.subnet,
-    etcdEndpoints: etcd.clientEndpoints,
+    etcdEndpoints: etcd.seedEndpoints,
     tls,
     clientCidrs: config.network.clientCidrs,
     metricsVolumeName: metricsTextfile?.name,
@@ -98,7 +98,7 @@ const patroni = new PatroniCluster(
       postBootstrapCommands: backup.postBootstrapCommands,
     },
   },
-  { dependsOn: etcd.members },
+  { dependsOn: [...etcd.members, etcd.membership] },
 );
 
 // The repository server (backup.repository=server) runs the nodes' image; after the nodes, so its

@@ -5,8 +5,13 @@ import { TLS_UPLOAD_FILES } from "../tls/paths";
 export interface EtcdMemberRenderInput {
   /** This member's name, also its hostname on the cluster network. */
   name: string;
-  /** Every member's name, this one included, in a stable order. */
-  memberNames: string[];
+  /**
+   * The members that found the cluster on a first up (etcdFounders). A founder starts with them as its
+   * initial cluster, state "new"; any other member joins the running cluster (the image's dpg-etcd-start
+   * adds it and takes the membership of the moment). So a member's config names only the founders and
+   * itself: scaling etcd leaves the configs of the members that stay, and so those members, untouched.
+   */
+  founders: string[];
   /** Shared by all members so two clusters never merge by accident. */
   clusterToken: string;
   /** Mutual TLS for peers and clients: only holders of a certificate from the cluster CA get in. */
@@ -23,10 +28,18 @@ export const ETCD_UID = 998;
 export const ETCD_METRICS_PORT = 2381;
 export const ETCD_TLS_FILES = TLS_UPLOAD_FILES;
 
+/** How many members found a cluster at most; the others join it one by one (etcd's runtime reconfiguration). */
+export const ETCD_FOUNDERS = 3;
+
+/** The founders among the member names: the first three (all of them when fewer). */
+export function etcdFounders(memberNames: string[]): string[] {
+  return memberNames.slice(0, ETCD_FOUNDERS);
+}
+
 export function renderEtcdConfig(input: EtcdMemberRenderInput): string {
-  if (!input.memberNames.includes(input.name)) {
-    throw new Error(`etcd member ${input.name} is not in memberNames (${input.memberNames.join(", ")})`);
-  }
+  if (input.founders.length === 0) throw new Error("etcd: no founders to start a cluster with");
+  const founder = input.founders.includes(input.name);
+  const initialCluster = founder ? input.founders : [...input.founders, input.name];
   const scheme = input.tls ? "https" : "http";
   // Client certificates are required on both sides: this is etcd's authentication here.
   const security = { "cert-file": ETCD_TLS_FILES.cert, "key-file": ETCD_TLS_FILES.key, "trusted-ca-file": ETCD_TLS_FILES.ca, "client-cert-auth": true };
@@ -37,11 +50,11 @@ export function renderEtcdConfig(input: EtcdMemberRenderInput): string {
     "advertise-client-urls": `${scheme}://${input.name}:${ETCD_CLIENT_PORT}`,
     "listen-peer-urls": `${scheme}://0.0.0.0:${ETCD_PEER_PORT}`,
     "initial-advertise-peer-urls": `${scheme}://${input.name}:${ETCD_PEER_PORT}`,
-    "initial-cluster": input.memberNames.map((m) => `${m}=${scheme}://${m}:${ETCD_PEER_PORT}`).join(","),
+    "initial-cluster": initialCluster.map((m) => `${m}=${scheme}://${m}:${ETCD_PEER_PORT}`).join(","),
     "listen-metrics-urls": `http://0.0.0.0:${ETCD_METRICS_PORT}`,
     ...(input.tls ? { "client-transport-security": security, "peer-transport-security": security } : {}),
     "initial-cluster-token": input.clusterToken,
-    "initial-cluster-state": "new",
+    "initial-cluster-state": founder ? "new" : "existing",
     // autobase's values: tolerate a busy 2-core host without spurious elections.
     "heartbeat-interval": 250,
     "election-timeout": 2500,

@@ -17,16 +17,20 @@ export interface RollingMember {
 
 export function runOneAtATime(target: Target, members: RollingMember[], opts: Omit<RunOptions, "hooks">): pulumi.CustomResource[] {
   const names = members.map((m) => m.workload.name);
-  const existing = process.env.DPG_NO_LIVE_CLUSTER !== "1" && names.some((n) => memberRunning(n, target.exec));
+  const running = process.env.DPG_NO_LIVE_CLUSTER !== "1" ? names.filter((n) => memberRunning(n, target.exec)) : [];
+  const existing = running.length > 0;
   const script = path.relative(process.cwd(), path.join(__dirname, "wait-members.ts"));
   const out: pulumi.CustomResource[] = [];
-  for (const m of members) {
+  for (const [i, m] of members.entries()) {
     const w = m.workload;
     const check = (target.kind === "swarm" ? (w.swarmHealthcheck ?? w.healthcheck) : w.healthcheck).test;
-    const input = JSON.stringify({ members: names, target: target.exec, check: check[0] === "CMD" ? check.slice(1) : ["sh", "-c", check.slice(1).join(" ")], limitS: 300 });
+    // The members that run now and those up to this one in the chain: on a scale-out, a member whose turn
+    // has not come yet does not exist, and is not waited for.
+    const waitFor = names.filter((n, j) => j <= i || running.includes(n));
+    const input = JSON.stringify({ members: waitFor, target: target.exec, check: check[0] === "CMD" ? check.slice(1) : ["sh", "-c", check.slice(1).join(" ")], limitS: 300 });
     const ready = existing
       ? new pulumi.ResourceHook(`${m.resourceName}-ready`, async () => {
-          pulumi.log.info(`${w.name}: waiting until every member of ${names.join(", ")} is healthy before the next one's turn`, opts.parent);
+          pulumi.log.info(`${w.name}: waiting until every member of ${waitFor.join(", ")} is healthy before the next one's turn`, opts.parent);
           await runChild(script, input);
         })
       : undefined;

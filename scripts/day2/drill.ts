@@ -16,8 +16,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Change {
   /** Name in the record. */
   kind: string;
-  /** `pulumi config` arguments that make the change, and those that revert it. */
-  apply: string[][];
+  /** `pulumi config` arguments that make the change (worked out only when the change's turn comes), and those that revert it. */
+  apply: string[][] | (() => string[][]);
   revert: string[][];
 }
 
@@ -25,6 +25,15 @@ function pulumiSync(args: string[]): string {
   const r = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed: ${r.stderr || r.stdout}`);
   return r.stdout;
+}
+
+/** A new image id for `image`: the same image with one more label, built on this machine's daemon. */
+function relabelled(image: string): string {
+  const tag = `dpg/patroni:drill-${Date.now()}`;
+  const r = spawnSync("docker", ["build", "-q", "-t", tag, "-"], { input: `FROM ${image}\nLABEL dpg.drill.image-update=${tag}\n`, encoding: "utf8", timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`docker build of ${tag} failed: ${r.stderr}`);
+  log(`image update: ${tag} (${r.stdout.trim()}) from ${image}`);
+  return r.stdout.trim();
 }
 
 function pulumiUp(stack: string): Promise<{ status: number | null; out: string }> {
@@ -93,7 +102,7 @@ async function measure(stack: string, kind: string, write: WriterTarget, read: W
 async function main(argv: string[]): Promise<number> {
   const stack = argv[argv.indexOf("--stack") + 1];
   if (!argv.includes("--stack") || !stack) {
-    process.stderr.write("usage: drill:day2 --stack <name> [--only reload,restart,memory,files,scale] [--allow-prod]\n");
+    process.stderr.write("usage: drill:day2 --stack <name> [--only reload,restart,memory,files,scale,etcd,image,certs] [--allow-prod]\n");
     return 1;
   }
   const config = JSON.parse(pulumiSync(["config", "--stack", stack, "--json"])) as Record<string, { value?: string; objectValue?: any }>;
@@ -106,6 +115,11 @@ async function main(argv: string[]): Promise<number> {
   const retentionFull = Number(backup.retentionFull ?? 2);
   const memoryMb = Number(patroni.memoryMb ?? 1024);
   const nodes = Number(patroni.nodes ?? 3);
+  const etcd = config["dpg-cluster:etcd"]?.objectValue ?? {};
+  const etcdMembers = Number(etcd.members ?? 3);
+  const images = config["dpg-cluster:images"]?.objectValue ?? {};
+  const tlsConfig = config["dpg-cluster:tls"]?.objectValue ?? {};
+  const certDays = Number(tlsConfig.certValidityDays ?? 365);
   const set = (key: string, value: string | number) => ["config", "set", "--path", "--stack", stack, `dpg-cluster:${key}`, String(value)];
   const restore = (key: string, value: unknown) => (value === undefined ? ["config", "rm", "--path", "--stack", stack, `dpg-cluster:${key}`] : set(key, String(value)));
   const all: Record<string, Change> = {
@@ -130,6 +144,22 @@ async function main(argv: string[]): Promise<number> {
     },
     // The revert is the scale-in.
     scale: { kind: `scale out (${nodes} → ${nodes + 1} nodes)`, apply: [set("patroni.nodes", nodes + 1)], revert: [restore("patroni.nodes", patroni.nodes)] },
+    etcd: { kind: `etcd scale out (${etcdMembers} → ${etcdMembers + 2} members)`, apply: [set("etcd.members", etcdMembers + 2)], revert: [restore("etcd.members", etcd.members)] },
+    // A new image id for the nodes: the one they run plus a label (what a rebuilt or patched image is to Docker).
+    image: {
+      kind: "image update (patroni: a new image id)",
+      apply: () => {
+        if (config["dpg-cluster:target"]?.objectValue?.kind === "swarm") throw new Error("the image change builds its image on this machine's daemon: run it on a one-host stack");
+        return [set("images.ids.patroni", relabelled(outputs.imageIds.patroni))];
+      },
+      revert: [restore("images.ids.patroni", images.ids?.patroni)],
+    },
+    // Every certificate issued anew (a new lifetime replaces them): each member gets new files, one at a time.
+    certs: {
+      kind: `certificate rotation (tls.certValidityDays ${certDays} → ${certDays + 1}: every certificate re-issued)`,
+      apply: [set("tls.certValidityDays", certDays + 1)],
+      revert: [restore("tls.certValidityDays", tlsConfig.certValidityDays)],
+    },
   };
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : Object.keys(all);
   const outputs = JSON.parse(pulumiSync(["stack", "output", "--stack", stack, "--json", "--show-secrets"]));
@@ -144,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
   for (const key of only) {
     const ch = all[key];
     if (!ch) throw new Error(`unknown change ${key}; one of ${Object.keys(all).join(", ")}`);
-    for (const args of ch.apply) pulumiSync(args);
+    for (const args of typeof ch.apply === "function" ? ch.apply() : ch.apply) pulumiSync(args);
     rows.push(await measure(stack, ch.kind, write, read));
     if (ch.revert.length) {
       for (const args of ch.revert) pulumiSync(args);

@@ -60,7 +60,7 @@ describe("rendered configs pass the real tools", { timeout: 20 * 60_000 }, () =>
   it("etcd starts from the rendered config and reports healthy", async () => {
     const image = ensureImage("etcd");
     const name = `dpg-tools-etcd-${process.pid}`;
-    const cfg = file("etcd.yml", renderEtcdConfig({ name, memberNames: [name], clusterToken: "dpg-tools", tls: false }));
+    const cfg = file("etcd.yml", renderEtcdConfig({ name, founders: [name], clusterToken: "dpg-tools", tls: false }));
     docker(["run", "-d", "--rm", "--name", name, "--hostname", name, "--network", "none", "-v", `${cfg}:/etc/etcd/etcd.yml:ro`, image]);
     try {
       await eventually("etcd to answer", () => {

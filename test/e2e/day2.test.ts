@@ -356,6 +356,50 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     assert.equal(r.lost, 0, "no acknowledged write may be lost");
     expectNoChanges();
   });
+
+  const etcdName = (i: number) => `${PREFIX}-etcd-${i}`;
+  /** etcd's membership as a member that stays sees it: name → started. */
+  const etcdMembers = () =>
+    Object.fromEntries(
+      docker(["exec", "-u", "etcd", etcdName(1), "dpg-etcdctl", "member", "list"]).stdout.trim().split("\n").map((l) => l.split(", ")).map((f) => [new URL(f[3]).hostname, f[1] === "started"]),
+    );
+  const containerIds = (names: string[]) => names.map((n) => docker(["inspect", "-f", "{{.Id}}", n]).stdout.trim());
+  const STAYING = () => [...NODES, ...[1, 2, 3].map(etcdName), ROUTER];
+
+  it("scales etcd out 3 → 5: the new members join one at a time, the members that stay and the database nodes are not touched, no write fails", async () => {
+    const ids = containerIds(STAYING());
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:etcd.members", "5"]);
+    const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
+    assert.match(preview.stdout + preview.stderr, new RegExp(`etcd scale-out: ${etcdName(4)}, ${etcdName(5)} join the running cluster one at a time`));
+    const r = await upWithWriter("etcd scale out 3 → 5 members");
+    assert.deepEqual(etcdMembers(), Object.fromEntries([1, 2, 3, 4, 5].map((i) => [etcdName(i), true])), "five started members");
+    assert.deepEqual(containerIds(STAYING()), ids, "the etcd members that stay, the database nodes and the router were not replaced");
+    for (const i of [4, 5]) assert.match(docker(["logs", etcdName(i)], { allowFail: true }).stderr, /joining the running cluster: member add/, `${etcdName(i)} joined`);
+    await eventually("Prometheus scraping the new members", async () => ((await activeTargets(PROM_URL)).filter((t) => /etcd-[45]\b/.test(t.instance) && t.health === "up").length === 2 ? true : undefined), 120_000, 2000);
+    assert.equal(r.failed, 0, "an etcd scale-out must not fail a write");
+    assert.equal(r.lost, 0);
+    expectNoChanges();
+  });
+
+  it("scales etcd in 5 → 3: the leaving members are removed from the membership before their containers go, nothing else is touched, no write fails", async () => {
+    const ids = containerIds(STAYING());
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:etcd.members", "3"]);
+    const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
+    assert.match(preview.stdout + preview.stderr, new RegExp(`etcd scale-in: ${etcdName(5)}, ${etcdName(4)} leave the membership`));
+    const r = await upWithWriter("etcd scale in 5 → 3 members");
+    const said = r.up.stdout + r.up.stderr;
+    assert.ok(said.indexOf(`${etcdName(5)} leaves: member remove`) >= 0 && said.indexOf(`${etcdName(5)} leaves`) < said.indexOf(`${etcdName(4)} leaves`), "the last member leaves first");
+    assert.deepEqual(etcdMembers(), Object.fromEntries([1, 2, 3].map((i) => [etcdName(i), true])), "three started members");
+    for (const i of [4, 5]) {
+      assert.equal(docker(["ps", "-aq", "--filter", `name=^${etcdName(i)}$`]).stdout.trim(), "", `${etcdName(i)}'s container is gone`);
+      assert.equal(docker(["volume", "ls", "-q", "--filter", `name=^${etcdName(i)}-data$`]).stdout.trim(), "", `${etcdName(i)}'s volume is gone`);
+    }
+    assert.deepEqual(containerIds(STAYING()), ids, "the etcd members that stay, the database nodes and the router were not replaced");
+    await eventually("Prometheus no longer scraping the members that left", async () => ((await activeTargets(PROM_URL)).some((t) => /etcd-[45]\b/.test(t.instance)) ? undefined : true), 60_000, 2000);
+    assert.equal(r.failed, 0, "an etcd scale-in must not fail a write");
+    assert.equal(r.lost, 0);
+    expectNoChanges();
+  });
 });
 
 (process.env.DPG_E2E_D2_PREFIX ? describe.skip : describe)("prod settings: idempotent up", { timeout: 40 * 60_000 }, () => {

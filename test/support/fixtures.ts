@@ -23,7 +23,7 @@ export const clusterSettings: PatroniClusterSettings = {
 
 export const rendered = {
   "etcd/etcd-1.yml": () =>
-    renderEtcdConfig({ name: "dpg-golden-etcd-1", memberNames: ["dpg-golden-etcd-1", "dpg-golden-etcd-2", "dpg-golden-etcd-3"], clusterToken: "dpg-golden-0011223344556677", tls: true }),
+    renderEtcdConfig({ name: "dpg-golden-etcd-1", founders: ["dpg-golden-etcd-1", "dpg-golden-etcd-2", "dpg-golden-etcd-3"], clusterToken: "dpg-golden-0011223344556677", tls: true }),
   "patroni/patroni-pg-1.yml": () =>
     renderPatroniConfig({ name: "dpg-golden-pg-1", cluster: clusterSettings, passwords: { superuser: "su-pass", replication: "repl-pass", rewind: "rewind-pass" } }),
   "patroni/bootstrap.sql": () => renderBootstrapSql({

@@ -1,6 +1,7 @@
 // The whole program under Pulumi mocks: what it declares, and that a bad config declares nothing.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { parse } from "yaml";
 import { PATRONI_MAX_NODES } from "../../components/patroni/settings";
 import { nofileLimit } from "../../components/shared/docker";
 import { installMocks, isSecretValue, ofType, recorded, settle, unsecret, valueOf } from "../support/mocks";
@@ -270,5 +271,32 @@ describe("TLS certificates", () => {
     }
     const [ca] = ofType("tls:index/selfSignedCert:SelfSignedCert");
     assert.equal(ca.inputs.isCaCertificate, true);
+  });
+});
+
+describe("scaling etcd.members 3 → 5", () => {
+  const declare = async (members: number) => {
+    const { spawnSync } = await import("node:child_process");
+    const child = spawnSync(process.execPath, ["--import", "tsx", "test/support/run-program-with-mocks.ts"], {
+      env: { ...process.env, DPG_TEST_CONFIG: JSON.stringify({ "dpg-cluster:etcd": JSON.stringify({ members }) }), DPG_TEST_DUMP: "1" },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    assert.equal(child.status, 0, child.stderr.slice(-3000));
+    const dump = JSON.parse(child.stdout.split("\n").find((l) => l.startsWith("dump="))!.slice("dump=".length)) as Array<{ type: string; name: string; inputs: any }>;
+    return Object.fromEntries(dump.filter((r) => r.type === "docker:index/container:Container").map((r) => [r.inputs.name, r.inputs]));
+  };
+
+  it("leaves the members that stay and the database nodes as they are, and adds two joiners", async () => {
+    const [three, five] = [await declare(3), await declare(5)];
+    for (const name of ["dpg-dev-etcd-1", "dpg-dev-etcd-2", "dpg-dev-etcd-3", "dpg-dev-pg-1", "dpg-dev-pg-2", "dpg-dev-pg-3"]) {
+      assert.deepEqual(five[name].uploads, three[name].uploads, `${name}'s files`);
+    }
+    const file = (c: any, path: string) => parse(unsecret(c.uploads).find((u: any) => u.file === path).content);
+    const config = (c: any) => file(c, "/etc/etcd/etcd.yml");
+    assert.equal(config(five["dpg-dev-etcd-5"])["initial-cluster-state"], "existing");
+    assert.equal(config(five["dpg-dev-etcd-5"])["initial-cluster"].split(",").length, 4, "the founders and itself");
+    const patroni = file(five["dpg-dev-pg-1"], "/etc/patroni/patroni.yml");
+    assert.deepEqual(patroni.etcd3.hosts, ["dpg-dev-etcd-1:2379", "dpg-dev-etcd-2:2379", "dpg-dev-etcd-3:2379"], "Patroni lists the founders and discovers the rest");
   });
 });

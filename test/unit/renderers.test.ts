@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { renderEtcdConfig } from "../../components/etcd/render";
+import { etcdFounders, renderEtcdConfig } from "../../components/etcd/render";
 import { renderHaproxyConfig } from "../../components/haproxy/render";
 import { pgHba, renderPatroniConfig, sqlLiteral } from "../../components/patroni/render";
 import { AUTH_USER_MAX_CONNECTIONS } from "../../components/pgbouncer/render";
@@ -15,7 +15,7 @@ describe("renderers match their golden files", () => {
 });
 
 describe("etcd renderer", () => {
-  it("lists every member in initial-cluster and advertises its own name", () => {
+  it("lists the founders in initial-cluster and advertises its own name", () => {
     const c = parse(rendered["etcd/etcd-1.yml"]());
     assert.equal(c["initial-cluster"].split(",").length, 3);
     assert.equal(c["advertise-client-urls"], "https://dpg-golden-etcd-1:2379");
@@ -24,8 +24,19 @@ describe("etcd renderer", () => {
     assert.equal(c["listen-metrics-urls"], "http://0.0.0.0:2381");
     assert.equal(c["initial-cluster-state"], "new");
   });
-  it("refuses a member that is not in the member list", () => {
-    assert.throws(() => renderEtcdConfig({ name: "x", memberNames: ["a"], clusterToken: "t", tls: true }), /not in memberNames/);
+  it("gives a member past the founders the founders and itself, state existing: it joins the running cluster", () => {
+    const c = parse(renderEtcdConfig({ name: "e-5", founders: etcdFounders(["e-1", "e-2", "e-3", "e-4", "e-5"]), clusterToken: "t", tls: false }));
+    assert.equal(c["initial-cluster"], "e-1=http://e-1:2380,e-2=http://e-2:2380,e-3=http://e-3:2380,e-5=http://e-5:2380");
+    assert.equal(c["initial-cluster-state"], "existing");
+  });
+  it("renders a member's config the same whatever the member count: scaling leaves the members that stay untouched", () => {
+    const config = (name: string, members: number) =>
+      renderEtcdConfig({ name, founders: etcdFounders(Array.from({ length: members }, (_, i) => `e-${i + 1}`)), clusterToken: "t", tls: true });
+    for (const name of ["e-1", "e-2", "e-3"]) assert.equal(config(name, 5), config(name, 3), name);
+    assert.equal(config("e-4", 5), config("e-4", 7));
+  });
+  it("refuses to render with no founders", () => {
+    assert.throws(() => renderEtcdConfig({ name: "x", founders: [], clusterToken: "t", tls: true }), /no founders/);
   });
 });
 

@@ -20,7 +20,7 @@ export function committedSettings(stack: "dev" | "prod"): StackConfig {
 
 /** What the etcd component exposes for a member config rendered with or without TLS (the real renderer). */
 export function etcdSpecFields(tls: boolean) {
-    return etcdSecurity(renderEtcdConfig({ name: "dpg-e-1", memberNames: ["dpg-e-1", "dpg-e-2", "dpg-e-3"], clusterToken: "dpg-e", tls }));
+    return etcdSecurity(renderEtcdConfig({ name: "dpg-e-1", founders: ["dpg-e-1", "dpg-e-2", "dpg-e-3"], clusterToken: "dpg-e", tls }));
 }
 
 /** The pg_hba lines the Patroni component renders (the real renderer) for TLS on or off. */
