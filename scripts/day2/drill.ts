@@ -102,7 +102,7 @@ async function measure(stack: string, kind: string, write: WriterTarget, read: W
 async function main(argv: string[]): Promise<number> {
   const stack = argv[argv.indexOf("--stack") + 1];
   if (!argv.includes("--stack") || !stack) {
-    process.stderr.write("usage: drill:day2 --stack <name> [--only reload,restart,memory,files,scale,etcd,image,certs] [--allow-prod]\n");
+    process.stderr.write("usage: drill:day2 --stack <name> [--only none,reload,restart,memory,files,scale,etcd,image,certs] [--allow-prod]\n");
     return 1;
   }
   const config = JSON.parse(pulumiSync(["config", "--stack", stack, "--json"])) as Record<string, { value?: string; objectValue?: any }>;
@@ -169,6 +169,10 @@ async function main(argv: string[]): Promise<number> {
   };
   const write = target(outputs.writeConnectionString);
   const read = target(outputs.readConnectionString);
+  // Every change is reverted and measured; the settings file then gets back its very text (a `config rm`
+  // of a nested key leaves its empty parents behind).
+  const settingsFile = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+  const settingsText = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, "utf8") : undefined;
   const rows: DrillRow[] = [];
   const t0 = Date.now();
   for (const key of only) {
@@ -181,6 +185,7 @@ async function main(argv: string[]): Promise<number> {
       rows.push(await measure(stack, `revert: ${ch.kind}`, write, read));
     }
   }
+  if (settingsText !== undefined) fs.writeFileSync(settingsFile, settingsText);
   const file = path.join(REPO_ROOT, "reports", stack, "day2-drill.json");
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify({ stack, at: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), rows }, null, 2) + "\n");

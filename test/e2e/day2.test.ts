@@ -18,6 +18,8 @@ import type { Member } from "../../components/patroni/day2";
 import { replacementOrder } from "../../components/patroni/rolling";
 import { activeTargets } from "../support/monitoring";
 import { HAPROXY_PORTS } from "../../components/haproxy/render";
+import { TLS_UPLOAD_FILES } from "../../components/tls/paths";
+import { postgresCertificate } from "../../policies/live/certificates";
 
 const PREFIX = process.env.DPG_E2E_D2_PREFIX ?? "dpg-d2";
 const WRITE_PORT = Number(process.env.DPG_E2E_D2_PORT ?? 22000);
@@ -398,6 +400,30 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     await eventually("Prometheus no longer scraping the members that left", async () => ((await activeTargets(PROM_URL)).some((t) => /etcd-[45]\b/.test(t.instance)) ? undefined : true), 60_000, 2000);
     assert.equal(r.failed, 0, "an etcd scale-in must not fail a write");
     assert.equal(r.lost, 0);
+    expectNoChanges();
+  });
+
+  it("rotates every certificate (a new tls.certValidityDays): each member gets its new certificate in turn, the etcd members one at a time, the nodes replicas first and the leader last after one switchover", async () => {
+    const before = healthy()!;
+    const expected = replacementOrder(NODES, before as Member[]);
+    const members = [...NODES, ...[1, 2, 3].map(etcdName)];
+    const certOf = (m: string) => docker(["exec", m, "sha256sum", TLS_UPLOAD_FILES.cert]).stdout.split(" ")[0];
+    const certs = Object.fromEntries(members.map((m) => [m, certOf(m)]));
+    const served = await postgresCertificate("PostgreSQL", { host: "127.0.0.1", port: WRITE_PORT }, target.caCertPem!);
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:tls.certValidityDays", "400"]);
+    const r = await upWithWriter("certificate rotation (tls.certValidityDays 365 → 400): every certificate re-issued");
+    for (const m of members) assert.notEqual(certOf(m), certs[m], `${m} has its new certificate`);
+    const servedAfter = await postgresCertificate("PostgreSQL", { host: "127.0.0.1", port: WRITE_PORT }, target.caCertPem!);
+    assert.equal(servedAfter.verified, true, `the write port serves a certificate of the same CA: ${servedAfter.error}`);
+    const days = (Date.parse(servedAfter.notAfter!) - Date.parse(served.notAfter!)) / 86_400_000;
+    assert.ok(days > 34, `the served certificate is the new one (expires ${days.toFixed(1)} days later)`);
+    const etcdStarts = [1, 2, 3].map((i) => Date.parse(docker(["inspect", "-f", "{{.State.StartedAt}}", etcdName(i)]).stdout.trim().slice(0, 23) + "Z")).sort();
+    console.log(`# certificate rotation: etcd members started ${etcdStarts.map((t) => `+${((t - etcdStarts[0]) / 1000).toFixed(1)} s`).join(", ")}`);
+    // Each waits for the one before to answer its health check (a second or two for etcd).
+    assert.ok(etcdStarts[1] - etcdStarts[0] >= 1000 && etcdStarts[2] - etcdStarts[1] >= 1000, "etcd members replaced one at a time");
+    for (const i of [1, 2, 3]) assert.match(r.up.stdout + r.up.stderr, new RegExp(`${etcdName(i)}: waiting until every member of .* is healthy before the next one's turn`), `${etcdName(i)} waited for`);
+    const startedAt = Object.fromEntries(Object.entries(inspect("{{.State.StartedAt}}")).map(([n, t]) => [n, Date.parse(t.slice(0, 23) + "Z") / 1000]));
+    assertRolled("certificate rotation", startedAt, expected, before, r);
     expectNoChanges();
   });
 });
