@@ -94,7 +94,11 @@ async function main(): Promise<void> {
       continue;
     }
     await restartMember(input, step.member);
-    await waitHealthy(input, `${step.member} streaming again, caught up`, caughtUp(step.member));
+    if (step.why === "leader first") {
+      await waitHealthy(input, `${step.member} leading again with the change, every replica streaming`, (ms) => ms.some((x) => x.name === step.member && x.role === "leader" && x.state === "running" && !x.pending_restart));
+    } else {
+      await waitHealthy(input, `${step.member} streaming again, caught up`, caughtUp(step.member));
+    }
     done.push(`restart ${step.member}`);
   }
   const summary = {

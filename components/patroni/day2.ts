@@ -72,6 +72,33 @@ export function restartParameters(changes: ConfigChange[], contexts: Record<stri
   return changedParameters(changes).filter((name) => (contexts[name] ?? "postmaster") === "postmaster");
 }
 
+/**
+ * Parameters a hot standby must hold at no less than the primary's value (PostgreSQL 17, "Hot Standby
+ * Parameter Settings"); Patroni runs a replica with the higher of its configured value and the one its
+ * pg_control has from the primary. So a lower value reaches a replica only once the primary has restarted
+ * with it and the replica has replayed that: the leader restarts first.
+ */
+export const STANDBY_FLOOR_PARAMETERS = ["max_connections", "max_locks_per_transaction", "max_prepared_transactions", "max_wal_senders", "max_worker_processes"];
+
+/**
+ * Floor parameters being lowered: by the changes, or (a rollout cut short and resumed) by what the members
+ * report pending (Patroni's pending_restart_reason, old and new value).
+ */
+export function loweredFloorParameters(changes: ConfigChange[], members: Member[]): string[] {
+  const lower = (from: unknown, to: unknown) => from !== undefined && to !== undefined && Number.isFinite(Number(from)) && Number(to) < Number(from);
+  const out = new Set<string>();
+  for (const c of changes) {
+    const name = c.key.slice(PARAMS.length);
+    if (c.key.startsWith(PARAMS) && STANDBY_FLOOR_PARAMETERS.includes(name) && lower(c.from, c.to)) out.add(name);
+  }
+  for (const m of members) {
+    for (const [name, r] of Object.entries(m.pending_restart_reason ?? {})) {
+      if (STANDBY_FLOOR_PARAMETERS.includes(name) && lower(r.old_value, r.new_value)) out.add(name);
+    }
+  }
+  return [...out].sort();
+}
+
 /** A member as Patroni's GET /cluster shows it. */
 export interface Member {
   name: string;
@@ -80,13 +107,15 @@ export interface Member {
   /** "running", "streaming", "stopped", "starting", … */
   state: string;
   pending_restart?: boolean;
+  /** Why a restart is pending, per parameter (Patroni ≥ 3.2). */
+  pending_restart_reason?: Record<string, { old_value?: string; new_value?: string }>;
   /** Replay lag in bytes (a number), or "unknown". */
   lag?: number | string;
 }
 
 export type Step =
   | { kind: "patch"; keys: string[] }
-  | { kind: "restart"; member: string; why: "replica" | "former leader" }
+  | { kind: "restart"; member: string; why: "replica" | "former leader" | "leader first" }
   | { kind: "switchover"; from: string; to: string };
 
 /**
@@ -105,6 +134,13 @@ export function planRollout(changes: ConfigChange[], needsRestart: boolean, memb
   if (!needsRestart) return steps;
   const leader = members.find((m) => m.role === "leader" || m.role === "standby_leader");
   const replicas = members.filter((m) => m !== leader).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+  // A lowered floor parameter: the leader restarts in place first (no switchover: no standby could run
+  // the lower value yet), then each replica, once it has replayed the leader's new value.
+  if (leader && loweredFloorParameters(changes, members).length) {
+    if (pending(leader)) steps.push({ kind: "restart", member: leader.name, why: "leader first" });
+    for (const r of replicas.filter(pending)) steps.push({ kind: "restart", member: r.name, why: "replica" });
+    return steps;
+  }
   for (const r of replicas.filter(pending)) steps.push({ kind: "restart", member: r.name, why: "replica" });
   if (!leader || !pending(leader)) return steps;
   const target = switchoverTarget(replicas);
@@ -137,12 +173,10 @@ export function describePlan(steps: Step[], restartParams: string[]): string {
   const patch = steps[0].kind === "patch" ? steps[0].keys : ["(unchanged; members still pending a restart)"];
   const rest = steps.filter((s) => s.kind !== "patch");
   if (rest.length === 0) return `Patroni dynamic configuration: ${patch.join(", ")} applied by reload on every member, no restart`;
-  const order = rest
-    .map((s) => (s.kind === "switchover" ? `switchover ${s.from} → ${s.to}` : `restart ${s.member}${s.why === "former leader" ? " (former leader, if its demotion did not apply it)" : ""}`))
-    .join(", then ");
+  const why = { replica: "", "former leader": " (former leader, if its demotion did not apply it)", "leader first": " (the leader, in place and first: a lowered standby-floor parameter reaches the replicas only from a restarted primary)" };
+  const order = rest.map((s) => (s.kind === "switchover" ? `switchover ${s.from} → ${s.to}` : s.kind === "restart" ? `restart ${s.member}${why[s.why]}` : "")).join(", then ");
   const switchovers = rest.filter((s) => s.kind === "switchover").length;
-  return (
-    `Patroni dynamic configuration: ${patch.join(", ")}; ${restartParams.join(", ")} need${restartParams.length === 1 ? "s" : ""} a restart: ` +
-    `${order} (${switchovers ? "one switchover: a few seconds without a writable leader" : "no switchover"})`
-  );
+  const leaderInPlace = rest.some((s) => s.kind === "restart" && s.why === "leader first");
+  const cost = switchovers ? "one switchover: a few seconds without a writable leader" : leaderInPlace ? "no switchover; the leader's restart: a few seconds without a writable leader" : "no switchover";
+  return `Patroni dynamic configuration: ${patch.join(", ")}; ${restartParams.join(", ")} need${restartParams.length === 1 ? "s" : ""} a restart: ${order} (${cost})`;
 }

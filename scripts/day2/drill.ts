@@ -163,8 +163,10 @@ async function main(argv: string[]): Promise<number> {
   };
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : Object.keys(all);
   const outputs = JSON.parse(pulumiSync(["stack", "output", "--stack", stack, "--json", "--show-secrets"]));
+  // On a Swarm the URL names every router (libpq's multi-host form); the client here takes the first: the
+  // routers do not change in these drills, and each routes to the same leader.
   const target = (url: string): WriterTarget => {
-    const u = new URL(url);
+    const u = new URL(url.replace(/@([^/,]+)(,[^/]+)?\//, "@$1/"));
     return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1), caCertPem: outputs.caCertPem };
   };
   const write = target(outputs.writeConnectionString);

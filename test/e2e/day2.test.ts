@@ -227,6 +227,28 @@ describe("day 2 through pulumi up", { timeout: 60 * 60_000 }, () => {
     expectNoChanges();
   });
 
+  it("lowers a standby-floor parameter (max_connections 250 → 200) leader first, in place, then the replicas: no switchover", async () => {
+    const before = healthy()!;
+    const leader = before.find((m) => m.role === "leader")!;
+    const started = Object.fromEntries(NODES.map((n) => [n, postmasterStart(n)]));
+    pulumi(["config", "set", "--path", "--stack", stack.name, "dpg-cluster:patroni.maxConnections", "200"]);
+    const preview = pulumi(["preview", "--diff", "--stack", stack.name]);
+    assert.match(preview.stdout + preview.stderr, new RegExp(`restart ${leader.name} \\(the leader, in place and first: .*\\), then restart .*\\(no switchover; the leader's restart`), "preview says the leader restarts first, with no switchover");
+    const r = await upWithWriter("lowered standby-floor parameter (max_connections 250 → 200): leader first, no switchover");
+    for (const n of NODES) {
+      assert.equal(nodeSql(n, "SHOW max_connections"), "200", `${n} runs with the lower max_connections`);
+      assert.notEqual(postmasterStart(n), started[n], `${n} was restarted`);
+    }
+    const after = healthy()!;
+    assert.ok(after.every((m) => !m.pending_restart), "no member is left pending a restart");
+    const leaderAfter = after.find((m) => m.role === "leader")!;
+    assert.equal(leaderAfter.name, leader.name, "the leader stays the leader");
+    assert.equal(leaderAfter.timeline, leader.timeline, "no switchover (same timeline)");
+    assert.ok(postmasterStart(leader.name) < Math.min(...NODES.filter((n) => n !== leader.name).map(postmasterStart)), "the leader restarted before the replicas");
+    assert.equal(r.lost, 0, "no acknowledged write may be lost");
+    expectNoChanges();
+  });
+
   /** Node → value of a docker inspect template. */
   const inspect = (format: string) => Object.fromEntries(NODES.map((n) => [n, docker(["inspect", "-f", format, n]).stdout.trim()]));
 

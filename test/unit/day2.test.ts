@@ -2,7 +2,7 @@
 // one switchover happens. The e2e test (test/e2e/day2.test.ts) runs the same plans on a real cluster.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { configPatch, ConfigChange, describePlan, diffConfig, Member, planRollout, restartParameters, Step, switchoverTarget } from "../../components/patroni/day2";
+import { configPatch, ConfigChange, describePlan, diffConfig, loweredFloorParameters, Member, planRollout, restartParameters, Step, switchoverTarget } from "../../components/patroni/day2";
 import { dynamicConfig, PatroniClusterSettings } from "../../components/patroni/render";
 import { dockerCpus, goDuration } from "../../components/shared/docker";
 
@@ -121,6 +121,31 @@ describe("day-2 plan", () => {
     const p = plan({ maxConnections: 300 }, async);
     assert.deepEqual(restarts(p.steps), ["patch", "restart pg-2", "restart pg-3", "switchover pg-1->pg-3", "restart pg-1"]);
     assert.equal(switchoverTarget(async.slice(1))?.name, "pg-3");
+  });
+
+  it("lowers max_connections leader first, in place and with no switchover, then the replicas (a standby keeps the primary's value until it replays the lower one)", () => {
+    const p = plan({ maxConnections: settings.maxConnections - 50 });
+    assert.deepEqual(loweredFloorParameters(p.changes, cluster), ["max_connections"]);
+    assert.deepEqual(restarts(p.steps), ["patch", "restart pg-2", "restart pg-1", "restart pg-3"]);
+    assert.match(describePlan(p.steps, p.restart), /restart pg-2 \(the leader, in place and first: .*\), then restart pg-1, then restart pg-3 \(no switchover; the leader's restart: a few seconds without a writable leader\)/);
+  });
+
+  it("raising it, or lowering a parameter no standby must match (shared_buffers), keeps replicas first and one switchover", () => {
+    const up = plan({ maxConnections: settings.maxConnections + 50 });
+    assert.deepEqual(loweredFloorParameters(up.changes, cluster), []);
+    const changes: ConfigChange[] = [{ key: "postgresql.parameters.shared_buffers", from: "256MB", to: "128MB" }];
+    assert.deepEqual(restarts(planRollout(changes, true, cluster)), ["patch", "restart pg-1", "restart pg-3", "switchover pg-2->pg-3", "restart pg-2"]);
+  });
+
+  it("resumes a lowering cut short from what the members report pending (Patroni's pending_restart_reason): the replicas left, no switchover", () => {
+    const reason = { max_connections: { old_value: "250", new_value: "200" } };
+    const ms: Member[] = [
+      { name: "pg-1", role: "replica", state: "streaming", lag: 0, pending_restart: true, pending_restart_reason: reason },
+      { name: "pg-2", role: "leader", state: "running" },
+      { name: "pg-3", role: "sync_standby", state: "streaming", lag: 0, pending_restart: true, pending_restart_reason: reason },
+    ];
+    assert.deepEqual(loweredFloorParameters([], ms), ["max_connections"]);
+    assert.deepEqual(restarts(planRollout([], true, ms, (m) => !!m.pending_restart)), ["restart pg-1", "restart pg-3"]);
   });
 
   it("on a single node restarts it in place (no one to switch over to)", () => {
