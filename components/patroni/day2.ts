@@ -178,5 +178,6 @@ export function describePlan(steps: Step[], restartParams: string[]): string {
   const switchovers = rest.filter((s) => s.kind === "switchover").length;
   const leaderInPlace = rest.some((s) => s.kind === "restart" && s.why === "leader first");
   const cost = switchovers ? "one switchover: a few seconds without a writable leader" : leaderInPlace ? "no switchover; the leader's restart: a few seconds without a writable leader" : "no switchover";
-  return `Patroni dynamic configuration: ${patch.join(", ")}; ${restartParams.join(", ")} need${restartParams.length === 1 ? "s" : ""} a restart: ${order} (${cost})`;
+  const what = restartParams.length ? `${restartParams.join(", ")} need${restartParams.length === 1 ? "s" : ""} a restart` : "restarts left pending";
+  return `Patroni dynamic configuration: ${patch.join(", ")}; ${what}: ${order} (${cost})`;
 }
