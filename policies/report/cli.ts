@@ -17,6 +17,7 @@ import { renderHtml } from "./html";
 import type { BenchRecord, DrillRecord, MeasureName, PitrRecord, RecordFacts } from "../live/judges";
 import { promotionsDir, PromotionRecord, readPromotions } from "../promote/record";
 import { gatherSuccessWindow, SuccessWindowView } from "../live/success-window";
+import { readDay2Drill } from "../live/day2-record";
 import { today } from "../score/attestations";
 
 const PACK_DIR = path.resolve(__dirname, "..");
@@ -38,7 +39,7 @@ function printCatalog(json: boolean): number {
 
 function writeReports(outDir: string, doc: ReportDocument): void {
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, "readiness.md"), renderMarkdown(doc, doc.stack, doc.violations, doc.successWindow));
+    fs.writeFileSync(path.join(outDir, "readiness.md"), renderMarkdown(doc, doc.stack, doc.violations, doc.successWindow, doc.day2));
     fs.writeFileSync(path.join(outDir, "readiness.json"), JSON.stringify(doc, null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "readiness.html"), renderHtml(doc));
 }
@@ -129,7 +130,8 @@ async function runStack(a: ReportArgs): Promise<number> {
     let successWindow: SuccessWindowView = { missing: "live facts not collected (--no-live)" };
     if (a.live) ({ e, records, successWindow } = await withLiveFacts(e, stack, config, reportsDir, promotions.records, a.asOf ?? today()));
     else e = { ...e, live: { measuredItems: 0, skipped: "--no-live" } };
-    const doc = reportDocument(e, stack, violations, { attestations: parseAttestations(config[ATTESTATIONS]), records, promotions: promotions.records, successWindow });
+    const day2 = readDay2Drill(reportsDir, stack);
+    const doc = reportDocument(e, stack, violations, { attestations: parseAttestations(config[ATTESTATIONS]), records, day2, promotions: promotions.records, successWindow });
     writeReports(outDir, doc);
     const code = show(e, a.json, stack, violations);
     if (!a.json) process.stdout.write(renderWindowText(successWindow, process.stdout.columns ?? 160) + "\n");

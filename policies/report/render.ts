@@ -2,6 +2,7 @@
 import { CATEGORIES, CATEGORY_TITLES } from "../catalog";
 import type { Evaluation } from "../pack/readiness-policy";
 import type { BenchRecord, DrillRecord } from "../live/judges";
+import { Day2DrillRecord, judgeDay2Row } from "../live/day2-record";
 import type { PromotionRecord } from "../promote/record";
 import type { CriterionResult, SuccessWindowView } from "../live/success-window";
 import { ItemResult } from "../score/evaluate";
@@ -84,7 +85,24 @@ function windowMarkdown(v: SuccessWindowView | undefined): string[] {
     return out;
 }
 
-export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyViolation[] = [], window?: SuccessWindowView): string {
+/** The day-2 drill as Markdown lines: one row per change, judged against its goal. */
+export function day2Markdown(view: RecordView<Day2DrillRecord> | undefined): string[] {
+    const r = view?.record;
+    if (!r) return ["", "## Day-2 changes", "", `No usable day-2 drill record: ${view?.missing ?? "the report did not read one"}.`];
+    return [
+        "",
+        `## Day-2 changes (${r.at.slice(0, 19).replace("T", " ")} UTC)`,
+        "",
+        "| Change (one `pulumi up`) | Write gap s | Failed writes | Lost | Read errors | Up s | Goal | Verdict |",
+        "|---|---|---|---|---|---|---|---|",
+        ...r.rows.map((row) => {
+            const j = judgeDay2Row(row);
+            return `| ${md(row.kind)} | ${row.writeGapSeconds} | ${row.failed}/${row.attempted} | ${row.lost} | ${row.readErrors}/${row.reads + row.readErrors} | ${row.upSeconds}${row.upOk ? "" : " (failed)"} | ${md(j.goal)} | ${j.ok ? "PASS" : `FAIL: ${md(j.why.join(", "))}`} |`;
+        }),
+    ];
+}
+
+export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyViolation[] = [], window?: SuccessWindowView, day2?: RecordView<Day2DrillRecord>): string {
     const s = e.score;
     const out = [
         `# Readiness report: ${stack}`,
@@ -102,6 +120,7 @@ export function renderMarkdown(e: Evaluation, stack: string, violations: PolicyV
         ...e.items.map((i) => `| ${CATEGORY_TITLES[i.category]} | ${i.id} ${md(i.ref)} | ${i.source} | ${i.severity} | ${i.check} | ${statusOf(i)} | ${md(i.evidence)} |`),
     ];
     if (window) out.push(...windowMarkdown(window));
+    if (day2) out.push(...day2Markdown(day2));
     if (violations.length > 0) {
         out.push("", "## Policy violations reported by the engine", "", "| Policy | Level | Resource | Message |", "|---|---|---|---|");
         for (const v of violations) out.push(`| ${v.policyName} | ${v.enforcementLevel} | ${md(v.resourceUrn ?? "stack")} | ${md(v.message)} |`);
@@ -119,6 +138,8 @@ export interface RecordView<R> {
 export interface ReportExtras {
     attestations?: Record<string, unknown>;
     records?: { drill?: RecordView<DrillRecord>; bench?: RecordView<BenchRecord> };
+    /** The day-2 drill (npm run drill:day2): what each kind of change cost a writer and a reader. */
+    day2?: RecordView<Day2DrillRecord>;
     promotions?: PromotionRecord[];
     /** The seeds' 72-hour success criteria judged on the stack's Prometheus. */
     successWindow?: SuccessWindowView;

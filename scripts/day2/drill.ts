@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { startWriter, WriterRecord, WriterTarget } from "./writer";
+import { DAY2_KINDS, Day2DrillRow, Day2Kind } from "../../policies/live/day2-record";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const log = (s: string) => process.stderr.write(`[day2-drill] ${s}\n`);
@@ -27,9 +28,13 @@ function pulumiSync(args: string[]): string {
   return r.stdout;
 }
 
+/** Tags the drill built; removed at the end, once the reverts have moved every node off them. */
+const builtTags: string[] = [];
+
 /** A new image id for `image`: the same image with one more label, built on this machine's daemon. */
 function relabelled(image: string): string {
   const tag = `dpg/patroni:drill-${Date.now()}`;
+  builtTags.push(tag);
   const r = spawnSync("docker", ["build", "-q", "-t", tag, "-"], { input: `FROM ${image}\nLABEL dpg.drill.image-update=${tag}\n`, encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`docker build of ${tag} failed: ${r.stderr}`);
   log(`image update: ${tag} (${r.stdout.trim()}) from ${image}`);
@@ -75,15 +80,11 @@ function startReader(t: WriterTarget) {
   return { stop: async () => ((running = false), await done, { reads, errors }) };
 }
 
-export interface DrillRow extends WriterRecord {
-  kind: string;
-  reads: number;
-  readErrors: number;
-  upSeconds: number;
-  upOk: boolean;
-}
+/** One row of the record: the writer's figures and the reader's, as the readiness report reads them. */
+export type DrillRow = WriterRecord & Day2DrillRow;
 
-async function measure(stack: string, kind: string, write: WriterTarget, read: WriterTarget): Promise<DrillRow> {
+async function measure(stack: string, change: { kind: string; key: Day2Kind; revert: boolean }, write: WriterTarget, read: WriterTarget): Promise<DrillRow> {
+  const kind = change.revert ? `revert: ${change.kind}` : change.kind;
   const writer = await startWriter(write, "app.day2_drill");
   const reader = startReader(read);
   await sleep(3000);
@@ -94,7 +95,7 @@ async function measure(stack: string, kind: string, write: WriterTarget, read: W
   const w = await writer.stop();
   const r = await reader.stop();
   if (up.status !== 0) log(`pulumi up failed for ${kind}:\n${up.out.slice(-3000)}`);
-  const row = { kind, ...w, reads: r.reads, readErrors: r.errors, upSeconds, upOk: up.status === 0 };
+  const row = { kind, key: change.key, revert: change.revert, ...w, reads: r.reads, readErrors: r.errors, upSeconds, upOk: up.status === 0 };
   log(`${kind}: write gap ${row.writeGapSeconds} s, failed ${row.failed}, lost ${row.lost}, read errors ${row.readErrors}, up ${upSeconds} s`);
   return row;
 }
@@ -122,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
   const certDays = Number(tlsConfig.certValidityDays ?? 365);
   const set = (key: string, value: string | number) => ["config", "set", "--path", "--stack", stack, `dpg-cluster:${key}`, String(value)];
   const restore = (key: string, value: unknown) => (value === undefined ? ["config", "rm", "--path", "--stack", stack, `dpg-cluster:${key}`] : set(key, String(value)));
-  const all: Record<string, Change> = {
+  const all: Record<Day2Kind, Change> = {
     none: { kind: "second up, no change", apply: [], revert: [] },
     reload: {
       kind: "reloadable parameter (log_min_duration_statement)",
@@ -161,7 +162,9 @@ async function main(argv: string[]): Promise<number> {
       revert: [restore("tls.certValidityDays", tlsConfig.certValidityDays)],
     },
   };
-  const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : Object.keys(all);
+  const only = (argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : [...DAY2_KINDS]) as Day2Kind[];
+  const unknown = only.filter((k) => !DAY2_KINDS.includes(k));
+  if (unknown.length) throw new Error(`unknown change ${unknown.join(", ")}; one of ${DAY2_KINDS.join(", ")}`);
   const outputs = JSON.parse(pulumiSync(["stack", "output", "--stack", stack, "--json", "--show-secrets"]));
   // On a Swarm the URL names every router (libpq's multi-host form); the client here takes the first: the
   // routers do not change in these drills, and each routes to the same leader.
@@ -179,15 +182,15 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   for (const key of only) {
     const ch = all[key];
-    if (!ch) throw new Error(`unknown change ${key}; one of ${Object.keys(all).join(", ")}`);
     for (const args of typeof ch.apply === "function" ? ch.apply() : ch.apply) pulumiSync(args);
-    rows.push(await measure(stack, ch.kind, write, read));
+    rows.push(await measure(stack, { kind: ch.kind, key, revert: false }, write, read));
     if (ch.revert.length) {
       for (const args of ch.revert) pulumiSync(args);
-      rows.push(await measure(stack, `revert: ${ch.kind}`, write, read));
+      rows.push(await measure(stack, { kind: ch.kind, key, revert: true }, write, read));
     }
   }
   if (settingsText !== undefined) fs.writeFileSync(settingsFile, settingsText);
+  for (const tag of builtTags) spawnSync("docker", ["rmi", tag], { encoding: "utf8", timeout: 60_000 });
   const file = path.join(REPO_ROOT, "reports", stack, "day2-drill.json");
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify({ stack, at: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), rows }, null, 2) + "\n");
