@@ -1,6 +1,7 @@
 // The HTML readiness page: a pure renderer of readiness.json. The fixture (test/support/readiness-report.json)
 // was cut from a real report of a deployed dev copy: its items, score inputs, drill (with the per-write
-// timeline) and benchmark are as measured; three attestations and the two promotion records are illustrative,
+// timeline) and benchmark are as measured, the day-2 drill record is a real one of the dev stack (2026-12-03,
+// image, certificates, etcd and a reload, each reverted); three attestations and the two promotion records are illustrative,
 // and the score was recomputed over the kept items.
 import { test } from "node:test";
 import assert from "node:assert/strict";
