@@ -58,10 +58,14 @@ function parseOne(value: string, what: string): Endpoint {
     return { host, port: Number(m[2]) };
 }
 
+/** A postgresql:// URL with its first host only: a multi-host URL (postgresql://u:p@a:5000,b:5000/db, a Swarm's routers) is no WHATWG URL. */
+export function firstHostUrl(connectionString: string): URL {
+    return new URL(connectionString.replace(/@([^/?]*)/, (_, hosts: string) => `@${hosts.split(",")[0]}`));
+}
+
 function passwordOf(connectionString: unknown, what: string): { user: string; password: string } {
     try {
-        // A multi-host URL (postgresql://u:p@a:5000,b:5000/db) is no WHATWG URL: keep the first host.
-        const u = new URL(String(connectionString).replace(/@([^/?]*)/, (_, hosts: string) => `@${hosts.split(",")[0]}`));
+        const u = firstHostUrl(String(connectionString));
         return { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
     } catch {
         throw new Error(`stack output ${what} is not a postgresql:// URL`);

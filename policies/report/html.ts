@@ -161,11 +161,11 @@ function day2(d: ReportDocument): string {
     const view = d.day2;
     const r = view?.record;
     if (!r) return `<section id="day2"><h2>Day-2 changes</h2><p class="empty">No usable day-2 drill record: ${esc(view?.missing ?? "the report did not read one")}.</p></section>`;
-    const rows = r.rows.map((row) => {
-        const j = judgeDay2Row(row);
+    const judged = r.rows.map((row) => ({ row, j: judgeDay2Row(row) }));
+    const rows = judged.map(({ row, j }) => {
         return `<tr${row.key ? ` data-kind="${esc(row.key)}${row.revert ? "-revert" : ""}"` : ""}><td>${esc(row.kind)}</td><td class="num">${fmt(row.writeGapSeconds)}</td><td class="num">${row.failed}/${row.attempted}</td><td class="num">${row.lost}</td><td class="num">${row.readErrors}/${row.reads + row.readErrors}</td><td class="num">${fmt(row.upSeconds)}${row.upOk ? "" : " (failed)"}</td><td>${esc(j.goal)}</td><td><span class="status ${j.ok ? "s-pass" : "s-fail"}">${j.ok ? "pass" : "fail"}</span>${j.why.length ? ` <span class="evidence">${esc(j.why.join(", "))}</span>` : ""}</td></tr>`;
     });
-    const passed = r.rows.filter((row) => judgeDay2Row(row).ok).length;
+    const passed = judged.filter(({ j }) => j.ok).length;
     return `<section id="day2"><h2>Day-2 changes <span class="count">${passed}/${r.rows.length}</span> <span class="muted">${esc(r.at.slice(0, 19).replace("T", " "))} UTC</span></h2>
 <p class="lead">Each change applied by <code>pulumi up</code> while a client wrote through the write port and another read through the read port (<code>npm run drill:day2 -- --stack ${esc(r.stack)}</code>); each change is reverted, and the revert measured too.</p>
 <table class="items"><thead><tr><th>change</th><th>write gap s</th><th>failed writes</th><th>lost</th><th>read errors</th><th>up s</th><th>goal</th><th>verdict</th></tr></thead><tbody>

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { startWriter, WriterRecord, WriterTarget } from "./writer";
 import { DAY2_KINDS, Day2DrillRow, Day2Kind } from "../../policies/live/day2-record";
+import { firstHostUrl } from "../../policies/live/target";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const log = (s: string) => process.stderr.write(`[day2-drill] ${s}\n`);
@@ -169,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
   // On a Swarm the URL names every router (libpq's multi-host form); the client here takes the first: the
   // routers do not change in these drills, and each routes to the same leader.
   const target = (url: string): WriterTarget => {
-    const u = new URL(url.replace(/@([^/,]+)(,[^/]+)?\//, "@$1/"));
+    const u = firstHostUrl(url);
     return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1), caCertPem: outputs.caCertPem };
   };
   const write = target(outputs.writeConnectionString);
