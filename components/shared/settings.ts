@@ -34,7 +34,7 @@ export function ipv4ToNumber(ip: string): number {
   return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0) >>> 0;
 }
 
-function numberToIpv4(n: number): string {
+export function numberToIpv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
 }
 

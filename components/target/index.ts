@@ -8,9 +8,10 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceImage, ServiceImageArgs, stackLabels } from "../shared/docker";
+import { cidrRange, numberToIpv4 } from "../shared/settings";
 import { runContainer } from "./container";
 import { ExecTarget, execTargetFor } from "./member-exec";
-import { fileObjects, serviceArgs } from "./service";
+import { FILE_SWEEP_SCRIPT, fileObjectPrefixes, fileObjects, serviceArgs } from "./service";
 import { chosenImage, imageRole, ImagesSettings } from "./images";
 import { constrainedNode, TargetSettings } from "./settings";
 import type { Workload } from "./workload";
@@ -87,6 +88,17 @@ export interface TargetArgs {
   images: ImagesSettings;
 }
 
+/**
+ * The cluster network's address plan: its subnet and the gateway Docker would choose (the first address),
+ * written out. A Swarm manager allocates an overlay's gateway after creating it, so the provider first reads
+ * no gateway and a refresh later finds one: without it here, `pulumi up --refresh` would plan to replace
+ * the network, and with it every service. (A stack created before this was written: `pulumi up --refresh`
+ * once, which reads the same gateway back.)
+ */
+export function clusterIpam(subnet: string): { subnet: string; gateway: string } {
+  return { subnet, gateway: numberToIpv4(cidrRange(subnet)[0] + 1) };
+}
+
 export function createTarget(args: TargetArgs): Target {
   return args.settings.kind === "swarm" ? new SwarmTarget(args) : new DockerHostTarget(args);
 }
@@ -105,7 +117,7 @@ class DockerHostTarget implements Target {
     this.clusterNetwork = new docker.Network("cluster-network", {
       name: `${prefix}-cluster`,
       internal: true,
-      ipamConfigs: [{ subnet: args.subnet }],
+      ipamConfigs: [clusterIpam(args.subnet)],
       labels: stackLabels(prefix, "network"),
     }).name;
     this.edgeNetwork = new docker.Network("edge-network", { name: `${prefix}-edge`, labels: stackLabels(prefix, "network") }).name;
@@ -169,7 +181,7 @@ class SwarmTarget implements Target {
           internal,
           // Attachable: operators and the readiness probes can join a one-off container to it.
           attachable: true,
-          ...(internal ? { ipamConfigs: [{ subnet: args.subnet }] } : {}),
+          ...(internal ? { ipamConfigs: [clusterIpam(args.subnet)] } : {}),
           // Unset unless encrypted: Docker adds its own options (the VXLAN id), which `{}` would fight on every up.
           ...(t.overlay.encrypted ? { options: { encrypted: "" } } : {}),
           labels: stackLabels(args.namePrefix, "network"),
@@ -210,11 +222,14 @@ class SwarmTarget implements Target {
   }
 
   run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource {
-    const fileRefs = fileObjects(resourceName, w, { parent: opts.parent, provider: this.provider });
+    // Files outlive Pulumi's delete (retainOnDelete): the sweep after the service removes the ones it
+    // left, and the reaper (created first, so deleted last) removes them all when the service goes.
+    const reaper = this.fileSweep(`${resourceName}-files-reaper`, w, "delete", [], opts.parent, []);
+    const fileRefs = fileObjects(resourceName, w, { parent: opts.parent, provider: this.provider, retainOnDelete: true, dependsOn: [reaper] });
     const cleanup = this.volumeCleanup(resourceName, w, opts.parent);
     const networks = { cluster: this.clusterNetwork, edge: this.edgeNetwork };
     const extraLabels = opts.rolloutKey !== undefined ? [{ label: ROLLOUT_KEY_LABEL, value: opts.rolloutKey }] : undefined;
-    return new docker.Service(resourceName, serviceArgs(w, { namePrefix: this.args.namePrefix, networks, fileRefs, ...(extraLabels ? { extraLabels } : {}) }), {
+    const service = new docker.Service(resourceName, serviceArgs(w, { namePrefix: this.args.namePrefix, networks, fileRefs, ...(extraLabels ? { extraLabels } : {}) }), {
       parent: opts.parent,
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
       provider: this.provider,
@@ -222,6 +237,36 @@ class SwarmTarget implements Target {
       deleteBeforeReplace: true,
       dependsOn: pulumi.output(opts.dependsOn ?? []).apply((d) => [...d, ...(cleanup ? [cleanup] : [])]),
     });
+    this.fileSweep(`${resourceName}-files-sweep`, w, "create", Object.values(fileRefs).map((r) => r.name), opts.parent, [service]);
+    return service;
+  }
+
+  /**
+   * A command removing the workload's file objects left behind (FILE_SWEEP_SCRIPT): `create` after the service
+   * has moved to its new files (again whenever the wanted names change): the ones older than the service's;
+   * or `delete`, when the service is gone (pulumi destroy, a member scaled in): all of them.
+   */
+  private fileSweep(
+    name: string,
+    w: Workload,
+    when: "create" | "delete",
+    keep: pulumi.Output<string>[],
+    parent: pulumi.Resource,
+    dependsOn: pulumi.Resource[],
+  ): command.local.Command {
+    const wanted = pulumi.all(keep).apply((k) => [...k].sort().join(" "));
+    const environment = {
+      DPG_SWARM_ENDPOINT: this.args.settings.endpoint!,
+      ...(when === "create" ? { DPG_SERVICE: w.name } : {}),
+      DPG_FILE_PREFIXES: fileObjectPrefixes(w).map((p) => `${p.kind}:${p.prefix}`).join(" "),
+      DPG_KEEP: wanted,
+      DPG_SWEEP_RETRY_S: "2",
+    };
+    return new command.local.Command(
+      name,
+      when === "create" ? { create: FILE_SWEEP_SCRIPT, environment, triggers: [wanted] } : { delete: FILE_SWEEP_SCRIPT, environment },
+      { parent, dependsOn },
+    );
   }
 
   /**

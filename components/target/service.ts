@@ -38,6 +38,14 @@ export function swarmDuration(seconds: number): string {
   return s;
 }
 
+/** Docker's name of a Node.js architecture (the platform of an image built on this machine). */
+export function dockerArchitecture(arch: string): string {
+  const names: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x" };
+  const name = names[arch];
+  if (!name) throw new Error(`no Docker platform for this machine's architecture ${arch}: a Swarm service cannot name its image's platform`);
+  return name;
+}
+
 /** Memory in bytes and CPUs in nano-CPUs, as Swarm takes limits. */
 export function swarmLimits(w: Workload) {
   return { memoryBytes: w.limits.memoryMb * 1024 * 1024, nanoCpus: Math.round(w.limits.cpus * 1e9) };
@@ -115,7 +123,9 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
         { id: ctx.networks.cluster, aliases: [w.name, ...(w.aliases ?? [])] },
         ...(w.ports?.length || w.egress ? [{ id: ctx.networks.edge }] : []),
       ] as unknown as docker.types.input.ServiceTaskSpecNetworksAdvanced[],
-      placement: { constraints: [w.placement] },
+      // The platform written out: Swarm records the image's (ours are built on this machine), and a
+      // refresh would otherwise read it back as a change, an update that restarts every task.
+      placement: { constraints: [w.placement], platforms: [{ os: "linux", architecture: dockerArchitecture(process.arch) }] },
       resources: { limits: swarmLimits(w) },
       // window 0s (no window: restart forever) is Docker's default, written out: the provider reads it back,
       // and an unset window would show as a change on every preview.
@@ -124,6 +134,44 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
     },
   };
 }
+
+/** What every object of a workload's file is named before its hash: `<service>-<file name>-`. */
+export function fileObjectPrefixes(w: Workload): { kind: "secret" | "config"; prefix: string }[] {
+  return w.files.map((f) => ({ kind: f.secret ? "secret" : "config", prefix: fileObjectName(w.name, f.path, "").replace(/[0-9a-f]{12}$/, "") }));
+}
+
+/**
+ * A shell script removing a workload's file objects left behind by earlier versions: for each file (a prefix in
+ * $DPG_FILE_PREFIXES, "secret:<prefix> config:<prefix> …"), every object named `<prefix><12 hex digits>` that
+ * was created before the one the running service $DPG_SERVICE names, except names in $DPG_KEEP. Only older:
+ * a newer one is a change on its way (created, its service not yet moved: a failed or targeted up), and Swarm
+ * does not protect an object no service names yet. With $DPG_SERVICE unset (the service is gone: destroy, a
+ * member scaled in) every such object goes. Swarm refuses to remove an object a service names, so a refusal
+ * keeps it; the script says what it removed and what it kept, retrying a moment for a task on its way out.
+ */
+export const FILE_SWEEP_SCRIPT = [
+  'd() { docker -H "$DPG_SWARM_ENDPOINT" "$@"; }',
+  'named=""',
+  'if [ -n "${DPG_SERVICE:-}" ]; then',
+  '  named=$(d service inspect "$DPG_SERVICE" --format "{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}} {{end}}{{range .Spec.TaskTemplate.ContainerSpec.Configs}}{{.ConfigName}} {{end}}") ||',
+  '    { echo "no service $DPG_SERVICE: nothing swept"; exit 0; }',
+  "fi",
+  'for entry in $DPG_FILE_PREFIXES; do kind=${entry%%:*}; prefix=${entry#*:}; newest=""',
+  '  if [ -n "${DPG_SERVICE:-}" ]; then',
+  '    current=""; for n in $named; do case "$n" in "$prefix"*) current=$n ;; esac; done',
+  '    [ -n "$current" ] || { echo "$DPG_SERVICE names no $kind $prefix*: none swept"; continue; }',
+  '    newest=$(d "$kind" inspect "$current" --format "{{.CreatedAt.UnixNano}}") || continue',
+  "  fi",
+  '  for n in $(d "$kind" ls --format "{{.Name}}"); do',
+  '    case "$n" in "$prefix"*) ;; *) continue ;; esac',
+  '    printf "%s" "${n#"$prefix"}" | grep -Eqx "[0-9a-f]{12}" || continue',
+  '    case " $named $DPG_KEEP " in *" $n "*) continue ;; esac',
+  '    if [ -n "$newest" ]; then created=$(d "$kind" inspect "$n" --format "{{.CreatedAt.UnixNano}}") || continue; [ "$created" -lt "$newest" ] || continue; fi',
+  '    gone=""; for i in 1 2 3; do d "$kind" rm "$n" >/dev/null 2>&1 && { gone=1; break; }; sleep "$DPG_SWEEP_RETRY_S"; done',
+  '    if [ -n "$gone" ]; then echo "removed $kind $n"; else echo "kept $kind $n (still in use)"; fi',
+  "  done",
+  "done",
+].join("\n");
 
 /** Each file as a Docker secret (secret files) or config, named by content hash. */
 export function fileObjects(
@@ -138,7 +186,10 @@ export function fileObjects(
     // The hash names the object; it reveals nothing of a generated password or key.
     const name = pulumi.unsecret(content.apply((c) => fileObjectName(w.name, f.path, c)));
     const data = content.apply((c) => Buffer.from(c).toString("base64"));
-    // A new name is a replacement: the new object exists before the service moves to it.
+    // A new name is a replacement: the new object exists before the service moves to it. The caller keeps
+    // the old one past Pulumi's delete (retainOnDelete) and sweeps it once the service has moved: a delete
+    // that Pulumi runs before the move (a failed up's pending delete comes first on the next up,
+    // pulumi/pulumi#9979) would be refused by Swarm and fail every later up.
     const o = f.secret
       ? new docker.Secret(`${resourceName}-secret-${slug}`, { name, data: pulumi.secret(data) }, opts)
       : new docker.ServiceConfig(`${resourceName}-config-${slug}`, { name, data }, opts);

@@ -5,7 +5,8 @@
 // every target by service name over the overlay (each postgres_exporter beside its node) and see the
 // repository's backup metrics; no secret sits in any service's env or in the stack export; backups survive the loss of the repository's host and of the leader's host (a
 // point-in-time restore afterwards has exactly the rows committed before its target); the host drills
-// lose no acknowledged write; `pulumi destroy` leaves nothing on any node.
+// lose no acknowledged write; a refresh plans no change, and an up that stopped halfway through a file change
+// leaves nothing the next up cannot finish; `pulumi destroy` leaves nothing on any node.
 // Own names (dpg-swe2e*); everything lives inside the lab's nodes (10.77.0.0/24).
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -230,6 +231,40 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
   it("a preview right after up plans no change", () => {
     const r = pulumi(["preview", "--expect-no-changes", "--stack", STACK], { allowFail: true, timeoutMs: 10 * 60_000 });
     assert.equal(r.status, 0, r.stdout.slice(-4000) + r.stderr.slice(-2000));
+  });
+
+  it("pulumi up --refresh right after up plans no change either (the overlay's gateway and each service's platform read back as written)", () => {
+    const t = Date.now();
+    const r = pulumi(["preview", "--refresh", "--expect-no-changes", "--stack", STACK], { allowFail: true, timeoutMs: 10 * 60_000 });
+    times["preview --refresh"] = Date.now() - t;
+    assert.equal(r.status, 0, r.stdout.slice(-4000) + r.stderr.slice(-2000));
+  });
+
+  it("a changed file after an up that stopped halfway: the new object waits for its service, the next up moves the service and sweeps the old one; nothing wedges", () => {
+    const service = `${PREFIX}-pgbouncer-1`;
+    const prefix = `${service}-pgbouncer.ini-`;
+    const objects = () => managerDocker(["config", "ls", "--format", "{{.Name}}"]).stdout.split("\n").filter((n) => n.startsWith(prefix));
+    const named = () => managerDocker(["service", "inspect", service, "--format", "{{range .Spec.TaskTemplate.ContainerSpec.Configs}}{{.ConfigName}} {{end}}"]).stdout.split(" ").filter((n) => n.startsWith(prefix));
+    const [before] = named();
+    assert.deepEqual(objects(), [before]);
+    pulumi(["config", "set", "--path", "--stack", STACK, "dpg-cluster:pgbouncer.defaultPoolSize", "26"]);
+    // Only the file object: Pulumi creates the new one and deletes the old one while the service still names
+    // it, as when an up fails between the two (and as the next up does first with a failed up's pending delete).
+    const urn = `urn:pulumi:${STACK}::dpg-cluster::dpg:pgbouncer:PgBouncer$docker:index/serviceConfig:ServiceConfig::pgbouncer-1-config-etc-pgbouncer-pgbouncer-ini`;
+    const half = pulumi(["up", "--yes", "--skip-preview", "--stack", STACK, "--target", urn], { allowFail: true, timeoutMs: 10 * 60_000 });
+    assert.equal(half.status, 0, half.stdout.slice(-3000) + half.stderr.slice(-2000));
+    assert.deepEqual(named(), [before], "the service has not moved yet");
+    assert.equal(objects().length, 2, `the old object is kept (Swarm would refuse its removal) and the new one is not swept: ${objects().join(", ")}`);
+    const t = Date.now();
+    const next = pulumi(["up", "--yes", "--skip-preview", "--stack", STACK], { allowFail: true, timeoutMs: 15 * 60_000 });
+    times["up after a halfway up"] = Date.now() - t;
+    assert.equal(next.status, 0, next.stdout.slice(-3000) + next.stderr.slice(-2000));
+    const [after] = named();
+    assert.notEqual(after, before);
+    assert.deepEqual(objects(), [after], "the old object is swept once its service has moved");
+    assert.match(inMember(service, ["cat", "/etc/pgbouncer/pgbouncer.ini"]), /default_pool_size\s*=\s*26/);
+    const again = pulumi(["preview", "--expect-no-changes", "--stack", STACK], { allowFail: true, timeoutMs: 10 * 60_000 });
+    assert.equal(again.status, 0, again.stdout.slice(-4000) + again.stderr.slice(-2000));
   });
 
   it("readiness: the Swarm items pass from live facts; what Swarm cannot change fails with the operator's fix", () => {

@@ -1,7 +1,9 @@
 // The target: placement settings refused the way an operator mistypes them, and one workload turned
 // into a container (one host) and into a Swarm service, with the modes each needs.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parseStackConfig, StackConfigError } from "../../infra/config";
@@ -10,7 +12,7 @@ import { NODE_IMAGE_UID } from "../../components/patroni/render";
 import { SECRET_FILES_SCRIPT } from "../../components/shared/secret-files";
 import { containerArgs } from "../../components/target/container";
 import { execTargetFor } from "../../components/target/member-exec";
-import { fileObjectName, serviceArgs, swarmDuration } from "../../components/target/service";
+import { FILE_SWEEP_SCRIPT, fileObjectName, fileObjectPrefixes, serviceArgs, swarmDuration } from "../../components/target/service";
 import type { Workload } from "../../components/target/workload";
 
 const label = (i: number) => `node.labels.dpg.node==${i}`;
@@ -229,6 +231,71 @@ describe("workload → Swarm service", () => {
     assert.match(a, /^dpg-t-pg-1-patroni\.yml-[0-9a-f]{12}$/);
     assert.notEqual(a, fileObjectName("dpg-t-pg-1", "/etc/patroni/patroni.yml", "two"));
     assert.equal(a, fileObjectName("dpg-t-pg-1", "/etc/patroni/patroni.yml", "one"));
+  });
+
+  it("the file sweep removes a service's older file objects, keeps the named, the newer (a change on its way), the in-use and everyone else's", () => {
+    const w = workload();
+    assert.deepEqual(fileObjectPrefixes(w), [
+      { kind: "secret", prefix: "dpg-t-pg-1-patroni.yml-" },
+      { kind: "config", prefix: "dpg-t-pg-1-hook.sh-" },
+    ]);
+    const yml = (c: string) => fileObjectName("dpg-t-pg-1", "/etc/patroni/patroni.yml", c);
+    const hook = (c: string) => fileObjectName("dpg-t-pg-1", "/etc/dpg/hook.sh", c);
+    const stranger = fileObjectName("dpg-t-pg-10", "/etc/patroni/patroni.yml", "x");
+    // A stand-in daemon: objects (name, creation time) in files, the service's spec names in another; rm refused for one in use.
+    const sweep = (service: string | undefined, named: string[] | undefined) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dpg-sweep-"));
+      const objects: Record<string, [string, number][]> = {
+        secret: [[yml("cur"), 200], [yml("old"), 100], [yml("pending"), 300], [stranger, 1], ["dpg-t-pg-1-patroni.yml-notahash", 1], ["other", 1]],
+        config: [[hook("cur"), 200], [hook("held"), 100], [hook("older"), 50]],
+      };
+      for (const [k, list] of Object.entries(objects)) fs.writeFileSync(path.join(dir, k), list.map(([n, t]) => `${n} ${t}`).join("\n") + "\n");
+      if (named) fs.writeFileSync(path.join(dir, "service"), named.join(" ") + " ");
+      fs.writeFileSync(
+        path.join(dir, "docker"),
+        [
+          "#!/bin/sh",
+          'shift 2; kind=$1; op=$2; n=$3; d=$(dirname "$0")',
+          'if [ "$kind" = service ]; then [ -f "$d/service" ] && [ "$n" = dpg-t-pg-1 ] && cat "$d/service"; exit $?; fi',
+          'case "$op" in',
+          '  ls) cut -d" " -f1 "$d/$kind" ;;',
+          '  inspect) grep "^$n " "$d/$kind" | cut -d" " -f2 | grep . ;;',
+          `  rm) [ "$n" = "${hook("held")}" ] && { echo "in use" >&2; exit 1; }; grep -v "^$n " "$d/$kind" > "$d/$kind.new"; mv "$d/$kind.new" "$d/$kind" ;;`,
+          "esac",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const r = spawnSync("sh", ["-c", FILE_SWEEP_SCRIPT], {
+        encoding: "utf8",
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          DPG_SWARM_ENDPOINT: "unix:///x.sock",
+          ...(service ? { DPG_SERVICE: service } : {}),
+          DPG_FILE_PREFIXES: fileObjectPrefixes(w).map((p) => `${p.kind}:${p.prefix}`).join(" "),
+          DPG_KEEP: "",
+          DPG_SWEEP_RETRY_S: "0",
+        },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const left = (k: string) => fs.readFileSync(path.join(dir, k), "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")[0]);
+      const result = { secrets: left("secret"), configs: left("config"), out: r.stdout };
+      fs.rmSync(dir, { recursive: true, force: true });
+      return result;
+    };
+    // After an up: the older objects go; the newer one (created for a change whose service has not moved yet) stays.
+    const after = sweep("dpg-t-pg-1", [yml("cur"), hook("cur")]);
+    assert.deepEqual(after.secrets, [yml("cur"), yml("pending"), stranger, "dpg-t-pg-1-patroni.yml-notahash", "other"]);
+    assert.deepEqual(after.configs, [hook("cur"), hook("held")]);
+    assert.match(after.out, new RegExp(`removed secret ${yml("old")}\n`));
+    assert.match(after.out, new RegExp(`kept config ${hook("held")} \\(still in use\\)`));
+    // The service is gone (destroy, scale-in): every object of its files goes, unless Swarm says one is in use.
+    const gone = sweep(undefined, undefined);
+    assert.deepEqual(gone.secrets, [stranger, "dpg-t-pg-1-patroni.yml-notahash", "other"]);
+    assert.deepEqual(gone.configs, [hook("held")]);
+    // The service does not exist (its creation failed): nothing is removed.
+    const none = sweep("dpg-t-pg-1", undefined);
+    assert.equal(none.secrets.length, 6);
+    assert.match(none.out, /no service dpg-t-pg-1: nothing swept/);
   });
 
   it("the uids secrets are owned by are the ones the images create", () => {
