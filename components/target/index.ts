@@ -30,10 +30,14 @@ export interface RunOptions {
   hooks?: pulumi.ResourceHookBinding;
   /**
    * The member's replacement key (replacementKey), carried as the label `dpg.rollout-key` so that a changed key
-   * always means a new container (a new task on a Swarm) and a preview can compare it with the running one.
+   * always means a new container (one host) and a preview can compare it with the running one. On a Swarm it
+   * labels the service only: what changed the key changed the task too, and Swarm's update replaces the task.
    */
   rolloutKey?: pulumi.Input<string>;
 }
+
+/** Bumped when the Swarm form of a member changes so that existing stacks must roll it (replacementKey). */
+const SWARM_ROLLOUT_FORM = 2;
 
 /** Label holding a member's replacement key. */
 export const ROLLOUT_KEY_LABEL = "dpg.rollout-key";
@@ -45,7 +49,9 @@ export const ROLLOUT_KEY_LABEL = "dpg.rollout-key";
  * shared_buffers that follow it); any change of a Swarm task template (limits too) makes Swarm replace the task.
  */
 export function replacementKey(kind: "docker" | "swarm", w: Workload): pulumi.Output<string> {
-  const value = kind === "docker" ? { ...w, limits: { ...w.limits, memoryMb: undefined } } : w;
+  // On a Swarm the key names its rollout form too (v2: the key on the service, not its containers): a stack
+  // made before the change rolls its members one at a time once, rather than all at once.
+  const value = kind === "docker" ? { ...w, limits: { ...w.limits, memoryMb: undefined } } : { ...w, rollout: SWARM_ROLLOUT_FORM };
   return pulumi.unsecret(pulumi.output(value as any).apply((v) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 32)));
 }
 
@@ -89,11 +95,11 @@ export interface TargetArgs {
 }
 
 /**
- * The cluster network's address plan: its subnet and the gateway Docker would choose (the first address),
+ * The cluster overlay's address plan: its subnet and the gateway Docker would choose (the first address),
  * written out. A Swarm manager allocates an overlay's gateway after creating it, so the provider first reads
  * no gateway and a refresh later finds one: without it here, `pulumi up --refresh` would plan to replace
  * the network, and with it every service. (A stack created before this was written: `pulumi up --refresh`
- * once, which reads the same gateway back.)
+ * once, which reads the same gateway back.) One host keeps its bridge as it was made.
  */
 export function clusterIpam(subnet: string): { subnet: string; gateway: string } {
   return { subnet, gateway: numberToIpv4(cidrRange(subnet)[0] + 1) };
@@ -117,7 +123,7 @@ class DockerHostTarget implements Target {
     this.clusterNetwork = new docker.Network("cluster-network", {
       name: `${prefix}-cluster`,
       internal: true,
-      ipamConfigs: [clusterIpam(args.subnet)],
+      ipamConfigs: [{ subnet: args.subnet }],
       labels: stackLabels(prefix, "network"),
     }).name;
     this.edgeNetwork = new docker.Network("edge-network", { name: `${prefix}-edge`, labels: stackLabels(prefix, "network") }).name;
@@ -224,8 +230,8 @@ class SwarmTarget implements Target {
   run(resourceName: string, w: Workload, opts: RunOptions): pulumi.CustomResource {
     // Files outlive Pulumi's delete (retainOnDelete): the sweep after the service removes the ones it
     // left, and the reaper (created first, so deleted last) removes them all when the service goes.
-    const reaper = this.fileSweep(`${resourceName}-files-reaper`, w, "delete", [], opts.parent, []);
-    const fileRefs = fileObjects(resourceName, w, { parent: opts.parent, provider: this.provider, retainOnDelete: true, dependsOn: [reaper] });
+    const reaper = w.files.length ? [this.fileSweep(`${resourceName}-files-reaper`, w, "delete", [], opts.parent, [])] : [];
+    const fileRefs = fileObjects(resourceName, w, { parent: opts.parent, provider: this.provider, retainOnDelete: true, dependsOn: reaper });
     const cleanup = this.volumeCleanup(resourceName, w, opts.parent);
     const networks = { cluster: this.clusterNetwork, edge: this.edgeNetwork };
     const extraLabels = opts.rolloutKey !== undefined ? [{ label: ROLLOUT_KEY_LABEL, value: opts.rolloutKey }] : undefined;
@@ -237,7 +243,7 @@ class SwarmTarget implements Target {
       deleteBeforeReplace: true,
       dependsOn: pulumi.output(opts.dependsOn ?? []).apply((d) => [...d, ...(cleanup ? [cleanup] : [])]),
     });
-    this.fileSweep(`${resourceName}-files-sweep`, w, "create", Object.values(fileRefs).map((r) => r.name), opts.parent, [service]);
+    if (w.files.length) this.fileSweep(`${resourceName}-files-sweep`, w, "create", Object.values(fileRefs).map((r) => r.name), opts.parent, [service]);
     return service;
   }
 

@@ -74,7 +74,7 @@ export function memberLabel(member: string, label: string, target: ExecTarget = 
   const args =
     target.kind === "docker"
       ? ["inspect", "-f", `{{index .Config.Labels "${label}"}}`, member]
-      : ["-H", target.manager, "service", "inspect", "-f", `{{index .Spec.TaskTemplate.ContainerSpec.Labels "${label}"}}`, member];
+      : ["-H", target.manager, "service", "inspect", "-f", `{{index .Spec.Labels "${label}"}}`, member];
   const r = spawnSync("docker", args, { encoding: "utf8", timeout: 15_000 });
   const v = r.status === 0 ? (r.stdout ?? "").trim() : "";
   return v && v !== "<no value>" ? v : undefined;

@@ -16,7 +16,7 @@ export interface SwarmContext {
   networks: { cluster: pulumi.Input<string>; edge: pulumi.Input<string> };
   /** What each file became: its Docker secret or config, by path. */
   fileRefs: Record<string, { id: pulumi.Input<string>; name: pulumi.Input<string> }>;
-  /** Labels beyond the stack's (the rollout key), on the service and its tasks' containers. */
+  /** Labels beyond the stack's (the rollout key), on the service (not its tasks' containers). */
   extraLabels?: { label: string; value: pulumi.Input<string> }[];
 }
 
@@ -56,7 +56,11 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
   checkWorkload(w);
   if (!w.placement) throw new Error(`${w.name}: a Swarm service needs a placement constraint`);
   const h = w.swarmHealthcheck ?? w.healthcheck;
-  const labels = [...stackLabels(ctx.namePrefix, w.component), ...(ctx.extraLabels ?? [])];
+  // The extra labels (the rollout key) go on the service only: the provider replaces a service whose
+  // container labels change (delete, then create: the new task may start beside the old one still stopping on
+  // its node), while a service update is Swarm's own stop-first rollout of the task.
+  const taskLabels = stackLabels(ctx.namePrefix, w.component);
+  const labels = [...taskLabels, ...(ctx.extraLabels ?? [])];
   const ref = (f: WorkloadFile) => {
     const r = ctx.fileRefs[f.path];
     if (!r) throw new Error(`${w.name}: no secret/config for ${f.path}`);
@@ -82,7 +86,7 @@ export function serviceArgs(w: Workload, ctx: SwarmContext): docker.ServiceArgs 
         // The image's ENTRYPOINT (dumb-init) stays; it runs as the image's user, who owns the secrets.
         args: w.process.command,
         ...(w.env?.length ? { env: Object.fromEntries(w.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])) } : {}),
-        labels,
+        labels: taskLabels,
         secrets: w.files
           .filter((f) => f.secret)
           .map((f) => ({

@@ -84,7 +84,16 @@ function startReader(t: WriterTarget) {
 /** One row of the record: the writer's figures and the reader's, as the readiness report reads them. */
 export type DrillRow = WriterRecord & Day2DrillRow;
 
-async function measure(stack: string, change: { kind: string; key: Day2Kind; revert: boolean }, write: WriterTarget, read: WriterTarget): Promise<DrillRow> {
+/** reports/<stack>/day2-drill.json: the rows measured, as the readiness report reads them. */
+function writeRecord(stack: string, rows: DrillRow[], t0: number): string {
+  const file = path.join(REPO_ROOT, "reports", stack, "day2-drill.json");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ stack, at: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), rows }, null, 2) + "\n");
+  return file;
+}
+
+/** One change's `pulumi up` under a writer and a reader; the up's output is kept in upLog. */
+async function measure(stack: string, change: { kind: string; key: Day2Kind; revert: boolean }, write: WriterTarget, read: WriterTarget, upLog: string): Promise<DrillRow> {
   const kind = change.revert ? `revert: ${change.kind}` : change.kind;
   const writer = await startWriter(write, "app.day2_drill");
   const reader = startReader(read);
@@ -92,6 +101,7 @@ async function measure(stack: string, change: { kind: string; key: Day2Kind; rev
   const t0 = Date.now();
   const up = await pulumiUp(stack);
   const upSeconds = Math.round((Date.now() - t0) / 100) / 10;
+  fs.writeFileSync(upLog, up.out);
   await sleep(5000);
   const w = await writer.stop();
   const r = await reader.stop();
@@ -150,10 +160,7 @@ async function main(argv: string[]): Promise<number> {
     // A new image id for the nodes: the one they run plus a label (what a rebuilt or patched image is to Docker).
     image: {
       kind: "image update (patroni: a new image id)",
-      apply: () => {
-        if (config["dpg-cluster:target"]?.objectValue?.kind === "swarm") throw new Error("the image change builds its image on this machine's daemon: run it on a one-host stack");
-        return [set("images.ids.patroni", relabelled(outputs.imageIds.patroni))];
-      },
+      apply: () => [set("images.ids.patroni", relabelled(outputs.imageIds.patroni))],
       revert: [restore("images.ids.patroni", images.ids?.patroni)],
     },
     // Every certificate issued anew (a new lifetime replaces them): each member gets new files, one at a time.
@@ -163,9 +170,17 @@ async function main(argv: string[]): Promise<number> {
       revert: [restore("tls.certValidityDays", tlsConfig.certValidityDays)],
     },
   };
-  const only = (argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : [...DAY2_KINDS]) as Day2Kind[];
+  const swarm = config["dpg-cluster:target"]?.objectValue?.kind === "swarm";
+  const named = argv.includes("--only");
+  let only = (named ? argv[argv.indexOf("--only") + 1].split(",") : [...DAY2_KINDS]) as Day2Kind[];
   const unknown = only.filter((k) => !DAY2_KINDS.includes(k));
   if (unknown.length) throw new Error(`unknown change ${unknown.join(", ")}; one of ${DAY2_KINDS.join(", ")}`);
+  // The image change pins a relabelled image by id (images.ids), which only a one-host stack takes.
+  if (swarm && only.includes("image")) {
+    if (named) throw new Error(`${stack} is a Swarm stack: the image change pins an image of this machine's daemon by id (dpg-cluster:images.ids, one host only); leave image out of --only`);
+    only = only.filter((k) => k !== "image");
+    log("image: left out on a Swarm stack (dpg-cluster:images.ids pins images on one host only)");
+  }
   const outputs = JSON.parse(pulumiSync(["stack", "output", "--stack", stack, "--json", "--show-secrets"]));
   // On a Swarm the URL names every router (libpq's multi-host form); the client here takes the first: the
   // routers do not change in these drills, and each routes to the same leader.
@@ -181,20 +196,26 @@ async function main(argv: string[]): Promise<number> {
   const settingsText = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, "utf8") : undefined;
   const rows: DrillRow[] = [];
   const t0 = Date.now();
-  for (const key of only) {
-    const ch = all[key];
-    for (const args of typeof ch.apply === "function" ? ch.apply() : ch.apply) pulumiSync(args);
-    rows.push(await measure(stack, { kind: ch.kind, key, revert: false }, write, read));
-    if (ch.revert.length) {
-      for (const args of ch.revert) pulumiSync(args);
-      rows.push(await measure(stack, { kind: ch.kind, key, revert: true }, write, read));
+  const logs = path.join(REPO_ROOT, "reports", stack, "day2-drill-logs");
+  fs.rmSync(logs, { recursive: true, force: true });
+  fs.mkdirSync(logs, { recursive: true });
+  try {
+    for (const key of only) {
+      const ch = all[key];
+      for (const args of typeof ch.apply === "function" ? ch.apply() : ch.apply) pulumiSync(args);
+      rows.push(await measure(stack, { kind: ch.kind, key, revert: false }, write, read, path.join(logs, `${rows.length + 1}-${key}.log`)));
+      if (ch.revert.length) {
+        for (const args of ch.revert) pulumiSync(args);
+        rows.push(await measure(stack, { kind: ch.kind, key, revert: true }, write, read, path.join(logs, `${rows.length + 1}-${key}-revert.log`)));
+      }
     }
+  } finally {
+    // Also after a failure: the settings file as it was, no image left behind, the rows measured so far.
+    if (settingsText !== undefined) fs.writeFileSync(settingsFile, settingsText);
+    for (const tag of builtTags) spawnSync("docker", ["rmi", tag], { encoding: "utf8", timeout: 60_000 });
+    if (rows.length) writeRecord(stack, rows, t0);
   }
-  if (settingsText !== undefined) fs.writeFileSync(settingsFile, settingsText);
-  for (const tag of builtTags) spawnSync("docker", ["rmi", tag], { encoding: "utf8", timeout: 60_000 });
-  const file = path.join(REPO_ROOT, "reports", stack, "day2-drill.json");
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ stack, at: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), rows }, null, 2) + "\n");
+  const file = writeRecord(stack, rows, t0);
   process.stdout.write("| change | write gap s | failed writes | lost acknowledged | read errors | up s |\n|---|---|---|---|---|---|\n");
   for (const r of rows) process.stdout.write(`| ${r.kind} | ${r.writeGapSeconds} | ${r.failed}/${r.attempted} | ${r.lost} | ${r.readErrors}/${r.reads + r.readErrors} | ${r.upSeconds}${r.upOk ? "" : " (failed)"} |\n`);
   log(`record: ${path.relative(process.cwd(), file)}`);

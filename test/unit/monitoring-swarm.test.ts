@@ -147,4 +147,26 @@ describe("Monitoring on a Swarm under mocks", () => {
     assert.ok(ne.args.includes("--collector.textfile.directory=/etc/dpg-monitoring/textfile"));
     assert.equal(spec("dpg-sw-prometheus").containerSpec.stopGracePeriod, "30s");
   });
+
+  it("each service's files are swept after it and reaped when it goes; the overlay's gateway and the services' platform are written out", async () => {
+    const commands = ofType("command:local:Command");
+    for (const svc of services()) {
+      const n = svc.inputs.name;
+      assert.deepEqual(svc.inputs.taskSpec.placement.platforms, [{ os: "linux", architecture: process.arch === "x64" ? "amd64" : process.arch }]);
+      if (!svc.inputs.taskSpec.containerSpec.secrets.length && !svc.inputs.taskSpec.containerSpec.configs.length) {
+        assert.ok(!commands.some((c) => c.inputs.environment?.DPG_SERVICE === n), `${n} has no files to sweep`);
+        continue;
+      }
+      const sweep = commands.find((c) => c.inputs.environment?.DPG_SERVICE === n);
+      assert.ok(sweep?.inputs.create, `${n}: a sweep after the service`);
+      const prefixes = sweep!.inputs.environment.DPG_FILE_PREFIXES.split(" ");
+      assert.equal(prefixes.length, svc.inputs.taskSpec.containerSpec.secrets.length + svc.inputs.taskSpec.containerSpec.configs.length, n);
+      assert.ok(prefixes.every((p: string) => p.startsWith("secret:" + n + "-") || p.startsWith("config:" + n + "-")), `${n}: ${prefixes}`);
+      assert.equal(sweep!.inputs.triggers.length, 1);
+      const reaper = commands.find((c) => c.inputs.delete && c.inputs.environment?.DPG_FILE_PREFIXES === sweep!.inputs.environment.DPG_FILE_PREFIXES);
+      assert.ok(reaper && !reaper.inputs.create && reaper.inputs.environment.DPG_SERVICE === undefined, `${n}: a reaper run when the service goes`);
+    }
+    const cluster = ofType("docker:index/network:Network").find((r) => r.inputs.internal);
+    assert.deepEqual(cluster?.inputs.ipamConfigs, [{ subnet: "10.213.99.0/24", gateway: "10.213.99.1" }]);
+  });
 });

@@ -12,7 +12,8 @@ import { NODE_IMAGE_UID } from "../../components/patroni/render";
 import { SECRET_FILES_SCRIPT } from "../../components/shared/secret-files";
 import { containerArgs } from "../../components/target/container";
 import { execTargetFor } from "../../components/target/member-exec";
-import { FILE_SWEEP_SCRIPT, fileObjectName, fileObjectPrefixes, serviceArgs, swarmDuration } from "../../components/target/service";
+import { dockerArchitecture, FILE_SWEEP_SCRIPT, fileObjectName, fileObjectPrefixes, serviceArgs, swarmDuration } from "../../components/target/service";
+import { clusterIpam } from "../../components/target";
 import type { Workload } from "../../components/target/workload";
 
 const label = (i: number) => `node.labels.dpg.node==${i}`;
@@ -296,6 +297,13 @@ describe("workload → Swarm service", () => {
     const none = sweep("dpg-t-pg-1", undefined);
     assert.equal(none.secrets.length, 6);
     assert.match(none.out, /no service dpg-t-pg-1: nothing swept/);
+  });
+
+  it("writes out what Swarm would fill in (the platform, the overlay's gateway), so a refresh reads back no change", () => {
+    assert.deepEqual(["x64", "arm64"].map(dockerArchitecture), ["amd64", "arm64"]);
+    assert.throws(() => dockerArchitecture("mips"), /no Docker platform for this machine's architecture mips/);
+    assert.deepEqual(clusterIpam("10.213.0.0/24"), { subnet: "10.213.0.0/24", gateway: "10.213.0.1" });
+    assert.deepEqual(clusterIpam("172.30.16.0/20"), { subnet: "172.30.16.0/20", gateway: "172.30.16.1" });
   });
 
   it("the uids secrets are owned by are the ones the images create", () => {
