@@ -3,13 +3,16 @@
 // day2.ts for parameters that need one, each step waiting until the cluster is whole again.
 // Input (stdin, JSON): { nodes, tls, synchronousMode, desired }. Progress goes to stderr (the Pulumi
 // log), the summary to stdout (the resource's stdout output). Nothing secret passes through here.
-import { ConfigChange, configPatch, diffConfig, Member, planRollout, restartParameters, Step, switchoverTarget } from "./day2";
+import { ConfigChange, configPatch, diffConfig, earlyChanges, Member, planRollout, restartParameters, Step, switchoverTarget } from "./day2";
 import { anyNodeRunning, getJson, healthy, LiveCluster, members, parameterContexts, readStdin, rest, sleep, until } from "./day2-live";
 import type { DynamicConfig } from "./render";
+import { memberLabel, ROLLOUT_KEY_LABEL } from "../target/member-exec";
 
 interface ApplyInput extends LiveCluster {
   synchronousMode: boolean;
   desired: DynamicConfig;
+  /** `early` mode: each member's new replacement key (a running member labelled otherwise is being replaced). */
+  keys?: Record<string, string>;
 }
 
 const log = (s: string) => process.stderr.write(`[day2] ${s}\n`);
@@ -40,8 +43,36 @@ async function switchover(c: ApplyInput, from: string, to: string): Promise<void
   if (r.status !== 200) throw new Error(`POST /switchover ${from} → ${to} answered ${r.status}: ${r.body}`);
 }
 
+/**
+ * Before the members (`early`): when members are replaced in this up, PATCH the restart-bound parameters
+ * first (earlyChanges), so each new container or task starts with them; the step after the members then
+ * finds them applied and restarts no one for them. Otherwise nothing: the step after the members does it all.
+ */
+async function early(input: ApplyInput): Promise<void> {
+  const replaced = Object.entries(input.keys ?? {}).filter(([node, key]) => {
+    const running = memberLabel(node, ROLLOUT_KEY_LABEL, input.target);
+    return running !== undefined && running !== key;
+  });
+  if (!replaced.length) {
+    process.stdout.write(JSON.stringify({ early: [] }) + "\n");
+    return;
+  }
+  const before = await waitHealthy(input, "a healthy cluster before the members are replaced", () => true, 300);
+  const current = await until("Patroni's dynamic configuration (GET /config)", () => getJson(input, "/config"), 60);
+  const changes = diffConfig(current, input.desired);
+  const first = earlyChanges(changes, restartParameters(changes, parameterContexts(input) ?? {}), before);
+  if (first.length) {
+    log(`PATCH /config before the members are replaced (they start with it): ${first.map((ch) => ch.key).join(", ")}`);
+    const leader = before.find((m) => m.role === "leader")!.name;
+    const r = rest(input, leader, "PATCH", "/config", configPatch(first));
+    if (r.status !== 200) throw new Error(`PATCH /config answered ${r.status}: ${r.body}`);
+  }
+  process.stdout.write(JSON.stringify({ early: first.map((ch) => ch.key) }) + "\n");
+}
+
 async function main(): Promise<void> {
   const input = JSON.parse(await readStdin()) as ApplyInput;
+  if (process.argv.includes("early")) return early(input);
   const t0 = Date.now();
   // On one host a created container runs; a Swarm service's task may still be pulling its image.
   const startS = input.target?.kind === "swarm" ? 300 : 0;

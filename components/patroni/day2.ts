@@ -99,6 +99,17 @@ export function loweredFloorParameters(changes: ConfigChange[], members: Member[
   return [...out].sort();
 }
 
+/**
+ * The changes to PATCH before members are replaced in the same `up` (a new image, files or, on a Swarm, a
+ * memory limit): restart-bound parameters, so that each new container or task starts with them and no
+ * second rolling restart follows. Not a lowered floor parameter: that one needs the leader restarted first,
+ * which only the step after the members does. Everything else waits for that step too.
+ */
+export function earlyChanges(changes: ConfigChange[], restartParams: string[], members: Member[]): ConfigChange[] {
+  const lowered = loweredFloorParameters(changes, members);
+  return changes.filter((c) => c.key.startsWith(PARAMS) && restartParams.includes(c.key.slice(PARAMS.length)) && !lowered.includes(c.key.slice(PARAMS.length)));
+}
+
 /** A member as Patroni's GET /cluster shows it. */
 export interface Member {
   name: string;

@@ -277,7 +277,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         placement: args.target.placement("patroni", i),
       };
     });
-    this.members = this.rollingMembers(name, workloads, live, a.synchronousMode, a.memberSlotsTtlS, args.target);
+    this.members = this.rollingMembers(name, workloads, live, a.synchronousMode, a.memberSlotsTtlS, args.target, desired);
     // A scale-in: once the members that stay are in place, and before Pulumi deletes those past
     // patroni.nodes (deletes come last in an update), a leaving leader hands over to a member that stays
     // (rolling-step.ts leave). Runs again whenever the node list changes; otherwise it finds no one leaving.
@@ -321,13 +321,32 @@ export class PatroniCluster extends pulumi.ComponentResource {
    * does the next member's turn begin (its handover depends on this member). A first `up` (no node runs
    * yet) has no chain and no waits, so the nodes are created in parallel as before.
    */
-  private rollingMembers(name: string, workloads: Workload[], live: LiveCluster, synchronousMode: boolean, memberSlotsTtlS: number, target: Target): pulumi.CustomResource[] {
+  private rollingMembers(
+    name: string,
+    workloads: Workload[],
+    live: LiveCluster,
+    synchronousMode: boolean,
+    memberSlotsTtlS: number,
+    target: Target,
+    desired: DynamicConfig,
+  ): pulumi.CustomResource[] {
     const existing = process.env.DPG_NO_LIVE_CLUSTER !== "1" && anyNodeRunning(live);
     const ms = existing ? liveMembers(live) : [];
     const order = replacementOrder(this.nodeNames, ms);
     const keys = workloads.map((w) => target.replacementKey(w));
     const script = path.relative(process.cwd(), path.join(__dirname, "rolling-step.ts"));
     const stepInput = (node: string) => JSON.stringify({ ...live, node, synchronousMode });
+    // Members replaced in this up start with the new restart-bound parameters: PATCHed before the first
+    // member's turn (day2-apply.ts early), which compares each running member's key with its new one.
+    const early = new command.local.Command(
+      `${name}-dynamic-config-early`,
+      {
+        create: `node --import tsx ${path.relative(process.cwd(), path.join(__dirname, "day2-apply.ts"))} early`,
+        stdin: pulumi.all(keys).apply((ks) => JSON.stringify({ ...live, synchronousMode, desired, keys: Object.fromEntries(this.nodeNames.map((n, i) => [n, ks[i]])) })),
+        logging: "stderr",
+      },
+      { parent: this },
+    );
     if (pulumi.runtime.isDryRun() && existing) {
       try {
         const scaleIn = planScaleIn(this.nodeNames, ms);
@@ -362,7 +381,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           triggers: [keys[i]],
           logging: "stderr",
         },
-        { parent: this, ...(existing && previous ? { dependsOn: [previous] } : {}) },
+        { parent: this, dependsOn: existing && previous ? [previous] : [early] },
       );
       // Registered only when a cluster runs: a first `up` waits for nothing (and hooks never hold state).
       const ready = existing

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceImage, ServiceImageArgs, stackLabels } from "../shared/docker";
 import { cidrRange, numberToIpv4 } from "../shared/settings";
 import { runContainer } from "./container";
-import { ExecTarget, execTargetFor } from "./member-exec";
+import { ExecTarget, execTargetFor, ROLLOUT_KEY_LABEL } from "./member-exec";
 import { FILE_SWEEP_SCRIPT, fileObjectPrefixes, fileObjects, serviceArgs } from "./service";
 import { chosenImage, imageRole, ImagesSettings } from "./images";
 import { constrainedNode, TargetSettings } from "./settings";
@@ -39,8 +39,7 @@ export interface RunOptions {
 /** Bumped when the Swarm form of a member changes so that existing stacks must roll it (replacementKey). */
 const SWARM_ROLLOUT_FORM = 2;
 
-/** Label holding a member's replacement key. */
-export const ROLLOUT_KEY_LABEL = "dpg.rollout-key";
+export { ROLLOUT_KEY_LABEL } from "./member-exec";
 
 /**
  * A member's replacement key on a target of this kind (see Target.replacementKey): sha256 of the workload's

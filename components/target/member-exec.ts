@@ -70,6 +70,9 @@ export function execArgs(member: string, execOptions: string[], command: string[
  * A label of the member as it runs now: its container's (one host) or its service's task template's (Swarm);
  * undefined when the member does not exist or has no such label.
  */
+/** Label holding a member's replacement key (target/index.ts replacementKey). */
+export const ROLLOUT_KEY_LABEL = "dpg.rollout-key";
+
 export function memberLabel(member: string, label: string, target: ExecTarget = DOCKER_HOST): string | undefined {
   const args =
     target.kind === "docker"

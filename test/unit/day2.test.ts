@@ -2,7 +2,7 @@
 // one switchover happens. The e2e test (test/e2e/day2.test.ts) runs the same plans on a real cluster.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { configPatch, ConfigChange, describePlan, diffConfig, loweredFloorParameters, Member, planRollout, restartParameters, Step, switchoverTarget } from "../../components/patroni/day2";
+import { configPatch, ConfigChange, describePlan, diffConfig, earlyChanges, loweredFloorParameters, Member, planRollout, restartParameters, Step, switchoverTarget } from "../../components/patroni/day2";
 import { dynamicConfig, PatroniClusterSettings } from "../../components/patroni/render";
 import { dockerCpus, goDuration } from "../../components/shared/docker";
 
@@ -135,6 +135,19 @@ describe("day-2 plan", () => {
     assert.deepEqual(loweredFloorParameters(up.changes, cluster), []);
     const changes: ConfigChange[] = [{ key: "postgresql.parameters.shared_buffers", from: "256MB", to: "128MB" }];
     assert.deepEqual(restarts(planRollout(changes, true, cluster)), ["patch", "restart pg-1", "restart pg-3", "switchover pg-2->pg-3", "restart pg-2"]);
+  });
+
+  it("before members are replaced: only the restart-bound parameters go first (the new containers start with them), not a lowered floor one, not the reloadable ones", () => {
+    const changes: ConfigChange[] = [
+      { key: "postgresql.parameters.shared_buffers", from: "256MB", to: "320MB" },
+      { key: "postgresql.parameters.effective_cache_size", from: "768MB", to: "960MB" },
+      { key: "postgresql.parameters.max_connections", from: "250", to: "200" },
+      { key: "postgresql.parameters.max_wal_senders", from: "10", to: "12" },
+      { key: "loop_wait", from: 10, to: 5 },
+    ];
+    const restart = ["shared_buffers", "max_connections", "max_wal_senders"];
+    assert.deepEqual(earlyChanges(changes, restart, cluster).map((c) => c.key), ["postgresql.parameters.shared_buffers", "postgresql.parameters.max_wal_senders"]);
+    assert.deepEqual(earlyChanges(changes.slice(1, 2), [], cluster), [], "a reloadable parameter waits for the step after the members");
   });
 
   it("resumes a lowering cut short from what the members report pending (Patroni's pending_restart_reason): the replicas left, no switchover", () => {

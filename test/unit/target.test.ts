@@ -299,6 +299,13 @@ describe("workload → Swarm service", () => {
     assert.match(none.out, /no service dpg-t-pg-1: nothing swept/);
   });
 
+  it("the rollout key labels the service, not its containers (a container label change would replace the service instead of updating it)", () => {
+    const a = serviceArgs(workload(), { ...ctx, extraLabels: [{ label: "dpg.rollout-key", value: "k1" }] }) as any;
+    assert.ok(a.labels.some((l: any) => l.label === "dpg.rollout-key" && l.value === "k1"));
+    assert.ok(!a.taskSpec.containerSpec.labels.some((l: any) => l.label === "dpg.rollout-key"), JSON.stringify(a.taskSpec.containerSpec.labels));
+    assert.deepEqual(a.taskSpec.containerSpec.labels.map((l: any) => l.label), ["dpg.stack", "dpg.component"]);
+  });
+
   it("writes out what Swarm would fill in (the platform, the overlay's gateway), so a refresh reads back no change", () => {
     assert.deepEqual(["x64", "arm64"].map(dockerArchitecture), ["amd64", "arm64"]);
     assert.throws(() => dockerArchitecture("mips"), /no Docker platform for this machine's architecture mips/);
