@@ -286,14 +286,24 @@ class SwarmTarget implements Target {
     if (endpoints.length < this.args.settings.nodes.length) {
       pulumi.log.warn(`${w.name}: not every node of dpg-cluster:target.nodes has an endpoint; pulumi destroy cannot remove its volumes there`, parent);
     }
+    // The task's container may take its whole stop grace period to go (the provider waits only for
+    // containers its manager endpoint sees): try for that long and half a minute more. Only stopped
+    // containers are removed; a running one is waited for.
+    const tries = Math.ceil(((w.swarmStopGraceS ?? w.stopGraceS ?? 10) + 30) / 2);
     const script = [
       "for ep in $DPG_NODE_ENDPOINTS; do for v in $DPG_VOLUMES; do",
-      '  for i in $(seq 1 30); do docker -H "$ep" volume inspect "$v" >/dev/null 2>&1 || break; docker -H "$ep" volume rm "$v" >/dev/null 2>&1 && break; sleep 2; done',
+      '  for i in $(seq 1 "$DPG_TRIES"); do',
+      '    docker -H "$ep" volume inspect "$v" >/dev/null 2>&1 || break',
+      // Tasks an update replaced stay behind as stopped containers (Swarm's task history) and hold the volume.
+      '    for s in exited dead created; do docker -H "$ep" ps -aq --filter volume="$v" --filter status=$s; done | xargs -r docker -H "$ep" rm >/dev/null 2>&1',
+      '    docker -H "$ep" volume rm "$v" >/dev/null 2>&1 && break; sleep 2',
+      "  done",
+      '  if docker -H "$ep" volume inspect "$v" >/dev/null 2>&1; then echo "volume $v on $ep is still in use: not removed" >&2; exit 1; fi',
       "done; done",
     ].join("\n");
     return new command.local.Command(
       `${resourceName}-volumes`,
-      { delete: script, environment: { DPG_NODE_ENDPOINTS: endpoints.join(" "), DPG_VOLUMES: names.join(" ") } },
+      { delete: script, environment: { DPG_NODE_ENDPOINTS: endpoints.join(" "), DPG_VOLUMES: names.join(" "), DPG_TRIES: String(tries) } },
       { parent },
     );
   }

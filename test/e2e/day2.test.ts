@@ -9,9 +9,9 @@
 // DPG_E2E_D2_SUBNET move the dev stack elsewhere, so two checkouts can run it side by side (the prod suite,
 // whose placement is fixed, is skipped then).
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { docker, eventually, pulumi, REPO_ROOT } from "../support/cli";
+import { docker, eventually, pulumi, pulumiAsync, REPO_ROOT } from "../support/cli";
 import { createTestStack, TestStack } from "../support/stack";
 import { startWriter, WriterRecord, WriterTarget } from "../../scripts/day2/writer";
 import type { Member } from "../../components/patroni/day2";
@@ -28,21 +28,6 @@ const NODES = [1, 2, 3].map((i) => `${PREFIX}-pg-${i}`);
 const TABLE = "app.day2_writes";
 const PROM_URL = `http://127.0.0.1:${WRITE_PORT + 90}`;
 
-/** `pulumi` without blocking the event loop, so the writer keeps writing while it runs. */
-function pulumiAsync(args: string[], timeoutMs = 20 * 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: REPO_ROOT, env: process.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 /** SQL as postgres over a node's local socket (peer auth): what that node itself runs with. */
 function nodeSql(node: string, sql: string): string {

@@ -17,11 +17,13 @@ import { Client } from "pg";
 import { execArgs, ExecTarget } from "../../components/target/member-exec";
 import { down, managerDocker, nodeDocker, up } from "../../lab/lab";
 import { backupNode, databaseNodes, LAB, managerEndpoint, nodeEndpoint } from "../../lab/topology";
-import { docker, eventually, pulumi, REPO_ROOT, run } from "../support/cli";
+import { docker, eventually, pulumi, pulumiAsync, REPO_ROOT, run } from "../support/cli";
 import { assertRulesLoaded, assertTargetsUp, getJson } from "../support/monitoring";
 import { alertRuleGroups } from "../../components/monitoring/rules";
 import type { HostDrillRecord, HostDrillRun } from "../../policies/live/host-drills";
 import { createTestStack, TestStack } from "../support/stack";
+import { startWriter, WriterTarget } from "../../scripts/day2/writer";
+import { firstHostUrl } from "../../policies/live/target";
 
 const STACK = "swe2e";
 const PREFIX = "dpg-swe2e";
@@ -265,6 +267,34 @@ describe("cluster on the Swarm lab", { timeout: 40 * 60_000 }, () => {
     assert.match(inMember(service, ["cat", "/etc/pgbouncer/pgbouncer.ini"]), /default_pool_size\s*=\s*26/);
     const again = pulumi(["preview", "--expect-no-changes", "--stack", STACK], { allowFail: true, timeoutMs: 10 * 60_000 });
     assert.equal(again.status, 0, again.stdout.slice(-4000) + again.stderr.slice(-2000));
+  });
+
+  it("a memory limit change: each node's service updated in place by Swarm (stop-first), replicas first, one switchover, shared_buffers set before (no second restart), no acknowledged write lost", async () => {
+    const ids = () => NODES.map((n) => managerDocker(["service", "inspect", "-f", "{{.ID}}", n]).stdout.trim());
+    const before = ids();
+    const url = firstHostUrl(stack.output("writeConnectionString"));
+    const target: WriterTarget = { host: url.hostname, port: Number(url.port), user: "app_user", password: appPassword, database: "app", caCertPem: stack.output("caCertPem") };
+    const writer = await startWriter(target, "swarm_day2");
+    await eventually("writes flowing", () => (writer.acknowledged() >= 20 ? true : undefined), 30_000, 200);
+    pulumi(["config", "set", "--path", "--stack", STACK, "dpg-cluster:patroni.memoryMb", "1280"]);
+    const t = Date.now();
+    const up = await pulumiAsync(["up", "--yes", "--skip-preview", "--stack", STACK], 20 * 60_000);
+    times["memory change up"] = Date.now() - t;
+    await new Promise((r) => setTimeout(r, 3000));
+    const rec = await writer.stop();
+    process.stdout.write(`# swarm memory change: up ${((Date.now() - t) / 1000).toFixed(1)} s, gap ${rec.writeGapSeconds} s, ${rec.failed}/${rec.attempted} failed, ${rec.lost} lost${rec.errors.length ? `; ${rec.errors.join(" | ")}` : ""}\n`);
+    assert.equal(up.status, 0, up.stdout.slice(-4000) + up.stderr.slice(-2000));
+    assert.equal(rec.lost, 0, "acknowledged writes lost");
+    assert.deepEqual(ids(), before, "a node's service was replaced (deleted and created) instead of updated");
+    for (const n of NODES) assert.equal(managerDocker(["service", "inspect", "-f", "{{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}}", n]).stdout.trim(), String(1280 * 1024 * 1024), n);
+    const switchovers = (up.stdout.match(/^\s*\[(rolling|day2)\] switchover /gm) ?? []).length;
+    assert.equal(switchovers, 1, `switchovers in the up's summary:\n${up.stdout.slice(-3000)}`);
+    assert.match(up.stdout, /PATCH \/config before the members are replaced \(they start with it\): postgresql\.parameters\.shared_buffers/);
+    assert.match(up.stdout, /\[day2\] done in [\d.]+ s: no restart/);
+    const ms = members();
+    assert.equal(ms.length, 3, JSON.stringify(ms));
+    assert.ok(ms.every((m: any) => !m.pending_restart), `a restart left pending: ${JSON.stringify(ms)}`);
+    assert.equal(inMember(NODES[0], ["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-AtXc", "SHOW shared_buffers"], ["-u", "postgres"]).trim(), "320MB");
   });
 
   it("readiness: the Swarm items pass from live facts; what Swarm cannot change fails with the operator's fix", () => {

@@ -1,5 +1,5 @@
 // Runs real commands (pulumi, docker) for the e2e tests, bounded in time, failing loudly.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
@@ -27,6 +27,22 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; all
 
 export function pulumi(args: string[], opts: { timeoutMs?: number; allowFail?: boolean; env?: NodeJS.ProcessEnv } = {}): RunResult {
   return run("pulumi", [...args, "--non-interactive"], { timeoutMs: 900_000, ...opts });
+}
+
+/** `pulumi` without blocking the event loop, so the writer keeps writing while it runs. */
+export function pulumiAsync(args: string[], timeoutMs = 20 * 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: REPO_ROOT, env: process.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 export function docker(args: string[], opts: { timeoutMs?: number; allowFail?: boolean } = {}): RunResult {

@@ -1,4 +1,8 @@
 // Runs the real program or a component under Pulumi's mocks and records every resource.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RecordedResource {
@@ -72,4 +76,23 @@ export function unsecret(v: any): any {
   if (Array.isArray(v)) return v.map(unsecret);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unsecret(x)]));
   return v;
+}
+
+/**
+ * Runs the whole program under mocks in a child process (run-program-with-mocks.ts) with the given stack
+ * config, as the "dev" stack; what it declared (plain inputs as the mocks saw them).
+ */
+export function declaredByProgram(config: Record<string, string>): Array<{ type: string; name: string; inputs: any }> {
+  const dump = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dpg-program-")), "declared.json");
+  try {
+    const child = spawnSync(process.execPath, ["--import", "tsx", "test/support/run-program-with-mocks.ts"], {
+      env: { ...process.env, DPG_TEST_CONFIG: JSON.stringify(config), DPG_TEST_DUMP: dump },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (child.status !== 0) throw new Error(`the program under mocks failed:\n${child.stderr.slice(-3000)}`);
+    return JSON.parse(fs.readFileSync(dump, "utf8"));
+  } finally {
+    fs.rmSync(path.dirname(dump), { recursive: true, force: true });
+  }
 }

@@ -7,7 +7,8 @@ installMocks(JSON.parse(process.env.DPG_TEST_CONFIG ?? "{}"), "dev");
 process.on("exit", () => {
   console.log(`registered=${recorded.length}`);
   // What a test in the parent process reads of the declared resources (plain inputs as the mocks saw them).
-  // Written synchronously: at exit, a console.log into a pipe is cut after its first chunk (~200 kB).
-  if (process.env.DPG_TEST_DUMP) fs.writeSync(1, `dump=${JSON.stringify(recorded.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })))}\n`);
+  // Into a file: at exit, a large write into a pipe the parent has not drained yet is cut short.
+  if (process.env.DPG_TEST_DUMP) fs.writeFileSync(process.env.DPG_TEST_DUMP, JSON.stringify(recorded.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }))));
 });
 require("../../infra/index");
+

@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { PATRONI_MAX_NODES } from "../../components/patroni/settings";
 import { nofileLimit } from "../../components/shared/docker";
-import { installMocks, isSecretValue, ofType, recorded, settle, unsecret, valueOf } from "../support/mocks";
+import { declaredByProgram, installMocks, isSecretValue, ofType, recorded, settle, unsecret, valueOf } from "../support/mocks";
 
 const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
 
@@ -26,19 +26,11 @@ describe("program with an invalid config", () => {
 describe("program with the lab's Swarm settings", () => {
   let resources: Array<{ type: string; name: string; inputs: any }> = [];
   before(async () => {
-    const { spawnSync } = await import("node:child_process");
     const { parse } = await import("yaml");
     const { renderLabSettings } = await import("../../lab/topology");
     const lab = parse(renderLabSettings()).config as Record<string, unknown>;
     // Run as the mocks' "dev" stack: names are dpg-dev-*.
-    const config = Object.fromEntries(Object.entries(lab).map(([k, v]) => [k, JSON.stringify(v)]));
-    const child = spawnSync(process.execPath, ["--import", "tsx", "test/support/run-program-with-mocks.ts"], {
-      env: { ...process.env, DPG_TEST_CONFIG: JSON.stringify(config), DPG_TEST_DUMP: "1" },
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    assert.equal(child.status, 0, child.stderr.slice(-3000));
-    resources = JSON.parse(child.stdout.split("\n").find((l) => l.startsWith("dump="))!.slice("dump=".length));
+    resources = declaredByProgram(Object.fromEntries(Object.entries(lab).map(([k, v]) => [k, JSON.stringify(v)])));
   });
 
   it("declares monitoring as Swarm services on the worker and beside each database node, and no container", () => {
@@ -276,14 +268,7 @@ describe("TLS certificates", () => {
 
 describe("scaling etcd.members 3 → 5", () => {
   const declare = async (members: number) => {
-    const { spawnSync } = await import("node:child_process");
-    const child = spawnSync(process.execPath, ["--import", "tsx", "test/support/run-program-with-mocks.ts"], {
-      env: { ...process.env, DPG_TEST_CONFIG: JSON.stringify({ "dpg-cluster:etcd": JSON.stringify({ members }) }), DPG_TEST_DUMP: "1" },
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    assert.equal(child.status, 0, child.stderr.slice(-3000));
-    const dump = JSON.parse(child.stdout.split("\n").find((l) => l.startsWith("dump="))!.slice("dump=".length)) as Array<{ type: string; name: string; inputs: any }>;
+    const dump = declaredByProgram({ "dpg-cluster:etcd": JSON.stringify({ members }) });
     return Object.fromEntries(dump.filter((r) => r.type === "docker:index/container:Container").map((r) => [r.inputs.name, r.inputs]));
   };
 
