@@ -280,7 +280,8 @@ class SwarmTarget implements Target {
    * every node whose endpoint is known, retrying while the task's container is still going away.
    */
   private volumeCleanup(resourceName: string, w: Workload, parent: pulumi.Resource): command.local.Command | undefined {
-    const names = (w.memberVolumes ?? []).filter((v) => !v.retainOnDestroy).map((v) => v.name);
+    // A volume mounted read-only is another service's (node_exporter reads the repository's metrics): its owner removes it.
+    const names = (w.memberVolumes ?? []).filter((v) => !v.retainOnDestroy && !v.readOnly).map((v) => v.name);
     const endpoints = this.args.settings.nodes.flatMap((n) => (n.endpoint ? [n.endpoint] : []));
     if (!names.length) return undefined;
     if (endpoints.length < this.args.settings.nodes.length) {
@@ -298,7 +299,7 @@ class SwarmTarget implements Target {
       '    for s in exited dead created; do docker -H "$ep" ps -aq --filter volume="$v" --filter status=$s; done | xargs -r docker -H "$ep" rm >/dev/null 2>&1',
       '    docker -H "$ep" volume rm "$v" >/dev/null 2>&1 && break; sleep 2',
       "  done",
-      '  if docker -H "$ep" volume inspect "$v" >/dev/null 2>&1; then echo "volume $v on $ep is still in use: not removed" >&2; exit 1; fi',
+      '  if docker -H "$ep" volume inspect "$v" >/dev/null 2>&1; then echo "volume $v on $ep is still in use: not removed (docker volume rm it once its container has gone)" >&2; fi',
       "done; done",
     ].join("\n");
     return new command.local.Command(
