@@ -1,7 +1,8 @@
 // The day-2 executor `pulumi up` runs (a command:local:Command of PatroniCluster) whenever the desired
 // dynamic configuration changes: PATCH /config with what differs, then the rolling restart planned by
 // day2.ts for parameters that need one, each step waiting until the cluster is whole again.
-// Input (stdin, JSON): { nodes, tls, synchronousMode, desired }. Progress goes to stderr (the Pulumi
+// With the argument `early` it runs before the members instead (early() below; stdin also names each
+// member's new rollout key). Input (stdin, JSON): { nodes, tls, synchronousMode, desired }. Progress goes to stderr (the Pulumi
 // log), the summary to stdout (the resource's stdout output). Nothing secret passes through here.
 import { ConfigChange, configPatch, diffConfig, earlyChanges, Member, planRollout, restartParameters, Step, switchoverTarget } from "./day2";
 import { anyNodeRunning, getJson, healthy, LiveCluster, members, parameterContexts, readStdin, rest, sleep, until } from "./day2-live";
