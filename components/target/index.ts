@@ -259,12 +259,12 @@ class SwarmTarget implements Target {
     parent: pulumi.Resource,
     dependsOn: pulumi.Resource[],
   ): command.local.Command {
+    // The names Pulumi wants only trigger a new sweep; what to keep the script reads from the running service.
     const wanted = pulumi.all(keep).apply((k) => [...k].sort().join(" "));
     const environment = {
       DPG_SWARM_ENDPOINT: this.args.settings.endpoint!,
       ...(when === "create" ? { DPG_SERVICE: w.name } : {}),
       DPG_FILE_PREFIXES: fileObjectPrefixes(w).map((p) => `${p.kind}:${p.prefix}`).join(" "),
-      DPG_KEEP: wanted,
       DPG_SWEEP_RETRY_S: "2",
     };
     return new command.local.Command(

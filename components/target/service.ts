@@ -147,7 +147,7 @@ export function fileObjectPrefixes(w: Workload): { kind: "secret" | "config"; pr
 /**
  * A shell script removing a workload's file objects left behind by earlier versions: for each file (a prefix in
  * $DPG_FILE_PREFIXES, "secret:<prefix> config:<prefix> …"), every object named `<prefix><12 hex digits>` that
- * was created before the one the running service $DPG_SERVICE names, except names in $DPG_KEEP. Only older:
+ * was created before the one the running service $DPG_SERVICE names. Only older:
  * a newer one is a change on its way (created, its service not yet moved: a failed or targeted up), and Swarm
  * does not protect an object no service names yet. With $DPG_SERVICE unset (the service is gone: destroy, a
  * member scaled in) every such object goes. Swarm refuses to remove an object a service names, so a refusal
@@ -169,7 +169,7 @@ export const FILE_SWEEP_SCRIPT = [
   '  for n in $(d "$kind" ls --format "{{.Name}}"); do',
   '    case "$n" in "$prefix"*) ;; *) continue ;; esac',
   '    printf "%s" "${n#"$prefix"}" | grep -Eqx "[0-9a-f]{12}" || continue',
-  '    case " $named $DPG_KEEP " in *" $n "*) continue ;; esac',
+  '    case " $named " in *" $n "*) continue ;; esac',
   '    if [ -n "$newest" ]; then created=$(d "$kind" inspect "$n" --format "{{.CreatedAt.UnixNano}}") || continue; [ "$created" -lt "$newest" ] || continue; fi',
   '    gone=""; for i in 1 2 3; do d "$kind" rm "$n" >/dev/null 2>&1 && { gone=1; break; }; sleep "$DPG_SWEEP_RETRY_S"; done',
   '    if [ -n "$gone" ]; then echo "removed $kind $n"; else echo "kept $kind $n (still in use)"; fi',

@@ -273,7 +273,6 @@ describe("workload → Swarm service", () => {
           DPG_SWARM_ENDPOINT: "unix:///x.sock",
           ...(service ? { DPG_SERVICE: service } : {}),
           DPG_FILE_PREFIXES: fileObjectPrefixes(w).map((p) => `${p.kind}:${p.prefix}`).join(" "),
-          DPG_KEEP: "",
           DPG_SWEEP_RETRY_S: "0",
         },
       });
